@@ -1,0 +1,59 @@
+// Minimal, strict argument parsing shared by every command: unknown flags are errors that
+// name the flag, never silently ignored.
+
+export class CliError extends Error {}
+
+export interface FlagSpec {
+  /** 'boolean' flags take no value; 'string' and 'number' take the next word or `--flag=value`. */
+  type: 'boolean' | 'string' | 'number';
+  description: string;
+}
+
+export interface Parsed {
+  flags: Record<string, string | number | boolean | undefined>;
+  positional: string[];
+}
+
+export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parsed {
+  const flags: Parsed['flags'] = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (!word.startsWith('--')) {
+      positional.push(word);
+      continue;
+    }
+    const eq = word.indexOf('=');
+    const name = eq >= 0 ? word.slice(2, eq) : word.slice(2);
+    const s = spec[name];
+    if (s === undefined) {
+      const known = Object.keys(spec).map((k) => `--${k}`).join(', ');
+      throw new CliError(`unknown option --${name} (known: ${known || 'none'})`);
+    }
+    if (s.type === 'boolean') {
+      if (eq >= 0) throw new CliError(`option --${name} takes no value`);
+      flags[name] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq >= 0) value = word.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i += 1;
+    }
+    if (value === undefined || value === '') throw new CliError(`option --${name} needs a value`);
+    if (s.type === 'number') {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new CliError(`option --${name} needs a number, got "${value}"`);
+      flags[name] = n;
+    } else {
+      flags[name] = value;
+    }
+  }
+  return { flags, positional };
+}
+
+export function helpText(command: string, synopsis: string, spec: Record<string, FlagSpec>): string {
+  const rows = Object.entries(spec).map(([k, s]) => `  --${k}${s.type === 'boolean' ? '' : ` <${s.type}>`}  ${s.description}`);
+  return [`usage: mird ${command} ${synopsis}`, ...(rows.length ? ['', 'options:', ...rows] : [])].join('\n');
+}

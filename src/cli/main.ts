@@ -1,0 +1,45 @@
+// `mird <command> [...]`: one entry for long runs, sweeps, evaluation and inspection. Each
+// command lives in its own module and is loaded only when asked for, so `mird --help` stays
+// fast and a broken optional dependency of one command cannot break the others.
+import { CliError } from './args';
+
+export interface Command {
+  summary: string;
+  /** Loads the module and runs it; resolves to the process exit code. */
+  run: (argv: string[]) => Promise<number>;
+}
+
+// Each command module exports `run(argv: string[]): Promise<number>`; add one entry per command.
+export const COMMANDS: Record<string, Command> = {
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['usage: mird <command> [options]', '', 'commands:', ...lines, '', 'MIRD_BACKEND=tensorflow|wasm|cpu forces a tfjs backend.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`mird: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`mird ${name}: ${err.message}\n`);
+      return 2;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`mird ${name}: error: ${msg}\n`);
+    if (process.env.MIRD_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    return 1;
+  }
+}

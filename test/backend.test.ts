@@ -1,0 +1,119 @@
+// The wasm backend must compute what cpu computes, values and gradients, for every op the
+// model uses (max abs diff ≤ 1e-4), including the kernels we register ourselves.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, useBackend, describeBackend, BACKEND_NAMES } from '../src/backend';
+import { matMul, linear } from '../src/nn/ops';
+import { Rng } from '../src/util/rng';
+
+type Case = { name: string; inputs: number[][]; f: (...xs: tf.Tensor[]) => tf.Tensor; positive?: boolean };
+
+function values(shape: number[], seed: number, positive = false): Float32Array {
+  const rng = new Rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = positive ? 0.5 + rng.next() : rng.normal();
+  return out;
+}
+
+// Each case is a scalar-valued function of float inputs; tf.grads gives every input's gradient.
+// Weighting by a fixed pattern makes the scalar depend on every output element differently.
+const weightSum = (t: tf.Tensor): tf.Tensor =>
+  tf.sum(tf.mul(t, tf.reshape(tf.cos(tf.range(0, t.size, 1, 'float32')), t.shape)));
+
+const CASES: Case[] = [
+  { name: 'matMul (explicit-transpose grad)', inputs: [[5, 7], [7, 3]], f: (a, b) => matMul(a as tf.Tensor2D, b as tf.Tensor2D) },
+  { name: 'matMul transposeB', inputs: [[5, 7], [3, 7]], f: (a, b) => matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true) },
+  { name: 'batched matMul', inputs: [[2, 4, 6], [2, 6, 3]], f: (a, b) => matMul(a as tf.Tensor3D, b as tf.Tensor3D) },
+  { name: 'tf.matMul (built-in grad)', inputs: [[4, 6], [6, 5]], f: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) },
+  { name: 'linear 3-D', inputs: [[2, 3, 4], [4, 5], [5]], f: (x, w, b) => linear(x, w as tf.Tensor2D, b as tf.Tensor1D) },
+  { name: 'tanh', inputs: [[3, 8]], f: (x) => tf.tanh(x) },
+  { name: 'sigmoid', inputs: [[3, 8]], f: (x) => tf.sigmoid(x) },
+  { name: 'relu', inputs: [[3, 8]], f: (x) => tf.relu(x) },
+  { name: 'softmax', inputs: [[3, 8]], f: (x) => tf.softmax(x) },
+  { name: 'logSoftmax', inputs: [[3, 8]], f: (x) => tf.logSoftmax(x) },
+  { name: 'layer norm via moments', inputs: [[3, 8]], f: (x) => { const m = tf.moments(x, -1, true); return tf.div(tf.sub(x, m.mean), tf.sqrt(tf.add(m.variance, 1e-12))); } },
+  { name: 'gelu (erf)', inputs: [[3, 8]], f: (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))) },
+  { name: 'exp/log/softplus', inputs: [[3, 8]], f: (x) => tf.add(tf.log(tf.add(tf.exp(tf.mul(x, 0.3)), 1)), tf.softplus(x)) },
+  { name: 'sqrt/rsqrt/pow', inputs: [[3, 8]], positive: true, f: (x) => tf.add(tf.add(tf.sqrt(x), tf.rsqrt(x)), tf.pow(x, 3)) },
+  { name: 'concat/slice/split/stack', inputs: [[2, 6], [2, 6]], f: (a, b) => { const c = tf.concat([a, b], 1); const [p, q] = tf.split(c, 2, 1); return tf.stack([tf.slice(c, [0, 1], [2, 4]), tf.add(p as tf.Tensor, q as tf.Tensor).slice([0, 0], [2, 4])]); } },
+  { name: 'transpose/tile/reshape', inputs: [[2, 3, 4]], f: (x) => tf.tile(tf.transpose(x, [0, 2, 1]), [1, 2, 1]) },
+  { name: 'mean/sum/max/square/abs', inputs: [[4, 5]], f: (x) => tf.add(tf.add(tf.mean(tf.square(x), 1), tf.max(x, 1)), tf.sum(tf.abs(x), 1)) },
+  { name: 'maximum/minimum/clip/where', inputs: [[4, 5], [4, 5]], f: (a, b) => tf.where(tf.tensor2d([[1, 0, 1, 0, 1], [0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 1, 0, 1, 0]], [4, 5], 'bool'), tf.maximum(a, b), tf.clipByValue(tf.minimum(a, b), -0.5, 0.5)) },
+  { name: 'div/sub/neg', inputs: [[4, 5], [4, 5]], positive: true, f: (a, b) => tf.neg(tf.sub(tf.div(a, b), b)) },
+  { name: 'cumsum', inputs: [[3, 6]], f: (x) => tf.cumsum(x, 1) },
+  { name: 'gather (embedding lookup → UnsortedSegmentSum grad)', inputs: [[10, 4]], f: (table) => tf.gather(table, tf.tensor1d([1, 3, 3, 9, 0, 1], 'int32')) },
+  { name: 'gather 2-D ids', inputs: [[10, 4]], f: (table) => tf.gather(table, tf.tensor2d([[1, 3, 3], [9, 0, 1]], [2, 3], 'int32')) },
+  { name: 'unsortedSegmentSum', inputs: [[6, 3]], f: (x) => tf.unsortedSegmentSum(x, tf.tensor1d([0, 2, 2, 1, 0, 4], 'int32'), 5) },
+  { name: 'mse and sigmoid CE losses', inputs: [[4, 3], [4, 3]], f: (a, b) => tf.add(tf.losses.meanSquaredError(b, a), tf.losses.sigmoidCrossEntropy(tf.sigmoid(b), a)) },
+  { name: 'max-shifted exp (stable softmax / sparsemax shift)', inputs: [[3, 7]], f: (x) => tf.exp(tf.sub(x, tf.max(x, -1, true))) },
+];
+
+async function evaluate(backend: 'wasm' | 'cpu', c: Case): Promise<{ value: Float32Array; grads: Float32Array[] }> {
+  await useBackend(backend);
+  return tf.tidy(() => {
+    const xs = c.inputs.map((shape, i) => tf.tensor(values(shape, 17 + i, c.positive), shape));
+    const scalarF = (...args: tf.Tensor[]) => weightSum(c.f(...args));
+    const value = scalarF(...xs).dataSync() as Float32Array;
+    const grads = tf.grads(scalarF)(xs).map((g) => g.dataSync() as Float32Array);
+    return { value: Float32Array.from(value), grads: grads.map((g) => Float32Array.from(g)) };
+  });
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+test('automatic backend choice falls back to an available backend and describes it', async () => {
+  const info = await initBackend();
+  assert.ok(BACKEND_NAMES.includes(info.name));
+  assert.match(describeBackend(info), /^backend: /);
+  assert.equal(info.tfjsVersion, tf.version_core);
+});
+
+test('exactly one tfjs-core engine is loaded (danfojs shares it)', async () => {
+  const { createRequire } = await import('node:module');
+  const req = createRequire(process.cwd() + '/noop.js');
+  const danfoTfPath = req.resolve('@tensorflow/tfjs-node', { paths: [req.resolve('danfojs-node')] });
+  const coreFromDanfo = req.resolve('@tensorflow/tfjs-core', { paths: [danfoTfPath] });
+  const coreOurs = req.resolve('@tensorflow/tfjs-core');
+  assert.equal(coreFromDanfo, coreOurs);
+});
+
+for (const c of CASES) {
+  test(`wasm matches cpu: ${c.name}`, async () => {
+    const cpu = await evaluate('cpu', c);
+    const wasm = await evaluate('wasm', c);
+    assert.ok(maxAbsDiff(cpu.value, wasm.value) <= 1e-4, `value differs by ${maxAbsDiff(cpu.value, wasm.value)}`);
+    cpu.grads.forEach((g, i) => {
+      const d = maxAbsDiff(g, wasm.grads[i] as Float32Array);
+      assert.ok(d <= 1e-4, `gradient of input ${i} differs by ${d}`);
+      assert.ok(g.some((v) => v !== 0), `gradient of input ${i} is identically zero: the case tests nothing`);
+    });
+  });
+}
+
+test('explicit-transpose matMul gradient equals the built-in one', async () => {
+  await useBackend('wasm');
+  const [a, b] = [tf.tensor(values([6, 5], 3), [6, 5]) as tf.Tensor2D, tf.tensor(values([5, 4], 4), [5, 4]) as tf.Tensor2D];
+  const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => weightSum(matMul(x as tf.Tensor2D, y as tf.Tensor2D)))([a, b]);
+  const theirs = tf.grads((x: tf.Tensor, y: tf.Tensor) => weightSum(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D)))([a, b]);
+  for (let i = 0; i < 2; i++) {
+    assert.ok(maxAbsDiff(ours[i]!.dataSync() as Float32Array, theirs[i]!.dataSync() as Float32Array) <= 1e-5);
+  }
+  tf.dispose([a, b, ...ours, ...theirs]);
+});
+
+test('MIRD_BACKEND with an unknown name is a clear error', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/backend.ts').then(m => m.initBackend()).catch(e => { console.error(e.message); process.exit(3); })"], {
+    env: { ...process.env, MIRD_BACKEND: 'tpu' },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 3);
+  assert.match(r.stderr, /MIRD_BACKEND=tpu is not a backend/);
+});
