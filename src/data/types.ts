@@ -1,0 +1,75 @@
+// One clip type for every data source (real MOSI/MOSEI, the authors' pickles, MMSA pickles,
+// the synthetic generator), and the padded batch the model consumes.
+import type * as tf from '@tensorflow/tfjs';
+
+/** A variable-length feature sequence: `length` real frames of `dim` features, row-major. */
+export interface Sequence {
+  /** [length, dim] row-major, only real frames (no padding). */
+  data: Float32Array;
+  length: number;
+  dim: number;
+}
+
+/** Ground-truth generative factors (synthetic data only), kept for probing disentanglement. */
+export interface ClipFactors {
+  shared: Float32Array;
+  text: Float32Array;
+  audio: Float32Array;
+  visual: Float32Array;
+}
+
+export interface Clip {
+  /** unique within a dataset, e.g. "03bSnISJMiM_1" */
+  id: string;
+  /** raw transcript; never empty for a real source */
+  text: string;
+  /** pre-tokenized WordPiece ids when the source ships them (MMSA text_bert), else undefined */
+  tokenIds?: Int32Array;
+  audio: Sequence;
+  visual: Sequence;
+  /** sentiment in [-3, 3]; null for unlabeled clips */
+  label: number | null;
+  factors?: ClipFactors;
+}
+
+export type SplitName = 'train' | 'valid' | 'test';
+export const SPLIT_NAMES: readonly SplitName[] = ['train', 'valid', 'test'];
+
+export interface Dataset {
+  /** e.g. "mosi-utterance", "mirdpkl:data/mosi/mosi.pkl", "synthetic:small" */
+  name: string;
+  splits: Record<SplitName, Clip[]>;
+  /** clips without labels that join training batches at `splitRate` per labeled clip */
+  unlabeled: Clip[];
+  audioDim: number;
+  visualDim: number;
+  /** free-form provenance: files read, split rule, warnings counted while reading */
+  notes: string[];
+}
+
+/** Turns text into WordPiece ids with [CLS]/[SEP], truncated to maxLength. */
+export interface TextTokenizer {
+  encode(text: string, maxLength: number): Int32Array;
+  readonly padId: number;
+  readonly vocabSize: number;
+}
+
+/**
+ * A padded batch. Labeled clips come first, then unlabeled ones (`labeled[i] = 0`).
+ * Masks are 1 for real positions and 0 for padding; lengths count real positions.
+ */
+export interface Batch {
+  ids: string[];
+  textIds: tf.Tensor2D; // [B, L] int32, padded with padId
+  textMask: tf.Tensor2D; // [B, L] float32
+  textLength: tf.Tensor1D; // [B] int32
+  audio: tf.Tensor3D; // [B, T_A, d_A] float32, normalised, zero-padded
+  audioMask: tf.Tensor2D; // [B, T_A]
+  audioLength: tf.Tensor1D; // [B] int32
+  visual: tf.Tensor3D; // [B, T_V, d_V]
+  visualMask: tf.Tensor2D; // [B, T_V]
+  visualLength: tf.Tensor1D; // [B] int32
+  labels: tf.Tensor1D; // [B] float32, 0 where unlabeled
+  labeled: tf.Tensor1D; // [B] float32, 1 labeled / 0 unlabeled
+  numLabeled: number;
+}
