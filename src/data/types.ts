@@ -25,6 +25,11 @@ export interface Clip {
   text: string;
   /** pre-tokenized WordPiece ids when the source ships them (MMSA text_bert), else undefined */
   tokenIds?: Int32Array;
+  /**
+   * Utterance-level text features when a source ships them (Poria et al.'s 100-d text-CNN
+   * vectors for MOSI, length 1). They leak labels on the standard split: see data/README.md.
+   */
+  textFeatures?: Sequence;
   audio: Sequence;
   visual: Sequence;
   /** sentiment in [-3, 3]; null for unlabeled clips */
