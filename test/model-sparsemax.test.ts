@@ -1,0 +1,104 @@
+// Sparsemax against a brute-force Euclidean projection onto the simplex (bisection on τ in
+// float64), its custom gradient against finite differences of that projection, masking,
+// and the masked softmax alternative.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { sparsemax, maskedSoftmax } from '../src/model/sparsemax';
+import { Rng } from '../src/util/rng';
+
+/** argmin_{p ∈ Δ} ‖p − z‖² over the entries with mask 1 (others 0), by bisection on τ. */
+function projectSimplex(z: number[], mask: number[]): number[] {
+  const idx = z.map((_, i) => i).filter((i) => (mask[i] as number) > 0);
+  if (idx.length === 0) return z.map(() => 0);
+  const vals = idx.map((i) => z[i] as number);
+  let lo = Math.min(...vals) - 1;
+  let hi = Math.max(...vals);
+  for (let it = 0; it < 200; it++) {
+    const mid = (lo + hi) / 2;
+    const s = vals.reduce((a, v) => a + Math.max(v - mid, 0), 0);
+    if (s > 1) lo = mid;
+    else hi = mid;
+  }
+  const tau = (lo + hi) / 2;
+  const out = z.map(() => 0);
+  for (const i of idx) out[i] = Math.max((z[i] as number) - tau, 0);
+  return out;
+}
+
+function randomRows(rows: number, n: number, seed: number, scale: number): number[][] {
+  const rng = new Rng(seed);
+  return Array.from({ length: rows }, () => Array.from({ length: n }, () => rng.normal() * scale));
+}
+
+test('sparsemax equals the brute-force simplex projection, sums to 1, and is sparse', async () => {
+  await initBackend();
+  const n = 9;
+  for (const scale of [0.1, 1, 5]) {
+    const z = randomRows(6, n, 11 + scale, scale);
+    const mask = z.map((_, r) => Array.from({ length: n }, (_, i) => (i < n - r ? 1 : 0))); // row r has r padded
+    const p = tf.tidy(() => sparsemax(tf.tensor2d(z), tf.tensor2d(mask)).arraySync() as number[][]);
+    for (let r = 0; r < z.length; r++) {
+      const ref = projectSimplex(z[r] as number[], mask[r] as number[]);
+      const row = p[r] as number[];
+      for (let i = 0; i < n; i++) assert.ok(Math.abs((row[i] as number) - (ref[i] as number)) < 1e-5, `scale ${scale} row ${r} col ${i}: ${row[i]} vs ${ref[i]}`);
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      for (let i = n - r; i < n; i++) assert.equal(row[i], 0, 'masked entry must be exactly 0');
+    }
+    if (scale === 5) {
+      const zeros = p.flat().filter((v) => v === 0).length;
+      assert.ok(zeros > p.length * 3, `large scores should give a sparse output, got ${zeros} zeros`);
+    }
+  }
+});
+
+test('sparsemax: all-masked rows give zeros (no NaN), masked values never matter, 3-D broadcast mask', async () => {
+  await initBackend();
+  const out = tf.tidy(() => {
+    const z = tf.tensor3d([[[1, 2, 3], [4, 5, 6]], [[0.5, -1, 100], [7, 7, 7]]]); // [2, 2, 3]
+    const mask = tf.tensor3d([[[1, 1, 0]], [[0, 0, 0]]]); // [2, 1, 3] broadcast over rows
+    return sparsemax(z, mask).arraySync() as number[][][];
+  });
+  assert.deepEqual(out[1], [[0, 0, 0], [0, 0, 0]]);
+  assert.equal(out[0]?.[0]?.[2], 0);
+  const a = tf.tidy(() => sparsemax(tf.tensor2d([[0.3, 0.1, 99, -50]]), tf.tensor2d([[1, 1, 0, 0]])).arraySync() as number[][]);
+  const b = tf.tidy(() => sparsemax(tf.tensor2d([[0.3, 0.1, -7, 3]]), tf.tensor2d([[1, 1, 0, 0]])).arraySync() as number[][]);
+  assert.deepEqual(a, b);
+  assert.ok(Math.abs((a[0]?.[0] as number) - 0.6) < 1e-6);
+  const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(sparsemax(x, tf.tensor2d([[0, 0, 0]])), tf.tensor2d([[1, 2, 3]]))))(tf.tensor2d([[1, 2, 3]])).arraySync() as number[][]);
+  assert.deepEqual(g, [[0, 0, 0]]);
+});
+
+test('sparsemax gradient matches finite differences of the projection', async () => {
+  await initBackend();
+  const n = 7;
+  const z = randomRows(5, n, 3, 1.5);
+  const mask = z.map((_, r) => Array.from({ length: n }, (_, i) => (i < n - (r % 3) ? 1 : 0)));
+  const w = randomRows(5, n, 4, 1);
+  const loss = (zz: number[][]): number => zz.reduce((acc, row, r) => acc + projectSimplex(row, mask[r] as number[]).reduce((a, p, i) => a + p * ((w[r] as number[])[i] as number), 0), 0);
+  const grad = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(sparsemax(x, tf.tensor2d(mask)), tf.tensor2d(w))))(tf.tensor2d(z)).arraySync() as number[][]);
+  const eps = 1e-4;
+  let checked = 0;
+  for (let r = 0; r < z.length; r++) {
+    for (let i = 0; i < n; i++) {
+      const plus = z.map((row) => row.slice());
+      const minus = z.map((row) => row.slice());
+      (plus[r] as number[])[i] = ((z[r] as number[])[i] as number) + eps;
+      (minus[r] as number[])[i] = ((z[r] as number[])[i] as number) - eps;
+      const fd = (loss(plus) - loss(minus)) / (2 * eps);
+      const g = (grad[r] as number[])[i] as number;
+      assert.ok(Math.abs(fd - g) < 1e-3, `row ${r} col ${i}: analytic ${g} vs numeric ${fd}`);
+      if (g !== 0) checked += 1;
+    }
+  }
+  assert.ok(checked > 5, 'some gradients must be non-zero');
+});
+
+test('masked softmax: masked entries are 0, rows sum to 1, all-masked rows are 0', async () => {
+  await initBackend();
+  const p = tf.tidy(() => maskedSoftmax(tf.tensor2d([[1, 2, 3], [1, 2, 3]]), tf.tensor2d([[1, 1, 0], [0, 0, 0]])).arraySync() as number[][]);
+  assert.equal(p[0]?.[2], 0);
+  assert.ok(Math.abs((p[0]?.[0] as number) + (p[0]?.[1] as number) - 1) < 1e-6);
+  assert.deepEqual(p[1], [0, 0, 0]);
+});
