@@ -1,0 +1,162 @@
+// Reader for MMSA feature pickles (thuiar/MMSA: MOSI/MOSEI Processed/unaligned_50.pkl and
+// aligned_50.pkl), the format MulT, MISA, Self-MM and WSA-BERT train on.
+//
+//   {'train'|'valid'|'test': {
+//       'raw_text':          [N str]                 transcript
+//       'id':                [N str]                 "<video_id>$_$<clip_id>"
+//       'text_bert':         (N, 3, L)               rows input_ids, input_mask, segment_ids (L = 50)
+//       'audio':             float (N, Ta, da)       MOSI unaligned 375×5 COVAREP, MOSEI 500×74
+//       'vision':            float (N, Tv, dv)       MOSI unaligned 500×20 FACET, MOSEI 500×35
+//       'audio_lengths', 'vision_lengths': (N,)      unaligned only
+//       'regression_labels': (N,) in [-3, 3]
+//       'text', 'annotations', 'classification_labels', …: ignored }}
+//
+// Lengths: audio_lengths / vision_lengths give each clip's real frame count (frames after it are
+// padding). Some releases hold lengths above T: they are clamped to T with a counted warning, never
+// read past the array. Without length arrays (aligned_50) every clip has the full length T.
+// tokenIds = input_ids[:sum(input_mask)] (WordPiece ids incl. [CLS]/[SEP]); text_bert is
+// optional (clips then have no tokenIds). Ids become "<video_id>_<clip_id>" ("$_$" → "_"), the
+// clip_uid of data/mosi/label.csv. −inf features become 0 with a counted warning (MMSA's loader
+// does the same silently); NaN/+inf, labels outside [-3, 3], empty text, bad ranks, N mismatches and
+// negative lengths are errors naming the field. Sequence.data are views into the file's arrays.
+import type { Clip, Dataset, SplitName } from './types';
+import { SPLIT_NAMES } from './types';
+import { NdArray } from './ndarray';
+import { loadPickle } from './pickle';
+import type { PyDict, PyValue } from './pickle';
+import { PickleFields, describePy } from './pickle-fields';
+import type { FeatureArray } from './pickle-fields';
+
+const SPLIT_EXPECTED = 'an MMSA split dict with raw_text, id, audio, vision, regression_labels';
+
+/** An MMSA unaligned_50.pkl / aligned_50.pkl → a Dataset with no unlabeled clips. */
+export function readMmsaPickle(path: string): Dataset {
+  const fields = new PickleFields(path);
+  const top = fields.dict(loadPickle(path), '', 'train/valid/test splits of an MMSA feature pickle');
+  const splits = {} as Record<SplitName, Clip[]>;
+  const summaries: string[] = [];
+  let dims: { audio: number; visual: number; where: string } | null = null;
+  const seen = new Map<string, number>();
+  let duplicates = 0;
+  for (const split of SPLIT_NAMES) {
+    const d = fields.dict(fields.key(top, split, '', SPLIT_EXPECTED), split, SPLIT_EXPECTED);
+    const part = readSplit(fields, d, split);
+    if (dims !== null && (part.audioDim !== dims.audio || part.visualDim !== dims.visual)) {
+      fields.fail(
+        split,
+        `has feature dims audio ${part.audioDim} / vision ${part.visualDim} but ${dims.where} has ${dims.audio} / ${dims.visual}`,
+      );
+    }
+    dims ??= { audio: part.audioDim, visual: part.visualDim, where: split };
+    for (const clip of part.clips) {
+      // Clip ids must be unique across the dataset; a repeated id gets a "#k" suffix.
+      const k = (seen.get(clip.id) ?? 0) + 1;
+      seen.set(clip.id, k);
+      if (k > 1) {
+        duplicates++;
+        clip.id = `${clip.id}#${k}`;
+      }
+    }
+    splits[split] = part.clips;
+    summaries.push(`${split} ${part.clips.length} (${part.summary})`);
+  }
+  if (duplicates > 0) fields.warn(`renamed ${duplicates} repeated clip id(s) with a "#k" suffix`);
+  const dimsFinal = dims as { audio: number; visual: number };
+  return {
+    name: `mmsapkl:${path}`,
+    splits,
+    unlabeled: [],
+    audioDim: dimsFinal.audio,
+    visualDim: dimsFinal.visual,
+    notes: [`read ${path} (MMSA feature pickle): ${summaries.join('; ')}`, ...fields.notes],
+  };
+}
+
+interface SplitPart {
+  clips: Clip[];
+  audioDim: number;
+  visualDim: number;
+  summary: string;
+}
+
+function readSplit(fields: PickleFields, d: PyDict, split: string): SplitPart {
+  const texts = fields.texts(fields.key(d, 'raw_text', split, 'raw_text: N transcripts'), `${split}.raw_text`, null);
+  const n = texts.length;
+  const ids = fields.texts(fields.key(d, 'id', split, 'id: N "video$_$clip" strings'), `${split}.id`, n);
+  const audio = fields.features(fields.key(d, 'audio', split, 'audio: float (N, T, d)'), `${split}.audio`, n);
+  const vision = fields.features(fields.key(d, 'vision', split, 'vision: float (N, T, d)'), `${split}.vision`, n);
+  const labels = fields.labels(
+    fields.key(d, 'regression_labels', split, 'regression_labels: float (N,) in [-3, 3]'),
+    `${split}.regression_labels`,
+    n,
+  );
+  const audioLengths = d.has('audio_lengths')
+    ? fields.lengths(d.get('audio_lengths') as PyValue, `${split}.audio_lengths`, n, audio.t)
+    : null;
+  const visionLengths = d.has('vision_lengths')
+    ? fields.lengths(d.get('vision_lengths') as PyValue, `${split}.vision_lengths`, n, vision.t)
+    : null;
+  const tokens = d.has('text_bert') ? tokenIdRows(fields, d.get('text_bert') as PyValue, `${split}.text_bert`, n) : null;
+  const clips: Clip[] = new Array<Clip>(n);
+  let zeroLength = 0;
+  for (let i = 0; i < n; i++) {
+    const a = sequence(audio, i, audioLengths === null ? audio.t : (audioLengths[i] as number));
+    const v = sequence(vision, i, visionLengths === null ? vision.t : (visionLengths[i] as number));
+    if (a.length === 0 || v.length === 0) zeroLength++;
+    const clip: Clip = {
+      id: (ids[i] as string).split('$_$').join('_'),
+      text: texts[i] as string,
+      audio: a,
+      visual: v,
+      label: labels[i] as number,
+    };
+    if (tokens !== null) clip.tokenIds = tokens[i] as Int32Array;
+    clips[i] = clip;
+  }
+  if (zeroLength > 0) fields.notes.push(`${zeroLength} clip(s) in ${split} with a zero-length audio or vision sequence kept`);
+  const lengthsNote = audioLengths === null && visionLengths === null ? 'no length arrays: full T' : 'with lengths';
+  return {
+    clips,
+    audioDim: audio.d,
+    visualDim: vision.d,
+    summary: `audio [N, ${audio.t}, ${audio.d}], vision [N, ${vision.t}, ${vision.d}], ${lengthsNote}${tokens === null ? ', no text_bert' : ''}`,
+  };
+}
+
+function sequence(f: FeatureArray, clip: number, length: number): { data: Float32Array; length: number; dim: number } {
+  const start = clip * f.t * f.d;
+  return { data: f.data.subarray(start, start + length * f.d), length, dim: f.d };
+}
+
+/** text_bert (N, 3, L) → per clip input_ids[:sum(input_mask)] as int32. */
+function tokenIdRows(fields: PickleFields, v: PyValue, field: string, n: number): Int32Array[] {
+  const expected = '(N, 3, L) rows input_ids, input_mask, segment_ids';
+  if (!(v instanceof NdArray)) fields.fail(field, `is ${describePy(v)} but expected ${expected}`);
+  if (v.ndim !== 3 || v.shape[1] !== 3 || !v.isNumeric) {
+    fields.fail(field, `has shape [${v.shape.join(',')}] (${v.dtype}) but expected ${expected}`);
+  }
+  if (v.shape[0] !== n) fields.fail(field, `has N=${v.shape[0]} clips but the split has N=${n}`);
+  const len = v.shape[2] as number;
+  const data = v.data as ArrayLike<number>;
+  const rows: Int32Array[] = new Array<Int32Array>(n);
+  for (let i = 0; i < n; i++) {
+    const idsAt = i * 3 * len;
+    const maskAt = idsAt + len;
+    let count = 0;
+    for (let j = 0; j < len; j++) {
+      const m = data[maskAt + j] as number;
+      if (m !== 0 && m !== 1) fields.fail(`${field}[${i}, 1, ${j}]`, `= ${m} but input_mask values must be 0 or 1`);
+      count += m;
+    }
+    const ids = new Int32Array(count);
+    for (let j = 0; j < count; j++) {
+      const id = data[idsAt + j] as number;
+      if (!Number.isInteger(id) || id < 0 || id > 2147483647) {
+        fields.fail(`${field}[${i}, 0, ${j}]`, `= ${id} but input_ids must be non-negative integers`);
+      }
+      ids[j] = id;
+    }
+    rows[i] = ids;
+  }
+  return rows;
+}
