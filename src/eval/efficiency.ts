@@ -1,0 +1,139 @@
+// Model size and compute (paper Table 2): parameters and multiply–accumulates (MACs) per
+// module, computed from a config alone (the paper-size model is never allocated).
+//
+// MAC convention: one forward pass of ONE clip at the nominal lengths (T_L, T_A, T_V from the
+// config, every position real). Counted: matrix products — fully connected layers, LSTM gate
+// products, BERT's Q/K/V/O and FFN products, attention scores QKᵀ and weighted sums AV, the
+// WSA scores and weighted sums. Not counted: elementwise ops, LayerNorm, softmax/Sparsemax,
+// embedding lookups, biases. LSTMs are counted as implemented in src/model/lstm.ts and
+// src/model/decoders.ts (the 'previousHidden' decoder fuses W_x + W_h: one H×4H product per
+// step after step 0).
+import type { BertConfig } from '../text/bert-types';
+import type { ModelConfig } from '../model/config';
+import type { ModuleName } from '../model/mird';
+
+export interface ModuleCost {
+  module: ModuleName | 'sharedBertEmbeddings' | 'sharedBertLayers';
+  group: 'encoders' | 'sharedEncoder' | 'decoders' | 'regressor';
+  params: number;
+  macs: number;
+  note: string;
+}
+
+const fc = (inDim: number, outDim: number, bias = true): number => inDim * outDim + (bias ? outDim : 0);
+const lstmParams = (inDim: number, hidden: number): number => (inDim + hidden + 1) * 4 * hidden;
+/** Encoder LSTM over T steps: input projection T·d·4H + recurrent T·H·4H. */
+const lstmMacs = (inDim: number, hidden: number, steps: number): number => steps * (inDim + hidden) * 4 * hidden;
+
+export function bertEmbeddingParams(c: BertConfig): number {
+  return (c.vocabSize + c.maxPositions + c.typeVocabSize) * c.hiddenSize + 2 * c.hiddenSize;
+}
+
+export function bertLayerParams(c: BertConfig): number {
+  const h = c.hiddenSize;
+  return 4 * fc(h, h) + fc(h, c.intermediateSize) + fc(c.intermediateSize, h) + 4 * h;
+}
+
+/** MACs of one BERT layer over L tokens: L·(4H² + 2HI) projections + 2L²H attention. */
+export function bertLayerMacs(c: BertConfig, len: number): number {
+  const h = c.hiddenSize;
+  return len * (4 * h * h + 2 * h * c.intermediateSize) + 2 * len * len * h;
+}
+
+function decoderCost(c: ModelConfig, outDim: number, steps: number): { params: number; macs: number } {
+  const d2 = 2 * c.latentDim;
+  const h = c.decoderHidden;
+  const rec = (steps - 1) * h * 4 * h; // same count for both decoderInput kinds
+  // step 0: z W_x (2d·4H); then one [H]·[H, 4H] product per step; the output FC at every step
+  return { params: lstmParams(d2, h) + fc(h, outDim), macs: d2 * 4 * h + rec + steps * h * outDim };
+}
+
+/** Parameters and MACs per module for any config. */
+export function modelCost(c: ModelConfig): ModuleCost[] {
+  const d = c.latentDim;
+  const b = c.bert;
+  const hb = b.hiddenSize;
+  const tl = c.textLength;
+  const ta = c.audioLength;
+  const tv = c.visualLength;
+  const rows: ModuleCost[] = [];
+  const poolParams = (kind: 'mean' | 'pooled'): number => (kind === 'pooled' ? fc(hb, hb) : 0);
+  const poolMacs = (kind: 'mean' | 'pooled'): number => (kind === 'pooled' ? hb * hb : 0);
+  if (c.textEncoder === 'lstm') {
+    rows.push({
+      module: 'textEncoder', group: 'encoders',
+      params: b.vocabSize * c.textEmbeddingDim + lstmParams(c.textEmbeddingDim, c.encoderHidden) + fc(c.encoderHidden, d),
+      macs: lstmMacs(c.textEmbeddingDim, c.encoderHidden, tl) + c.encoderHidden * d,
+      note: `embedding ${b.vocabSize}×${c.textEmbeddingDim}, LSTM ${c.textEmbeddingDim}→${c.encoderHidden}, FC →${d}`,
+    });
+  } else {
+    rows.push({
+      module: 'textEncoder', group: 'encoders',
+      params: bertEmbeddingParams(b) + b.numLayers * bertLayerParams(b) + poolParams(c.textBertPooling) + fc(hb, d),
+      macs: b.numLayers * bertLayerMacs(b, tl) + poolMacs(c.textBertPooling) + hb * d,
+      note: `second BERT ${b.numLayers}×${hb} (${c.textBertPooling}), FC →${d}`,
+    });
+  }
+  rows.push({
+    module: 'audioEncoder', group: 'encoders',
+    params: lstmParams(c.audioDim, c.encoderHidden) + fc(c.encoderHidden, d),
+    macs: lstmMacs(c.audioDim, c.encoderHidden, ta) + c.encoderHidden * d,
+    note: `LSTM ${c.audioDim}→${c.encoderHidden} × ${ta} steps, FC →${d}`,
+  });
+  rows.push({
+    module: 'visualEncoder', group: 'encoders',
+    params: lstmParams(c.visualDim, c.encoderHidden) + fc(c.encoderHidden, d),
+    macs: lstmMacs(c.visualDim, c.encoderHidden, tv) + c.encoderHidden * d,
+    note: `LSTM ${c.visualDim}→${c.encoderHidden} × ${tv} steps, FC →${d}`,
+  });
+  rows.push({ module: 'sharedBertEmbeddings', group: 'sharedEncoder', params: bertEmbeddingParams(b), macs: 0, note: 'word + position + type tables, LayerNorm' });
+  rows.push({
+    module: 'sharedBertLayers', group: 'sharedEncoder',
+    params: b.numLayers * bertLayerParams(b), macs: b.numLayers * bertLayerMacs(b, tl),
+    note: `${b.numLayers} layers × ${hb} (${c.injectionLayer} before WSA, ${b.numLayers - c.injectionLayer} after)`,
+  });
+  const wsaModality = (dm: number, tm: number): { params: number; macs: number } => ({
+    // f_sim, gate FC on [W; X̃], f_dis
+    params: fc(dm, hb) + fc(hb + dm, hb) + fc(dm, hb),
+    // f_sim over frames, scores, weighted sum, gate, f_dis
+    macs: tm * dm * hb + tl * tm * hb + tl * tm * dm + tl * (hb + dm) * hb + tl * dm * hb,
+  });
+  const wa = wsaModality(c.audioDim, ta);
+  const wv = wsaModality(c.visualDim, tv);
+  rows.push({ module: 'wsa', group: 'sharedEncoder', params: wa.params + wv.params + 2 * hb, macs: wa.macs + wv.macs, note: `${c.attention} attention + MAG (${c.gate}) + LayerNorm` });
+  rows.push({ module: 'sharedHead', group: 'sharedEncoder', params: poolParams(c.sharedPooling) + fc(hb, d), macs: poolMacs(c.sharedPooling) + hb * d, note: `${c.sharedPooling} pooling, FC ${hb}→${d}` });
+  const dl = decoderCost(c, b.vocabSize, tl);
+  const da = decoderCost(c, c.audioDim, ta);
+  const dv = decoderCost(c, c.visualDim, tv);
+  rows.push({ module: 'textDecoder', group: 'decoders', ...dl, note: `LSTM ${2 * d}→${c.decoderHidden} × ${tl}, FC →${b.vocabSize}` });
+  rows.push({ module: 'audioDecoder', group: 'decoders', ...da, note: `LSTM ${2 * d}→${c.decoderHidden} × ${ta}, FC →${c.audioDim}` });
+  rows.push({ module: 'visualDecoder', group: 'decoders', ...dv, note: `LSTM ${2 * d}→${c.decoderHidden} × ${tv}, FC →${c.visualDim}` });
+  rows.push({
+    module: 'regressor', group: 'regressor',
+    params: fc(4 * d, c.regressorHidden) + fc(c.regressorHidden, 1), macs: 4 * d * c.regressorHidden + c.regressorHidden,
+    note: `FC ${4 * d}→${c.regressorHidden}→1`,
+  });
+  return rows;
+}
+
+export interface CostTotals {
+  params: number;
+  macs: number;
+  /** what inference needs: encoders + shared encoder + regressor (no decoders) */
+  inferenceParams: number;
+  inferenceMacs: number;
+}
+
+export function costTotals(rows: readonly ModuleCost[]): CostTotals {
+  const sum = (rs: readonly ModuleCost[], k: 'params' | 'macs'): number => rs.reduce((s, r) => s + r[k], 0);
+  const inf = rows.filter((r) => r.group !== 'decoders');
+  return { params: sum(rows, 'params'), macs: sum(rows, 'macs'), inferenceParams: sum(inf, 'params'), inferenceMacs: sum(inf, 'macs') };
+}
+
+/** 1234567 → "1.23M"; 1.2e9 → "1.20G". */
+export function humanCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}

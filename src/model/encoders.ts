@@ -1,0 +1,100 @@
+// Modality-specific encoders (paper eq. 1): z^m = FC(LSTM(X^m)), m ∈ {L, A, V}, z^m ∈ R^d.
+// The LSTM's state at each sequence's last REAL step is used (padding never enters; the
+// authors' code runs its LSTMCells over all padded frames).
+// Text: the paper's LSTM over token embeddings (config.textEncoder = 'lstm'), or the authors'
+// code's second BERT (pooled → dropout → FC, textEncoder = 'bert'). The embedding table's
+// gradient goes through gather → UnsortedSegmentSum (registered for wasm in src/wasm-kernels.ts).
+import * as tf from '@tensorflow/tfjs';
+import type { BertEncoderApi } from '../text/bert-types';
+import { Dense, makeVariable } from '../nn/dense';
+import { Rng } from '../util/rng';
+import type { ModelConfig } from './config';
+import { Lstm } from './lstm';
+import { Pooling } from './wsa';
+
+/** Audio or visual: LSTM(d_m → hidden) over the real frames, FC(hidden → d). */
+export class SequenceEncoder {
+  readonly lstm: Lstm;
+  readonly fc: Dense;
+
+  constructor(readonly name: string, inDim: number, hidden: number, latentDim: number, rng: Rng) {
+    this.lstm = new Lstm(`${name}/lstm`, inDim, hidden, rng);
+    this.fc = new Dense(`${name}/fc`, hidden, latentDim, rng);
+  }
+
+  /** x [B, T, d_m], mask [B, T] → z^m [B, d] */
+  apply(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+    return this.fc.apply(this.lstm.run(x, mask).h) as tf.Tensor2D;
+  }
+
+  variables(): tf.Variable[] {
+    return [...this.lstm.variables(), ...this.fc.variables()];
+  }
+}
+
+export interface TextEncoder {
+  /** ids [B, T_L] int32, mask [B, T_L] → z^L [B, d] */
+  apply(ids: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, dropoutRng: Rng): tf.Tensor2D;
+  variables(): tf.Variable[];
+  dispose(): void;
+}
+
+/** Paper: embedding table [V, E] → LSTM(E → hidden) over the real tokens → FC(hidden → d). */
+export class LstmTextEncoder implements TextEncoder {
+  readonly embedding: tf.Variable; // [V, E]
+  readonly encoder: SequenceEncoder;
+
+  constructor(config: ModelConfig, rng: Rng) {
+    const v = config.bert.vocabSize;
+    const e = config.textEmbeddingDim;
+    // N(0, 1) rows as PyTorch's nn.Embedding: the LSTM sees unit-scale inputs from the start
+    this.embedding = makeVariable('textEncoder/embedding', [v, e], 'zeros', rng);
+    const init = new Float32Array(v * e);
+    for (let i = 0; i < init.length; i++) init[i] = rng.normal();
+    tf.tidy(() => this.embedding.assign(tf.tensor2d(init, [v, e])));
+    this.encoder = new SequenceEncoder('textEncoder', e, config.encoderHidden, config.latentDim, rng);
+  }
+
+  apply(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
+    const x = tf.gather(this.embedding, tf.cast(ids, 'int32')) as tf.Tensor3D; // [B, T_L, E]
+    return this.encoder.apply(x, mask);
+  }
+
+  variables(): tf.Variable[] {
+    return [this.embedding, ...this.encoder.variables()];
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}
+
+/**
+ * Authors' code: a second BERT; pooled output (tanh(FC(h_[CLS]))) or mean over real tokens,
+ * dropout (0.5), FC(H → d). Unlike the authors' code the attention mask is passed.
+ */
+export class BertTextEncoder implements TextEncoder {
+  readonly pooling: Pooling;
+  readonly fc: Dense;
+
+  constructor(readonly config: ModelConfig, readonly bert: BertEncoderApi, rng: Rng) {
+    this.pooling = new Pooling('textEncoder', config.textBertPooling, config.bert.hiddenSize, rng);
+    this.fc = new Dense('textEncoder/fc', config.bert.hiddenSize, config.latentDim, rng);
+  }
+
+  apply(ids: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, dropoutRng: Rng): tf.Tensor2D {
+    const h = this.bert.forward(ids, mask, training); // [B, T_L, H]
+    let pooled = this.pooling.apply(h, mask); // [B, H]
+    if (training && this.config.textBertDropout > 0) pooled = tf.dropout(pooled, this.config.textBertDropout, undefined, dropoutRng.seed()) as tf.Tensor2D;
+    return this.fc.apply(pooled) as tf.Tensor2D;
+  }
+
+  variables(): tf.Variable[] {
+    return [...this.bert.variables(), ...this.pooling.variables(), ...this.fc.variables()];
+  }
+
+  dispose(): void {
+    this.bert.dispose();
+    for (const v of [...this.pooling.variables(), ...this.fc.variables()]) v.dispose();
+  }
+}

@@ -1,0 +1,228 @@
+// The modality-agnostic encoder WSA-BERT (paper eqs. 2–7).
+//
+// eq. 2  word-wise sparse attention, for m ∈ {A, V}: every word state w_k of W_mid (BERT's
+//        states after layer k) scores every frame of X^m,
+//          s^m_{kt} = ⟨w_k, f_sim^m(x^m_t)⟩        (f_sim^m = FC: d_m → H)
+//          α^m_k = Sparsemax_t(s^m_k) over the real frames,   X̃^m = α^m X^m   [T_L, d_m]
+// eq. 3  G^m = σ(FC([W_mid; X̃^m]))                                   (authors' code: ReLU)
+// eq. 4  H = G^V ⊙ f_dis^V(X̃^V) + G^A ⊙ f_dis^A(X̃^A)                 (f_dis^m = FC: d_m → H)
+// eq. 5  λ_k = min(‖w_k‖₂ / ‖h_k‖₂ · ε, 1),   W̃_mid = W_mid + diag(λ) H
+// eq. 6  W̃ = Dropout(LayerNorm(W̃_mid)), then BERT continues from layer k
+// eq. 7  z^S = FC(mean over real tokens of BERT's last states)
+//
+// The paper injects at "an intermediate layer" of BERT; the authors' code at 0 (right
+// after the embeddings). config.injectionLayer chooses. The authors' code neither scales the
+// scores nor masks padded frames; here padded frames are always masked (they get weight 0),
+// and 1/√H scaling is an option (config.attentionScale).
+import * as tf from '@tensorflow/tfjs';
+import type { BertEncoderApi } from '../text/bert-types';
+import { layerNorm, meanPool } from '../text/bert';
+import { Dense, makeVariable } from '../nn/dense';
+import { matMul } from '../nn/ops';
+import { Rng } from '../util/rng';
+import type { ModelConfig } from './config';
+import { maskedSoftmax, sparsemax } from './sparsemax';
+
+/** What the notebook inspects: attention maps, gates, λ (all detached copies owned by the caller). */
+export interface WsaTrace {
+  attentionAudio: tf.Tensor3D; // [B, T_L, T_A]
+  attentionVisual: tf.Tensor3D; // [B, T_L, T_V]
+  gateAudio: tf.Tensor3D; // [B, T_L, H]
+  gateVisual: tf.Tensor3D; // [B, T_L, H]
+  lambda: tf.Tensor2D; // [B, T_L]
+  /** ‖H_k‖₂ per word before scaling */
+  shiftNorm: tf.Tensor2D; // [B, T_L]
+  /** ‖w_k‖₂ per word */
+  wordNorm: tf.Tensor2D; // [B, T_L]
+}
+
+export interface WsaInputs {
+  words: tf.Tensor3D; // W_mid [B, T_L, H]
+  audio: tf.Tensor3D; // X^A [B, T_A, d_A]
+  audioMask: tf.Tensor2D; // [B, T_A]
+  visual: tf.Tensor3D; // X^V [B, T_V, d_V]
+  visualMask: tf.Tensor2D; // [B, T_V]
+}
+
+/**
+ * ‖x‖₂ over the last axis, `atZero` where x = 0, with the gradient x/‖x‖ (0 where x = 0).
+ * A custom gradient because tfjs has no gradient for the comparison a `where` needs, and
+ * sqrt's gradient at 0 would be infinite.
+ */
+function makeSafeNorm(atZero: number): (x: tf.Tensor) => tf.Tensor {
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const sq = tf.sum(tf.square(x), -1); // [...]
+    const zero = tf.equal(sq, 0);
+    const root = tf.sqrt(tf.where(zero, tf.onesLike(sq), sq)); // [...], never 0
+    const norm = tf.where(zero, tf.fill(sq.shape, atZero), root);
+    save([x, root, tf.cast(zero, 'float32')]);
+    return {
+      value: norm,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sroot, szero] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const scale = tf.div(tf.mul(dy, tf.sub(1, szero)), sroot); // dy/‖x‖, 0 where x = 0
+        return [tf.mul(sx, tf.expandDims(scale, -1))];
+      },
+    };
+  }) as (x: tf.Tensor) => tf.Tensor;
+}
+const normOrZero = makeSafeNorm(0);
+const normOrOne = makeSafeNorm(1);
+
+/** Word-wise sparse attention + MAG gating + scaled shift + LayerNorm + dropout (eqs. 2–6). */
+export class WsaFusion {
+  readonly simAudio: Dense; // f_sim^A: d_A → H
+  readonly simVisual: Dense; // f_sim^V: d_V → H
+  readonly gateAudioFc: Dense; // [W; X̃^A]: H + d_A → H
+  readonly gateVisualFc: Dense; // [W; X̃^V]: H + d_V → H
+  readonly disAudio: Dense; // f_dis^A: d_A → H
+  readonly disVisual: Dense; // f_dis^V: d_V → H
+  readonly lnGamma: tf.Variable; // [H]
+  readonly lnBeta: tf.Variable; // [H]
+  private readonly hidden: number;
+
+  constructor(readonly config: ModelConfig, rng: Rng) {
+    const h = config.bert.hiddenSize;
+    this.hidden = h;
+    this.simAudio = new Dense('wsa/simAudio', config.audioDim, h, rng);
+    this.simVisual = new Dense('wsa/simVisual', config.visualDim, h, rng);
+    this.gateAudioFc = new Dense('wsa/gateAudio', h + config.audioDim, h, rng);
+    this.gateVisualFc = new Dense('wsa/gateVisual', h + config.visualDim, h, rng);
+    this.disAudio = new Dense('wsa/disAudio', config.audioDim, h, rng);
+    this.disVisual = new Dense('wsa/disVisual', config.visualDim, h, rng);
+    this.lnGamma = makeVariable('wsa/ln_gamma', [h], 'zeros', rng);
+    tf.tidy(() => this.lnGamma.assign(tf.ones([h])));
+    this.lnBeta = makeVariable('wsa/ln_beta', [h], 'zeros', rng);
+  }
+
+  /**
+   * eq. 2 for one modality: scores [B, T_L, T_m], weights α (Sparsemax or softmax over the
+   * real frames), attended features X̃^m = α X^m [B, T_L, d_m].
+   */
+  attend(words: tf.Tensor3D, x: tf.Tensor3D, mask: tf.Tensor2D, sim: Dense): { weights: tf.Tensor3D; attended: tf.Tensor3D } {
+    const projected = sim.apply(x) as tf.Tensor3D; // f_sim^m(X^m) [B, T_m, H]
+    let scores = matMul(words, projected, false, true); // [B, T_L, T_m]
+    if (this.config.attentionScale === 'sqrt') scores = tf.mul(scores, 1 / Math.sqrt(this.hidden));
+    const frameMask = tf.expandDims(mask, 1); // [B, 1, T_m], broadcast over words
+    const weights = (this.config.attention === 'sparsemax' ? sparsemax(scores, frameMask) : maskedSoftmax(scores, frameMask)) as tf.Tensor3D;
+    const attended = matMul(weights, x); // [B, T_L, d_m]
+    return { weights, attended };
+  }
+
+  private gate(words: tf.Tensor3D, attended: tf.Tensor3D, fc: Dense): tf.Tensor3D {
+    const pre = fc.apply(tf.concat([words, attended], 2)); // [B, T_L, H]
+    return (this.config.gate === 'sigmoid' ? tf.sigmoid(pre) : tf.relu(pre)) as tf.Tensor3D;
+  }
+
+  /** eqs. 2–6: W_mid [B, T_L, H] → W̃ [B, T_L, H]; `dropoutSeed` makes training dropout reproducible. */
+  apply(inputs: WsaInputs, training: boolean, dropoutSeed: number, withTrace = false): { out: tf.Tensor3D; trace: WsaTrace | null } {
+    const { words } = inputs;
+    const a = this.attend(words, inputs.audio, inputs.audioMask, this.simAudio);
+    const v = this.attend(words, inputs.visual, inputs.visualMask, this.simVisual);
+    const gA = this.gate(words, a.attended, this.gateAudioFc); // G^A [B, T_L, H]
+    const gV = this.gate(words, v.attended, this.gateVisualFc); // G^V [B, T_L, H]
+    const shift = tf.add(tf.mul(gV, this.disVisual.apply(v.attended)), tf.mul(gA, this.disAudio.apply(a.attended))) as tf.Tensor3D; // H [B, T_L, H]
+    // eq. 5 with the authors' guard: ‖h‖ := 1 where it is 0, then + 1e-6
+    const wordNorm = normOrZero(words); // [B, T_L]
+    const shiftNorm = normOrOne(shift); // [B, T_L]
+    const lambda = tf.minimum(tf.mul(tf.div(wordNorm, tf.add(shiftNorm, 1e-6)), this.config.betaShift), 1); // [B, T_L]
+    const shifted = tf.add(words, tf.mul(tf.expandDims(lambda, 2), shift)); // W + diag(λ) H
+    let out = layerNorm(shifted, this.lnGamma as tf.Tensor as tf.Tensor1D, this.lnBeta as tf.Tensor as tf.Tensor1D, this.config.wsaLayerNormEps) as tf.Tensor3D;
+    if (training && this.config.wsaDropout > 0) out = tf.dropout(out, this.config.wsaDropout, undefined, dropoutSeed) as tf.Tensor3D;
+    const trace: WsaTrace | null = withTrace
+      ? {
+          attentionAudio: a.weights,
+          attentionVisual: v.weights,
+          gateAudio: gA,
+          gateVisual: gV,
+          lambda: lambda as tf.Tensor2D,
+          shiftNorm: normOrZero(shift) as tf.Tensor2D,
+          wordNorm: wordNorm as tf.Tensor2D,
+        }
+      : null;
+    return { out, trace };
+  }
+
+  variables(): tf.Variable[] {
+    return [
+      ...this.simAudio.variables(), ...this.simVisual.variables(),
+      ...this.gateAudioFc.variables(), ...this.gateVisualFc.variables(),
+      ...this.disAudio.variables(), ...this.disVisual.variables(),
+      this.lnGamma, this.lnBeta,
+    ];
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}
+
+/**
+ * Pooling of BERT states into one vector: 'mean' over real tokens (paper eq. 7) or the
+ * BERT-style pooler tanh(FC(h_[CLS])) (authors' code: BERT's pooled output).
+ */
+export class Pooling {
+  readonly pooler: Dense | null;
+
+  constructor(name: string, readonly kind: 'mean' | 'pooled', hidden: number, rng: Rng) {
+    this.pooler = kind === 'pooled' ? new Dense(`${name}/pooler`, hidden, hidden, rng, { init: 'bert' }) : null;
+  }
+
+  apply(h: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+    if (this.pooler === null) return meanPool(h, mask); // [B, H]
+    const cls = tf.squeeze(tf.slice(h, [0, 0, 0], [h.shape[0], 1, h.shape[2]]), [1]); // [B, H]
+    return tf.tanh(this.pooler.apply(cls)) as tf.Tensor2D;
+  }
+
+  variables(): tf.Variable[] {
+    return this.pooler === null ? [] : this.pooler.variables();
+  }
+}
+
+export interface SharedEncoderInputs extends Omit<WsaInputs, 'words'> {
+  textIds: tf.Tensor2D; // [B, T_L] int32
+  textMask: tf.Tensor2D; // [B, T_L]
+}
+
+/** WSA-BERT: BERT to layer k, WSA + MAG, BERT from layer k, pooling, dropout, FC → z^S (eqs. 2–7). */
+export class SharedEncoder {
+  readonly wsa: WsaFusion;
+  readonly pooling: Pooling;
+  readonly fc: Dense; // H → d
+
+  constructor(readonly config: ModelConfig, readonly bert: BertEncoderApi, rng: Rng) {
+    const h = config.bert.hiddenSize;
+    if (bert.config.hiddenSize !== h || bert.config.numLayers !== config.bert.numLayers) {
+      throw new Error(
+        `SharedEncoder: BERT is ${bert.config.numLayers}×${bert.config.hiddenSize} but config.bert says ${config.bert.numLayers}×${h}`,
+      );
+    }
+    this.wsa = new WsaFusion(config, rng);
+    this.pooling = new Pooling('shared', config.sharedPooling, h, rng);
+    this.fc = new Dense('shared/fc', h, config.latentDim, rng);
+  }
+
+  apply(inputs: SharedEncoderInputs, training: boolean, dropoutRng: Rng, withTrace = false): { z: tf.Tensor2D; trace: WsaTrace | null } {
+    const k = this.config.injectionLayer;
+    const n = this.config.bert.numLayers;
+    const embedded = this.bert.embed(inputs.textIds, training); // [B, T_L, H]
+    const words = this.bert.runLayers(embedded, inputs.textMask, 0, k, training); // W_mid [B, T_L, H]
+    const fused = this.wsa.apply({ ...inputs, words }, training, dropoutRng.seed(), withTrace); // W̃ [B, T_L, H]
+    const last = this.bert.runLayers(fused.out, inputs.textMask, k, n, training); // [B, T_L, H]
+    let pooled: tf.Tensor2D = this.pooling.apply(last, inputs.textMask); // [B, H]
+    if (training && this.config.sharedDropout > 0) pooled = tf.dropout(pooled, this.config.sharedDropout, undefined, dropoutRng.seed()) as tf.Tensor2D;
+    return { z: this.fc.apply(pooled) as tf.Tensor2D, trace: fused.trace }; // z^S [B, d]
+  }
+
+  /** BERT's variables plus WSA, pooler and FC. */
+  variables(): tf.Variable[] {
+    return [...this.bert.variables(), ...this.wsa.variables(), ...this.pooling.variables(), ...this.fc.variables()];
+  }
+
+  dispose(): void {
+    this.bert.dispose();
+    this.wsa.dispose();
+    for (const v of [...this.pooling.variables(), ...this.fc.variables()]) v.dispose();
+  }
+}
