@@ -151,7 +151,7 @@ test('no tensor leak after burn-in: forward + training step', async () => {
   const step = (): void => {
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => tf.tidy(() => combinedLoss(model.forward(x, { training: true }), x)), model.variables());
-      opt.applyGradients(grads);
+      opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       tf.dispose([value, ...Object.values(grads)]);
     });
     disposeOutput(model.forward(x, { training: false, trace: true }));
