@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { loadPickle, scanPickle, sniffPickleFormat, describePyValue } from '../src/data/pickle';
+import { FileReader, loadPickle, scanPickle, sniffPickleFormat, describePyValue } from '../src/data/pickle';
 import type { PyDict, PyValue } from '../src/data/pickle';
 import { NdArray } from '../src/data/ndarray';
 
@@ -151,6 +151,26 @@ test('unreadable files fail with the file name and the reason', () => {
     const noStop = join(dir, 'nostop.pkl');
     writeFileSync(noStop, Buffer.from([0x80, 0x04, 0x4b, 0x01]));
     assert.throws(() => loadPickle(noStop), /nostop\.pkl: cannot unpickle .*Unexpected end of file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('FileReader takes a negative BINBYTES length as the unsigned 32-bit value Python wrote', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mird-pickle-'));
+  try {
+    const path = join(dir, 'raw.bin');
+    writeFileSync(path, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    const fd = openSync(path, 'r');
+    try {
+      const reader = new FileReader(fd, 8, 4, null, path);
+      // -4294967290 is how an int32 read sees the uint32 length 6
+      assert.deepEqual([...reader.bytes(6 - 2 ** 32)], [1, 2, 3, 4, 5, 6]);
+      assert.equal(reader.position, 6);
+      assert.throws(() => reader.bytes(3), /raw\.bin: file ends at byte 8 .*truncated/);
+    } finally {
+      closeSync(fd);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -309,10 +309,42 @@ export class FileReader implements ReaderLike {
   }
 
   bytes(n: number): Uint8Array {
+    // pickleparser reads BINBYTES' length as a signed int32; Python writes it unsigned, so
+    // 2–4 GiB byte strings (protocol 3/4 arrays) arrive negative.
+    if (n < 0) n += 4294967296;
     if (this.skipOver !== null && n > this.skipOver) {
       this.skip(n);
       return new Uint8Array(0);
     }
+    return this.readBuffer(n);
+  }
+
+  string(n: number, encoding: 'ascii' | 'utf-8'): string {
+    if (this.skipOver !== null && n > this.skipOver) {
+      this.skip(n);
+      return '';
+    }
+    // 'ascii' is what pickleparser asks for Python 2 str (BINSTRING): latin-1 keeps every byte.
+    const enc = encoding === 'utf-8' ? 'utf8' : 'latin1';
+    if (n <= this.window.length) {
+      const o = this.ensure(n);
+      this.position += n;
+      return this.window.toString(enc, o, o + n);
+    }
+    try {
+      return this.readBuffer(n).toString(enc);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STRING_TOO_LONG') throw err;
+      // Protocol 2 (and Python 2) pickles carry array bytes inside text strings, which V8 caps
+      // at 2^29 − 24 characters.
+      throw new Error(
+        `a ${n}-byte string is longer than a JavaScript string can be; arrays this large need a pickle ` +
+          'of protocol ≥ 3 (re-save with pickle.dump(obj, f, protocol=4))',
+      );
+    }
+  }
+
+  private readBuffer(n: number): Buffer {
     if (n <= this.window.length) {
       const o = this.ensure(n);
       this.position += n;
@@ -332,21 +364,6 @@ export class FileReader implements ReaderLike {
     this.readFully(out, have, n - have, this.position + have);
     this.position += n;
     return out;
-  }
-
-  string(n: number, encoding: 'ascii' | 'utf-8'): string {
-    if (this.skipOver !== null && n > this.skipOver) {
-      this.skip(n);
-      return '';
-    }
-    // 'ascii' is what pickleparser asks for Python 2 str (BINSTRING): latin-1 keeps every byte.
-    const enc = encoding === 'utf-8' ? 'utf8' : 'latin1';
-    if (n <= this.window.length) {
-      const o = this.ensure(n);
-      this.position += n;
-      return this.window.toString(enc, o, o + n);
-    }
-    return Buffer.from(this.bytes(n)).toString(enc);
   }
 
   line(): string {
