@@ -17,6 +17,10 @@ import { SPLIT_NAMES } from './types';
 import { readMosi } from './mosi';
 import { readMosei } from './mosei';
 import { createSynthetic, resolveSyntheticConfig, SYNTHETIC_PRESETS, type SyntheticOverrides } from './synthetic';
+import { readMirdPickle, readMirdUnlabeledPickleWithNotes } from './mird-pickle';
+import { readMmsaPickle } from './mmsa-pickle';
+import { describePyValue, scanPickle, sniffPickleFormat } from './pickle';
+import { displayPath } from './csv';
 import { repoPath } from '../paths';
 
 export interface SourceOptions {
@@ -41,8 +45,29 @@ export function knownSources(): string[] {
   return [...BUILTIN_PRESETS, ...Object.keys(FILE_PRESETS)];
 }
 
-function openPickleFile(path: string): Dataset {
-  throw new Error(`${path}: reading pickles is not wired into openSource yet (the pickle readers are still being written)`);
+/** A .pkl file in whichever of the three supported layouts its top-level keys announce. */
+export function openPickleFile(path: string): Dataset {
+  const format = sniffPickleFormat(path);
+  if (format === 'mird') return readMirdPickle(path);
+  if (format === 'mmsa') return readMmsaPickle(path);
+  if (format === 'mird-unlabeled') {
+    const u = readMirdUnlabeledPickleWithNotes(path);
+    return {
+      name: `mird-unlabeled:${displayPath(path)}`,
+      splits: { train: [], valid: [], test: [] },
+      unlabeled: u.clips,
+      audioDim: u.audioDim,
+      visualDim: u.visualDim,
+      notes: [...u.notes, 'unlabeled only: combine with a labeled source for MIRD2 (splitRate unlabeled clips per labeled clip)'],
+    };
+  }
+  const value = scanPickle(path);
+  const keys = value instanceof Map ? [...value.keys()].map(String) : null;
+  const top = keys === null ? describePyValue(value, 0).join(' ') : `a dict with keys ${keys.slice(0, 12).join(', ')}${keys.length > 12 ? `, … (${keys.length})` : ''}`;
+  throw new Error(
+    `${path}: a valid pickle in none of the supported layouts (expected the MIRD authors' {train,valid,test}: {raw_text, audio, video, labels}, ` +
+      `their unlabeled {raw_text, audio, video}, or MMSA's {train,valid,test}: {raw_text, audio, vision, regression_labels, ...}); found: ${top}`,
+  );
 }
 
 /** Opens a preset or a file; throws one clear error for an unknown, missing or malformed source. */
@@ -209,7 +234,7 @@ export function summarizeDataset(ds: Dataset): DatasetSummary {
 export type SummaryRow = Record<string, string | number | null>;
 
 const fmt = (x: number, digits = 1): string => (Number.isInteger(x) ? String(x) : x.toFixed(digits));
-const rangeText = (r: RangeStats, digits = 1): string => (r.min === r.max ? fmt(r.min) : `${fmt(r.min)} / ${fmt(r.mean, digits)} / ${fmt(r.max)}`);
+const rangeText = (r: RangeStats, digits = 1): string => (r.min === r.max ? fmt(r.min) : `${fmt(r.min)} / ${r.mean.toFixed(digits)} / ${fmt(r.max)}`);
 const shapeText = (m: ModalityShape): string => (m.dim === 0 && m.length.max === 0 ? '—' : `${rangeText(m.length)} × ${m.dim}`);
 
 /** One row per split: counts and shapes (lengths as min / mean / max × dim). */
