@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { FileReader, loadPickle, scanPickle, sniffPickleFormat, describePyValue } from '../src/data/pickle';
+import { FileReader, loadPickle, loadPickleLazy, scanPickle, sniffPickleFormat, describePyValue } from '../src/data/pickle';
 import type { PyDict, PyValue } from '../src/data/pickle';
 import { NdArray } from '../src/data/ndarray';
 
@@ -112,18 +112,44 @@ test('window size does not change what large arrays decode to', () => {
   }
 });
 
-test('scanPickle reads structure and shapes without array data', () => {
-  const top = asDict(scanPickle(fixture('mird-p2.pkl')));
+test('scanPickle reads structure and shapes, and where the array data is', () => {
+  const top = asDict(scanPickle(fixture('mird-p4.pkl')));
   const train = asDict(top.get('train') as PyValue);
   const audio = nd(train, 'audio');
-  assert.deepEqual(audio.shape, [5, 12, 33]);
-  assert.equal(audio.dtype, 'float32');
+  assert.deepEqual(audio.shape, [4, 12, 33]);
+  assert.equal(audio.dtype, 'float64');
   assert.equal(audio.hasData, false);
-  assert.equal((train.get('raw_text') as PyValue[]).length, 5);
+  assert.equal(audio.data.length, 0);
+  assert.ok(audio.source !== null);
+  assert.equal(audio.source.length, 4 * 12 * 33 * 8);
+  const full = nd(asDict(asDict(loadPickle(fixture('mird-p4.pkl'))).get('train') as PyValue), 'audio');
+  assert.deepEqual(audio.loadData().data, full.data);
+  assert.equal(audio.hasData, true);
+  // Fortran-ordered video, read on demand, also comes back in C order
+  const video = nd(train, 'video');
+  const fullVideo = nd(asDict(asDict(loadPickle(fixture('mird-p4.pkl'))).get('train') as PyValue), 'video');
+  assert.deepEqual(video.loadData().data, fullVideo.data);
   const lines = describePyValue(top);
-  assert.ok(lines.some((l) => l.includes('video: ndarray float32 [5, 5, 709]')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.includes('video: ndarray float32 [4, 5, 709]')), lines.join('\n'));
   const mmsa = asDict(asDict(scanPickle(fixture('mmsa-aligned.pkl'))).get('test') as PyValue);
   assert.deepEqual(nd(mmsa, 'vision').shape, [2, 8, 20]);
+  assert.equal(nd(mmsa, 'vision').hasData, false, 'protocol-5 in-band buffers are located too');
+});
+
+test('protocol-2 array data lives in text strings: decoded when small, else a full load', () => {
+  // default limit 1 MiB: the fixture's strings are decoded during the scan
+  const p2 = asDict(asDict(scanPickle(fixture('mird-p2.pkl'))).get('valid') as PyValue);
+  assert.equal(nd(p2, 'video').hasData, true);
+  // a tiny limit skips them: no data and no file position
+  const skipped = nd(asDict(asDict(scanPickle(fixture('mird-p2.pkl'), { scanStringLimit: 100 })).get('valid') as PyValue), 'video');
+  assert.equal(skipped.hasData, false);
+  assert.equal(skipped.source, null);
+  assert.throws(() => skipped.loadData(), /file position is unknown; use loadPickle/);
+  // loadPickleLazy notices and loads the whole file instead
+  const lazy = nd(asDict(asDict(loadPickleLazy(fixture('mird-p2.pkl'), { scanStringLimit: 100 })).get('valid') as PyValue), 'video');
+  assert.equal(lazy.hasData, true);
+  assert.deepEqual(lazy.shape, [2, 5, 709]);
+  assert.equal(lazy.data.length, 2 * 5 * 709);
 });
 
 test('sniffPickleFormat tells the formats apart from their structure', () => {

@@ -18,7 +18,7 @@
 // Sequence.data are views into the float32 array read from the file (no copy per clip).
 import type { Clip, Dataset, Sequence, SplitName } from './types';
 import { SPLIT_NAMES } from './types';
-import { loadPickle } from './pickle';
+import { loadPickleLazy } from './pickle';
 import type { PyDict } from './pickle';
 import { PickleFields, trailingLength } from './pickle-fields';
 import type { FeatureArray } from './pickle-fields';
@@ -28,7 +28,7 @@ const SPLIT_EXPECTED = "a dict with keys raw_text, audio (N,T,d), video (N,T,d),
 /** The authors' labeled pickle (train/valid/test) → a Dataset with no unlabeled clips. */
 export function readMirdPickle(path: string): Dataset {
   const fields = new PickleFields(path);
-  const top = fields.dict(loadPickle(path), '', "train/valid/test splits of the MIRD authors' pickle");
+  const top = fields.dict(loadPickleLazy(path), '', "train/valid/test splits of the MIRD authors' pickle");
   if (!top.has('train') && top.has('raw_text') && top.has('video')) {
     fields.fail('', 'has top-level raw_text/audio/video and no splits: it is an unlabeled pickle (use readMirdUnlabeledPickle)');
   }
@@ -76,7 +76,7 @@ export function readMirdUnlabeledPickleWithNotes(path: string): {
   notes: string[];
 } {
   const fields = new PickleFields(path);
-  const top = fields.dict(loadPickle(path), '', 'raw_text, audio, video of the unlabeled pickle');
+  const top = fields.dict(loadPickleLazy(path), '', 'raw_text, audio, video of the unlabeled pickle');
   if (top.has('train') && !top.has('raw_text')) {
     fields.fail('', 'has train/valid/test splits: it is a labeled pickle (use readMirdPickle or readMmsaPickle)');
   }

@@ -19,10 +19,12 @@
 // clip_uid of data/mosi/label.csv. −inf features become 0 with a counted warning (MMSA's loader
 // does the same silently); NaN/+inf, labels outside [-3, 3], empty text, bad ranks, N mismatches and
 // negative lengths are errors naming the field. Sequence.data are views into the file's arrays.
+// Arrays are read lazily: keys the reader does not use (e.g. `text`, BERT features of
+// (N, 50, 768), 3.5 GB for MOSEI) are never loaded (protocol ≥ 3 pickles).
 import type { Clip, Dataset, SplitName } from './types';
 import { SPLIT_NAMES } from './types';
 import { NdArray } from './ndarray';
-import { loadPickle } from './pickle';
+import { loadPickleLazy } from './pickle';
 import type { PyDict, PyValue } from './pickle';
 import { PickleFields, describePy } from './pickle-fields';
 import type { FeatureArray } from './pickle-fields';
@@ -32,7 +34,7 @@ const SPLIT_EXPECTED = 'an MMSA split dict with raw_text, id, audio, vision, reg
 /** An MMSA unaligned_50.pkl / aligned_50.pkl → a Dataset with no unlabeled clips. */
 export function readMmsaPickle(path: string): Dataset {
   const fields = new PickleFields(path);
-  const top = fields.dict(loadPickle(path), '', 'train/valid/test splits of an MMSA feature pickle');
+  const top = fields.dict(loadPickleLazy(path), '', 'train/valid/test splits of an MMSA feature pickle');
   const splits = {} as Record<SplitName, Clip[]>;
   const summaries: string[] = [];
   let dims: { audio: number; visual: number; where: string } | null = null;
@@ -136,6 +138,7 @@ function tokenIdRows(fields: PickleFields, v: PyValue, field: string, n: number)
     fields.fail(field, `has shape [${v.shape.join(',')}] (${v.dtype}) but expected ${expected}`);
   }
   if (v.shape[0] !== n) fields.fail(field, `has N=${v.shape[0]} clips but the split has N=${n}`);
+  fields.load(v, field);
   const len = v.shape[2] as number;
   const data = v.data as ArrayLike<number>;
   const rows: Int32Array[] = new Array<Int32Array>(n);

@@ -15,6 +15,7 @@
 // Numeric data keeps its dtype where JS has a typed array for it; int64/uint64 become Float64Array
 // (exact up to 2^53) and float16 becomes Float32Array. 'U' and 'S' arrays become string[] (UTF-32
 // and UTF-8 decoded, trailing NULs stripped), 'O' arrays the list of unpickled objects.
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { PyValue } from './pickle';
 
 export type NumericData =
@@ -87,19 +88,45 @@ export class NpDType {
 }
 
 /**
+ * Element bytes that `scanPickle` seeked over instead of reading: where they lie in the file.
+ * A zero-length Uint8Array so that it travels through the unpickler like any bytes value.
+ */
+export class SkippedBytes extends Uint8Array {
+  constructor(
+    readonly path: string,
+    readonly offset: number,
+    readonly skippedLength: number,
+  ) {
+    super(0);
+  }
+}
+
+/** Where an array's element bytes are in the file, for arrays whose data is read on demand. */
+export interface ArraySource {
+  path: string;
+  offset: number;
+  length: number;
+  dtype: NpDType;
+  fortran: boolean;
+}
+
+/**
  * An n-dimensional numpy array in C order. `data.length` equals the product of `shape` (1 for
- * a 0-d array). `hasData` is false only for arrays from `scanPickle`, which reads shapes without
- * the element bytes.
+ * a 0-d array). Arrays from `scanPickle` may have `hasData = false`: their bytes were not read;
+ * `loadData()` reads them from the file when `source` is known.
  */
 export class NdArray {
   dtype = 'float64';
   shape: number[] = [];
   data: NdData = new Float64Array(0);
   hasData = true;
-  private readonly skipData: boolean;
+  /** set while the data is still in the file (scanPickle of a protocol ≥ 3 pickle) */
+  source: ArraySource | null = null;
+  private readonly scanned: boolean;
 
-  constructor(skipData = false) {
-    this.skipData = skipData;
+  /** `scanned`: built by scanPickle, where empty raw data for a non-empty array means "skipped". */
+  constructor(scanned = false) {
+    this.scanned = scanned;
   }
 
   get size(): number {
@@ -112,7 +139,7 @@ export class NdArray {
 
   /** True for numeric (typed-array) data, false for str/bytes/object arrays. */
   get isNumeric(): boolean {
-    return !Array.isArray(this.data);
+    return this.dtype !== 'object' && this.dtype !== 'str' && this.dtype !== 'bytes';
   }
 
   /** BUILD state of `_reconstruct`: (version, shape, dtype, is_fortran, rawdata). */
@@ -132,12 +159,13 @@ export class NdArray {
   fill(shape: number[], dtype: NpDType, fortran: boolean, raw: unknown): void {
     this.shape = shape;
     this.dtype = dtype.name;
-    if (this.skipData && !Array.isArray(raw)) {
+    const size = this.size;
+    if (raw instanceof SkippedBytes) {
       this.hasData = false;
       this.data = new Float64Array(0);
+      this.source = { path: raw.path, offset: raw.offset, length: raw.skippedLength, dtype, fortran };
       return;
     }
-    const size = this.size;
     let data: NdData;
     if (dtype.kind === 'O') {
       if (!Array.isArray(raw)) throw new Error(`numpy object array: expected a list of items, got ${describeJs(raw)}`);
@@ -146,6 +174,12 @@ export class NdArray {
     } else {
       const bytes = asBytes(raw);
       if (bytes === null) throw new Error(`numpy array: raw data is ${describeJs(raw)}, expected bytes`);
+      if (this.scanned && bytes.byteLength === 0 && size * dtype.itemsize > 0) {
+        // scanPickle seeked over a protocol-2 text string: no data and no way to fetch it alone
+        this.hasData = false;
+        this.data = new Float64Array(0);
+        return;
+      }
       if (bytes.byteLength !== size * dtype.itemsize) {
         throw new Error(
           `numpy array: ${bytes.byteLength} data bytes for shape [${shape.join(',')}] of ${dtype.name} ` +
@@ -155,13 +189,38 @@ export class NdArray {
       data = decodeElements(bytes, dtype, size);
     }
     this.data = fortran && shape.length > 1 ? fortranToC(data, shape) : data;
+    this.hasData = true;
+  }
+
+  /** Reads the element bytes of an array from `scanPickle` (no-op when the data is here). */
+  loadData(): this {
+    if (this.hasData) return this;
+    const src = this.source;
+    if (src === null) {
+      throw new Error(`ndarray ${this.dtype}[${this.shape.join(',')}]: its data was not read and its file position is unknown; use loadPickle`);
+    }
+    const bytes = Buffer.allocUnsafeSlow(src.length);
+    const fd = openSync(src.path, 'r');
+    try {
+      let done = 0;
+      while (done < src.length) {
+        const got = readSync(fd, bytes, done, Math.min(src.length - done, 1 << 30), src.offset + done);
+        if (got === 0) throw new Error(`${src.path}: file ends before the array data at byte ${src.offset + done}`);
+        done += got;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    this.fill(this.shape, src.dtype, src.fortran, bytes);
+    this.source = null;
+    return this;
   }
 }
 
 /** `numeric._frombuffer(buffer, dtype, shape, order)` (protocol 5). */
-export function ndarrayFromBuffer(buf: unknown, dtype: unknown, shape: unknown, order: unknown, skipData = false): NdArray {
+export function ndarrayFromBuffer(buf: unknown, dtype: unknown, shape: unknown, order: unknown, scanned = false): NdArray {
   if (!(dtype instanceof NpDType)) throw new Error('numpy _frombuffer: the dtype is not a numpy.dtype');
-  const a = new NdArray(skipData);
+  const a = new NdArray(scanned);
   a.fill(toShape(shape), dtype, order === 'F', buf);
   return a;
 }

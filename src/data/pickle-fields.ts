@@ -53,6 +53,7 @@ export class PickleFields {
     }
     const [rows, t, d] = v.shape as [number, number, number];
     if (n !== null && rows !== n) this.fail(field, `has N=${rows} clips (shape [${v.shape.join(',')}]) but the split has N=${n}`);
+    this.load(v, field);
     const src = v.data as Exclude<NdArray['data'], PyValue[]>;
     // Float32Array input is used in place (the array is ours); anything else is converted once.
     const data = src instanceof Float32Array ? src : new Float32Array(src);
@@ -85,6 +86,7 @@ export class PickleFields {
 
   /** A list (or 1-D str/object array) of non-empty strings. */
   texts(v: PyValue, field: string, n: number | null, allowEmpty = false): string[] {
+    if (v instanceof NdArray) this.load(v, field);
     const items = listItems(v);
     if (items === null) this.fail(field, `is ${describePy(v)} but expected a list of N str`);
     if (n !== null && items.length !== n) this.fail(field, `has N=${items.length} entries but the split has N=${n}`);
@@ -117,6 +119,7 @@ export class PickleFields {
       if (!v.isNumeric || !okShape) {
         this.fail(field, `has shape [${v.shape.join(',')}] (${v.dtype}) but expected ${expected}`);
       }
+      this.load(v, field);
       out = Float64Array.from(v.data as ArrayLike<number>);
     } else {
       const items = listItems(v);
@@ -144,6 +147,15 @@ export class PickleFields {
     }
     if (bad > 0) this.fail(field, `has ${bad} NaN/inf value(s), first at index ${first} (${out[first]})`);
     return out;
+  }
+
+  /** Reads an array's data if the lazy load left it in the file; errors name the field. */
+  load(v: NdArray, field: string): NdArray {
+    try {
+      return v.loadData();
+    } catch (err) {
+      this.fail(field, `could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Labels in [−3, 3] (1e-4 slack for float32 rounding). */

@@ -10,15 +10,17 @@
 // is the unpickled values plus one window; large byte strings (array data) are read straight into
 // their own buffers, which numeric arrays then view without another copy. Files larger than 2 GiB
 // work (readFileSync's limit does not apply); a single array must fit one Buffer (4 GiB).
-// `scanPickle` walks the same structure but seeks over large byte strings: shapes and keys of a
-// multi-GB file in milliseconds (`hasData` false on its arrays).
+// `scanPickle` walks the same structure but seeks over large byte strings, noting where each
+// array's bytes are: keys and shapes of a multi-GB file in milliseconds. `loadPickleLazy` is that
+// scan with arrays read on demand (`NdArray.loadData()`), so unused fields never reach memory;
+// byte strings over 256 bytes that are not array data come back from it as empty SkippedBytes.
 //
 // Known limits: out-of-band buffers (protocol 5 `buffers=`) are not supported; protocols 0/1 are
 // refused; pickleparser decodes LONG1 as unsigned (negative ints below −2^31 come back wrong;
 // no MIRD/MMSA field holds one).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Parser } from 'pickleparser';
-import { NdArray, NpDType, describeJs, ndarrayFromBuffer, numpyScalar, asBytes } from './ndarray';
+import { NdArray, NpDType, SkippedBytes, describeJs, ndarrayFromBuffer, numpyScalar, asBytes } from './ndarray';
 
 export type PyDict = Map<PyValue, PyValue>;
 export type PyValue =
@@ -59,25 +61,43 @@ export interface PyGlobal {
 export interface LoadPickleOptions {
   /** read window in bytes (default 16 MiB); tests shrink it to cross window edges */
   chunkSize?: number;
+  /**
+   * scanPickle only: text strings longer than this (default 1 MiB) are seeked over. Only
+   * protocol-2 / Python 2 array data is that long; arrays built from it have no data and no
+   * file position.
+   */
+  scanStringLimit?: number;
 }
 
 type ReaderLike = Parameters<Parser['read']>[0];
 
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
-/** scanPickle seeks over byte strings longer than this instead of reading them. */
+/** scanPickle seeks over byte strings longer than this and records where they are. */
 const SCAN_SKIP_BYTES = 256;
+const SCAN_SKIP_STRINGS = 1024 * 1024;
 
 /** Unpickles a whole file. Errors name the file and the byte offset where decoding failed. */
 export function loadPickle(path: string, options: LoadPickleOptions = {}): PyValue {
-  return readPickleFile(path, false, options.chunkSize ?? DEFAULT_CHUNK);
+  return readPickleFile(path, false, options).value;
 }
 
 /**
  * The structure of a pickle without the array contents: dicts, lists, strings and numbers as in
- * `loadPickle`, numpy arrays with dtype and shape but `hasData = false`. Seeks over array bytes.
+ * `loadPickle`; numpy arrays larger than 256 bytes come with dtype and shape, `hasData = false`
+ * and their file position (`NdArray.loadData()` reads them). Seeks over the array bytes.
  */
 export function scanPickle(path: string, options: LoadPickleOptions = {}): PyValue {
-  return readPickleFile(path, true, options.chunkSize ?? DEFAULT_CHUNK);
+  return readPickleFile(path, true, options).value;
+}
+
+/**
+ * Like loadPickle, but large numpy arrays are read only when asked for (`NdArray.loadData()`),
+ * so fields nobody uses (MMSA's BERT `text` features) never reach memory. Falls back to a full
+ * load for protocol-2 pickles whose array data cannot be located (it lives inside text strings).
+ */
+export function loadPickleLazy(path: string, options: LoadPickleOptions = {}): PyValue {
+  const scanned = readPickleFile(path, true, options);
+  return scanned.skippedStrings > 0 ? loadPickle(path, options) : scanned.value;
 }
 
 /**
@@ -133,7 +153,7 @@ export function summarizeValue(v: PyValue): string {
   return v === null ? 'None' : `${typeof v} ${String(v)}`;
 }
 
-function readPickleFile(path: string, skeleton: boolean, chunkSize: number): PyValue {
+function readPickleFile(path: string, skeleton: boolean, options: LoadPickleOptions): { value: PyValue; skippedStrings: number } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -143,7 +163,9 @@ function readPickleFile(path: string, skeleton: boolean, chunkSize: number): PyV
   }
   try {
     const size = fstatSync(fd).size;
-    const reader = new FileReader(fd, size, Math.max(16, chunkSize), skeleton ? SCAN_SKIP_BYTES : null, path);
+    const chunkSize = Math.max(16, options.chunkSize ?? DEFAULT_CHUNK);
+    const skip = skeleton ? { bytes: SCAN_SKIP_BYTES, strings: options.scanStringLimit ?? SCAN_SKIP_STRINGS } : null;
+    const reader = new FileReader(fd, size, chunkSize, skip, path);
     checkHeader(path, reader);
     const parser = new Parser({
       nameResolver: { resolve: (module: string, name: string) => resolveGlobal(module, name, skeleton) },
@@ -151,7 +173,8 @@ function readPickleFile(path: string, skeleton: boolean, chunkSize: number): PyV
       unpicklingTypeOfSet: 'Set',
     });
     try {
-      return parser.read<PyValue>(reader);
+      const value = parser.read<PyValue>(reader);
+      return { value, skippedStrings: reader.skippedStrings };
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (msg.startsWith(path)) throw err;
@@ -239,20 +262,22 @@ function knownGlobal(module: string, name: string, skeleton: boolean): Ctor | nu
 
 /**
  * Positional reads through one window buffer. Byte strings longer than the window are read
- * directly into a buffer of their own. With `skipOver` set, byte strings longer than it are
- * seeked over and come back empty (scanPickle).
+ * directly into a buffer of their own. With `skipOver` set (scanPickle), byte strings longer than
+ * skipOver.bytes come back as SkippedBytes (their file position) and text strings longer than
+ * skipOver.strings come back empty (counted in skippedStrings).
  */
 export class FileReader implements ReaderLike {
   private readonly window: Buffer;
   private windowStart = 0;
   private windowLength = 0;
   position = 0;
+  skippedStrings = 0;
 
   constructor(
     private readonly fd: number,
     readonly size: number,
     chunkSize: number,
-    private readonly skipOver: number | null,
+    private readonly skipOver: { bytes: number; strings: number } | null,
     private readonly path: string,
   ) {
     this.window = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(size, 16)));
@@ -304,6 +329,10 @@ export class FileReader implements ReaderLike {
   }
 
   skip(n: number): void {
+    this.advance(n);
+  }
+
+  private advance(n: number): void {
     this.need(n);
     this.position += n;
   }
@@ -312,16 +341,18 @@ export class FileReader implements ReaderLike {
     // pickleparser reads BINBYTES' length as a signed int32; Python writes it unsigned, so
     // 2–4 GiB byte strings (protocol 3/4 arrays) arrive negative.
     if (n < 0) n += 4294967296;
-    if (this.skipOver !== null && n > this.skipOver) {
-      this.skip(n);
-      return new Uint8Array(0);
+    if (this.skipOver !== null && n > this.skipOver.bytes) {
+      const at = this.position;
+      this.advance(n);
+      return new SkippedBytes(this.path, at, n);
     }
     return this.readBuffer(n);
   }
 
   string(n: number, encoding: 'ascii' | 'utf-8'): string {
-    if (this.skipOver !== null && n > this.skipOver) {
-      this.skip(n);
+    if (this.skipOver !== null && n > this.skipOver.strings) {
+      this.advance(n);
+      this.skippedStrings++;
       return '';
     }
     // 'ascii' is what pickleparser asks for Python 2 str (BINSTRING): latin-1 keeps every byte.
