@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig, BertEncoderApi } from './bert-types';
 import { linear, matMul } from '../nn/ops';
-import { makeVariable, type Init } from '../nn/dense';
+import { initValues, type Init } from '../nn/dense';
 import { deriveSeed, Rng } from '../util/rng';
 
 export type BertPreset = 'base' | 'small' | 'mini' | 'tiny';
@@ -118,11 +118,23 @@ function nextId(): number {
   return idCounter;
 }
 
+/**
+ * A trainable variable with host-side initial values ('ones' for LayerNorm γ). Unlike
+ * tf.variable(tf.tensor(...)), the initial tensor is disposed, so building a model leaks nothing.
+ */
+export function ownedVariable(name: string, shape: number[], init: Init | 'ones', rng: Rng): tf.Variable {
+  const values = init === 'ones' ? new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1) : initValues(shape, init, rng);
+  const t = tf.tensor(values, shape, 'float32');
+  const v = tf.variable(t, true, `${name}_${nextId()}`);
+  t.dispose();
+  return v;
+}
+
 export class Bert implements BertEncoderApi {
   readonly config: BertConfig;
   /** Hugging Face names (no "bert." prefix) → variables, in checkpoint order. */
   readonly params = new Map<string, tf.Variable>();
-  private readonly dropoutRng: Rng;
+  private dropoutRng: Rng;
 
   constructor(config: BertConfig, seed: number, readonly options: BertOptions = {}) {
     this.config = validateBertConfig({ ...config });
@@ -131,10 +143,8 @@ export class Bert implements BertEncoderApi {
     const rng = new Rng(deriveSeed(seed, 'bert/init'));
     this.dropoutRng = new Rng(deriveSeed(seed, 'bert/dropout'));
     const add = (name: string, shape: number[], init: Init): void => {
-      // LayerNorm γ starts at 1 (Init has no 'ones')
-      const v = name.endsWith('LayerNorm.weight')
-        ? tf.variable(tf.ones(shape), true, `bert/${name}_ln${nextId()}`)
-        : makeVariable(`bert/${name}`, shape, init, rng);
+      // LayerNorm γ starts at 1
+      const v = ownedVariable(`bert/${name}`, shape, name.endsWith('LayerNorm.weight') ? 'ones' : init, rng);
       this.params.set(name, v);
     };
     add('embeddings.word_embeddings.weight', [c.vocabSize, h], 'bert');
@@ -157,6 +167,11 @@ export class Bert implements BertEncoderApi {
       add('pooler.dense.weight', [h, h], 'bert');
       add('pooler.dense.bias', [h], 'zeros');
     }
+  }
+
+  /** Restarts the dropout stream (e.g. per training step, so a resumed run draws the same masks). */
+  setDropoutSeed(seed: number): void {
+    this.dropoutRng = new Rng(seed);
   }
 
   param(name: string): tf.Variable {

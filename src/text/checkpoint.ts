@@ -198,11 +198,11 @@ export function loadBertCheckpoint(dir: string, options: { pooler?: boolean; see
 }
 
 /** The encoder's weights under Hugging Face names ("bert." prefix), Linear weights as [out, in]. */
-export function bertTensors(bert: Bert): Map<string, TensorToWrite> {
+export function bertTensors(bert: Bert, dtype: 'F32' | 'F16' = 'F32'): Map<string, TensorToWrite> {
   const out = new Map<string, TensorToWrite>();
   for (const [name, v] of bert.params) {
     const t = isLinearWeight(name) ? tf.tidy(() => tf.transpose(v)) : v;
-    out.set(`bert.${name}`, { shape: [...t.shape], data: t.dataSync() as Float32Array });
+    out.set(`bert.${name}`, { dtype, shape: [...t.shape], data: t.dataSync() as Float32Array });
     if (t !== v) t.dispose();
   }
   return out;
@@ -216,14 +216,15 @@ export function saveBertCheckpoint(
   dir: string,
   bert: Bert,
   vocabPath: string,
-  options: { extra?: ReadonlyMap<string, TensorToWrite>; metadata?: Record<string, string> } = {},
+  options: { extra?: ReadonlyMap<string, TensorToWrite>; metadata?: Record<string, string>; dtype?: 'F32' | 'F16' } = {},
 ): void {
   const vocab = WordPieceTokenizer.fromVocabFile(vocabPath);
   if (vocab.vocabSize !== bert.config.vocabSize) {
     throw new Error(`saveBertCheckpoint: ${vocabPath} has ${vocab.vocabSize} tokens but the encoder's vocabSize is ${bert.config.vocabSize}`);
   }
   mkdirSync(dir, { recursive: true });
-  const tensors = bertTensors(bert);
+  // F16 halves the file (e.g. a shipped backbone); loading converts back to F32
+  const tensors = bertTensors(bert, options.dtype ?? 'F32');
   for (const [k, t] of options.extra ?? []) tensors.set(k, t);
   writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt', ...(options.metadata ?? {}) });
   const cfgTmp = join(dir, `config.json.tmp-${process.pid}`);

@@ -1,0 +1,129 @@
+// mird backbones compare | ship | show
+//   compare  fine-tunes each candidate text backbone as a text-only regressor on MOSI (standard
+//            split: train on train, pick the epoch on valid, score test once) for each seed and
+//            appends valid + test rows to results/text_backbones.csv. Rows already in the CSV
+//            are skipped, so an interrupted comparison resumes.
+//   ship     writes a candidate's starting encoder (before MOSI fine-tuning) to data/text/bert-mini
+//   show     prints mean ± sd per candidate and split
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CliError, helpText, parseArgs, type FlagSpec } from './args';
+import { initBackend, describeBackend } from '../backend';
+import {
+  BACKBONE_CANDIDATES, BACKBONE_CSV_HEADER, backboneSummary, buildCandidate, defaultBackboneCsv, defaultBackboneDir,
+  readBackboneResults, type BackboneCandidate, type CandidateSources,
+} from '../text/backbone';
+import { saveBertCheckpoint } from '../text/checkpoint';
+import { moseiTextSplits, mosiTextSplits } from '../text/corpus';
+import { finetuneTextRegressor, DEFAULT_FINETUNE } from '../text/finetune';
+import { defaultTokenizer, defaultVocabPath } from '../text/tokenizer';
+import { repoPath } from '../paths';
+import type { RegressionMetrics } from '../eval/metrics';
+
+const SPEC: Record<string, FlagSpec> = {
+  candidates: { type: 'string', description: `comma-separated, from ${BACKBONE_CANDIDATES.join(', ')} (default all)` },
+  candidate: { type: 'string', description: 'ship: the candidate to ship' },
+  seeds: { type: 'string', description: 'comma-separated fine-tuning seeds (default 0,1,2)' },
+  epochs: { type: 'number', description: `MOSI fine-tuning epochs (default ${DEFAULT_FINETUNE.epochs})` },
+  lr: { type: 'number', description: `fine-tuning learning rate (default ${DEFAULT_FINETUNE.lr})` },
+  'mosei-epochs': { type: 'number', description: 'epochs of the MOSEI intermediate stage (default 2)' },
+  mlm: { type: 'string', description: 'MLM checkpoint folder (default runs/pretrain-text-mini-glove-s0/checkpoint)' },
+  mosei: { type: 'string', description: 'MOSEI intermediate encoder folder (default runs/text-backbones/mosei-intermediate; built if missing)' },
+  csv: { type: 'string', description: 'results table (default results/text_backbones.csv)' },
+  out: { type: 'string', description: 'ship: target folder (default data/text/bert-mini)' },
+  seed: { type: 'number', description: 'ship: init seed for random/glove (default 0)' },
+  help: { type: 'boolean', description: 'show this help' },
+};
+
+function csvRow(candidate: string, seed: number, split: string, m: RegressionMetrics): string {
+  return [candidate, seed, split, m.acc2Non0.toFixed(4), m.f1Non0.toFixed(4), m.mae.toFixed(4), m.corr.toFixed(4)].join(',');
+}
+
+function ensureMoseiIntermediate(sources: CandidateSources, epochs: number, lr: number): void {
+  if (existsSync(join(sources.moseiDir, 'model.safetensors'))) return;
+  process.stderr.write(`backbones: building the MOSEI intermediate encoder in ${sources.moseiDir} (${epochs} epochs on MOSEI train, selected on MOSEI valid)\n`);
+  const tokenizer = defaultTokenizer();
+  const bert = buildCandidate('mlm', 0, sources);
+  const mosei = moseiTextSplits();
+  // test: [] — the MOSEI test fold is not needed to build an encoder, so it is never touched
+  const r = finetuneTextRegressor(bert, tokenizer, { train: mosei.train, valid: mosei.valid, test: [] }, { seed: 0, epochs, lr, label: 'mosei' });
+  const log = {
+    stage: 'MOSEI supervised intermediate training', from: sources.mlmDir, epochs: r.epochs, bestEpoch: r.bestEpoch, valid: r.valid, secondsPerEpoch: r.secondsPerEpoch,
+  };
+  saveBertCheckpoint(sources.moseiDir, bert, defaultVocabPath(), { metadata: { stage: 'mosei-intermediate', best_epoch: String(r.bestEpoch) } });
+  writeFileSync(join(sources.moseiDir, 'training.json'), JSON.stringify(log, null, 2) + '\n');
+  process.stderr.write(`backbones: MOSEI valid at best epoch ${r.bestEpoch}: MAE ${r.valid.mae.toFixed(3)}, Acc2 non0 ${(100 * r.valid.acc2Non0).toFixed(1)}%\n`);
+  bert.dispose();
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(argv, SPEC);
+  const sub = positional[0];
+  if (flags.help === true || sub === undefined) {
+    process.stdout.write(helpText('backbones', 'compare|ship|show [options]', SPEC) + '\n');
+    return flags.help === true ? 0 : 2;
+  }
+  const csv = String(flags.csv ?? defaultBackboneCsv());
+  if (sub === 'show') {
+    for (const r of backboneSummary(readBackboneResults(csv))) process.stdout.write(`${r.candidate.padEnd(8)} ${r.split.padEnd(5)} n=${r.seeds} acc2_non0 ${r.acc2_non0}  f1_non0 ${r.f1_non0}  mae ${r.mae}  corr ${r.corr}\n`);
+    return 0;
+  }
+  const sources: CandidateSources = {
+    mlmDir: String(flags.mlm ?? repoPath('runs', 'pretrain-text-mini-glove-s0', 'checkpoint')),
+    moseiDir: String(flags.mosei ?? repoPath('runs', 'text-backbones', 'mosei-intermediate')),
+  };
+  const parseCandidate = (c: string): BackboneCandidate => {
+    if (!(BACKBONE_CANDIDATES as readonly string[]).includes(c)) throw new CliError(`unknown candidate "${c}" (known: ${BACKBONE_CANDIDATES.join(', ')})`);
+    return c as BackboneCandidate;
+  };
+  const lr = flags.lr === undefined ? DEFAULT_FINETUNE.lr : Number(flags.lr);
+  const moseiEpochs = flags['mosei-epochs'] === undefined ? 2 : Number(flags['mosei-epochs']);
+  const info = await initBackend();
+  if (sub === 'ship') {
+    if (flags.candidate === undefined) throw new CliError('ship needs --candidate');
+    const candidate = parseCandidate(String(flags.candidate));
+    if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, lr);
+    const bert = buildCandidate(candidate, flags.seed === undefined ? 0 : Number(flags.seed), sources);
+    const out = String(flags.out ?? defaultBackboneDir());
+    saveBertCheckpoint(out, bert, defaultVocabPath(), { dtype: 'F16', metadata: { candidate } });
+    process.stdout.write(`backbones: shipped candidate ${candidate} to ${out}\n`);
+    bert.dispose();
+    return 0;
+  }
+  if (sub !== 'compare') throw new CliError(`unknown subcommand "${sub}" (compare, ship, show)`);
+  const candidates = (flags.candidates === undefined ? [...BACKBONE_CANDIDATES] : String(flags.candidates).split(',')).map(parseCandidate);
+  const seeds = String(flags.seeds ?? '0,1,2').split(',').map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0) throw new CliError(`--seeds must be non-negative integers, got "${s}"`);
+    return n;
+  });
+  const epochs = flags.epochs === undefined ? DEFAULT_FINETUNE.epochs : Number(flags.epochs);
+  process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${candidates.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}\n`);
+  mkdirSync(dirname(csv), { recursive: true });
+  if (!existsSync(csv)) writeFileSync(csv, BACKBONE_CSV_HEADER + '\n');
+  const done = readBackboneResults(csv);
+  const mosi = mosiTextSplits();
+  const tokenizer = defaultTokenizer();
+  const logDir = repoPath('runs', 'text-backbones');
+  mkdirSync(logDir, { recursive: true });
+  for (const candidate of candidates) {
+    if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, lr);
+    for (const seed of seeds) {
+      if (done.some((r) => r.candidate === candidate && r.seed === seed)) {
+        process.stderr.write(`backbones: ${candidate} seed ${seed} already in ${csv}, skipped\n`);
+        continue;
+      }
+      const bert = buildCandidate(candidate, seed, sources);
+      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, label: `${candidate} s${seed}` });
+      bert.dispose();
+      const test = r.test as RegressionMetrics;
+      appendFileSync(csv, csvRow(candidate, seed, 'valid', r.valid) + '\n' + csvRow(candidate, seed, 'test', test) + '\n');
+      writeFileSync(join(logDir, `${candidate}-s${seed}.json`), JSON.stringify({ candidate, seed, epochs, lr, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
+      process.stdout.write(
+        `${candidate} seed ${seed}: best epoch ${r.bestEpoch}; valid acc2_non0 ${(100 * r.valid.acc2Non0).toFixed(1)}% mae ${r.valid.mae.toFixed(3)}; ` +
+          `test acc2_non0 ${(100 * test.acc2Non0).toFixed(1)}% f1 ${(100 * test.f1Non0).toFixed(1)}% mae ${test.mae.toFixed(3)} corr ${test.corr.toFixed(3)} (${r.secondsPerEpoch.toFixed(1)} s/epoch)\n`,
+      );
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,129 @@
+// The offline text backbones compared in results/text_backbones.csv, and the shipped default.
+//
+// Candidates (all the `mini` shape: 2 layers × 128, 2 heads, FFN 512, bert-base-uncased vocab):
+//   random  BERT init N(0, 0.02²)
+//   glove   random, with word-embedding rows from GloVe 6B-100d (src/text/glove.ts)
+//   mlm     glove, then masked-LM pretraining on MOSEI + MOSI-train transcripts (mird pretrain-text)
+//   mosei   mlm, then supervised sentiment regression on MOSEI train (selected on MOSEI valid;
+//           no MOSI text), the encoder kept, its head dropped
+// Each is fine-tuned as a text-only regressor on MOSI (src/text/finetune.ts).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bert, bertConfig } from './bert';
+import { loadBertCheckpoint } from './checkpoint';
+import { initWordEmbeddingsFromGlove } from './glove';
+import { defaultTokenizer, type WordPieceTokenizer } from './tokenizer';
+import { repoPath } from '../paths';
+import { deriveSeed } from '../util/rng';
+
+export const BACKBONE_CANDIDATES = ['random', 'glove', 'mlm', 'mosei'] as const;
+export type BackboneCandidate = (typeof BACKBONE_CANDIDATES)[number];
+
+/** Folder of the shipped default backbone (Hugging Face format). */
+export function defaultBackboneDir(): string {
+  return repoPath('data', 'text', 'bert-mini');
+}
+
+export const REBUILD_DEFAULT_BACKBONE = 'see data/text/README.md ("bert-mini"): npx mird pretrain-text, then npx mird backbones ship';
+
+/**
+ * The default text backbone: the encoder in data/text/bert-mini and the bert-base-uncased
+ * tokenizer. The caller owns (disposes) the encoder.
+ */
+export function loadDefaultBackbone(dir: string = defaultBackboneDir()): { bert: Bert; tokenizer: WordPieceTokenizer; notes: string[] } {
+  if (!existsSync(join(dir, 'model.safetensors'))) throw new Error(`default text backbone not found in ${dir}; ${REBUILD_DEFAULT_BACKBONE}`);
+  const { bert, tokenizer, notes } = loadBertCheckpoint(dir);
+  return { bert, tokenizer, notes };
+}
+
+export interface CandidateSources {
+  /** folder of the MLM pretraining checkpoint (mird pretrain-text) */
+  mlmDir: string;
+  /** folder of the MOSEI intermediate encoder */
+  moseiDir: string;
+}
+
+/** Builds the starting encoder of a candidate (before MOSI fine-tuning). */
+export function buildCandidate(candidate: BackboneCandidate, seed: number, sources: CandidateSources): Bert {
+  const tokenizer = defaultTokenizer();
+  if (candidate === 'random' || candidate === 'glove') {
+    const bert = new Bert(bertConfig('mini'), deriveSeed(seed, `backbone/${candidate}`));
+    if (candidate === 'glove') initWordEmbeddingsFromGlove(bert, tokenizer, seed);
+    return bert;
+  }
+  const dir = candidate === 'mlm' ? sources.mlmDir : sources.moseiDir;
+  const loaded = loadBertCheckpoint(dir, { seed: deriveSeed(seed, `backbone/${candidate}`) });
+  if (loaded.tokenizer.vocabSize !== tokenizer.vocabSize) throw new Error(`${dir}: vocabulary differs from data/text/vocab.txt`);
+  return loaded.bert;
+}
+
+export interface BackboneRow {
+  candidate: string;
+  seed: number;
+  split: 'valid' | 'test';
+  acc2_non0: number;
+  f1_non0: number;
+  mae: number;
+  corr: number;
+}
+
+export const BACKBONE_CSV_HEADER = 'candidate,seed,split,acc2_non0,f1_non0,mae,corr';
+
+export function defaultBackboneCsv(): string {
+  return repoPath('results', 'text_backbones.csv');
+}
+
+export function readBackboneResults(path: string = defaultBackboneCsv()): BackboneRow[] {
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  if (lines[0] !== BACKBONE_CSV_HEADER) throw new Error(`${path}: header must be "${BACKBONE_CSV_HEADER}", got "${lines[0] ?? ''}"`);
+  return lines.slice(1).map((line, i) => {
+    const f = line.split(',');
+    const num = (k: number, what: string): number => {
+      const v = Number(f[k]);
+      if (f[k] === undefined || f[k] === '' || !Number.isFinite(v)) throw new Error(`${path} line ${i + 2}, field ${what}: not a number (${f[k] ?? 'missing'})`);
+      return v;
+    };
+    const split = f[2];
+    if (split !== 'valid' && split !== 'test') throw new Error(`${path} line ${i + 2}, field split: expected valid or test, got ${split}`);
+    return { candidate: f[0] as string, seed: num(1, 'seed'), split, acc2_non0: num(3, 'acc2_non0'), f1_non0: num(4, 'f1_non0'), mae: num(5, 'mae'), corr: num(6, 'corr') };
+  });
+}
+
+export interface BackboneSummaryRow {
+  candidate: string;
+  split: string;
+  seeds: number;
+  acc2_non0: string;
+  f1_non0: string;
+  mae: string;
+  corr: string;
+}
+
+function meanStd(xs: number[], digits: number, scale = 1): string {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+  return `${(m * scale).toFixed(digits)} ± ${(sd * scale).toFixed(digits)}`;
+}
+
+/**
+ * Mean ± sample standard deviation over seeds, per candidate and split (Acc2 and F1 in %),
+ * for notebooks: `showTable(backboneSummary(readBackboneResults()))`.
+ */
+export function backboneSummary(rows: readonly BackboneRow[]): BackboneSummaryRow[] {
+  const keys: string[] = [];
+  for (const r of rows) if (!keys.includes(`${r.candidate}|${r.split}`)) keys.push(`${r.candidate}|${r.split}`);
+  return keys.map((key) => {
+    const [candidate, split] = key.split('|') as [string, string];
+    const g = rows.filter((r) => r.candidate === candidate && r.split === split);
+    return {
+      candidate,
+      split,
+      seeds: g.length,
+      acc2_non0: meanStd(g.map((r) => r.acc2_non0), 1, 100),
+      f1_non0: meanStd(g.map((r) => r.f1_non0), 1, 100),
+      mae: meanStd(g.map((r) => r.mae), 3),
+      corr: meanStd(g.map((r) => r.corr), 3),
+    };
+  });
+}

@@ -1,0 +1,57 @@
+// The text the backbone may learn from, kept in one place so the rule is enforced once:
+//   - MLM pretraining: every CMU-MOSEI transcript (22,788, all folds: MOSEI is a different
+//     dataset) plus the MOSI TRAIN split (1,284). Never MOSI valid or test text.
+//   - 2% of the MOSEI transcripts (every 50th row) are held out of pretraining to watch the
+//     masked-token loss on unseen sentences.
+import { readMosei } from '../data/mosei';
+import { readMosi } from '../data/mosi';
+import type { SplitName } from '../data/types';
+
+export interface LabeledText {
+  id: string;
+  text: string;
+  label: number;
+}
+
+export interface PretrainingCorpus {
+  texts: string[];
+  heldOut: string[];
+  notes: string[];
+}
+
+export function pretrainingCorpus(): PretrainingCorpus {
+  const mosei = readMosei();
+  const moseiAll = [...mosei.splits.train, ...mosei.splits.valid, ...mosei.splits.test];
+  const mosi = readMosi({ split: 'standard', features: 'none' });
+  const texts: string[] = [];
+  const heldOut: string[] = [];
+  moseiAll.forEach((c, i) => (i % 50 === 49 ? heldOut : texts).push(c.text));
+  for (const c of mosi.splits.train) texts.push(c.text);
+  return {
+    texts,
+    heldOut,
+    notes: [
+      `MOSEI transcripts (all folds): ${moseiAll.length - heldOut.length} for training, ${heldOut.length} held out (every 50th)`,
+      `MOSI standard train split: ${mosi.splits.train.length} transcripts (valid and test never used)`,
+    ],
+  };
+}
+
+function labeled(clips: { id: string; text: string; label: number | null }[], what: string): LabeledText[] {
+  return clips.map((c) => {
+    if (c.label === null) throw new Error(`${what}: clip ${c.id} has no label`);
+    return { id: c.id, text: c.text, label: c.label };
+  });
+}
+
+/** MOSI transcripts and labels on the standard CMU-SDK folds (1284 / 229 / 686). */
+export function mosiTextSplits(): Record<SplitName, LabeledText[]> {
+  const mosi = readMosi({ split: 'standard', features: 'none' });
+  return { train: labeled(mosi.splits.train, 'MOSI train'), valid: labeled(mosi.splits.valid, 'MOSI valid'), test: labeled(mosi.splits.test, 'MOSI test') };
+}
+
+/** MOSEI transcripts and labels on its standard folds (for supervised intermediate training). */
+export function moseiTextSplits(): Record<SplitName, LabeledText[]> {
+  const m = readMosei();
+  return { train: labeled(m.splits.train, 'MOSEI train'), valid: labeled(m.splits.valid, 'MOSEI valid'), test: labeled(m.splits.test, 'MOSEI test') };
+}

@@ -1,0 +1,184 @@
+// Text-only sentiment regression on top of a BERT encoder, used to compare backbones:
+//   ŷ = w · Dropout(meanPool(BERT(x), mask)) + b,   loss = mean (ŷ − y)²
+// Train on train, keep the epoch with the lowest VALID MAE (weights restored in memory), score
+// the test split once with those weights. The encoder is fine-tuned too (AdamW, linear warm-up
+// over the first 10% of steps, then linear decay).
+import * as tf from '@tensorflow/tfjs';
+import type { Bert } from './bert';
+import { meanPool, ownedVariable } from './bert';
+import type { LabeledText } from './corpus';
+import { NamedAdamW } from './optim';
+import type { WordPieceTokenizer } from './tokenizer';
+import { padRows } from './tokenizer';
+import type { SplitName } from '../data/types';
+import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
+import { linear } from '../nn/ops';
+import { deriveSeed, Rng } from '../util/rng';
+import { Progress } from '../util/progress';
+
+export interface FinetuneOptions {
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  maxLength: number;
+  /** dropout on the pooled vector before the regression layer */
+  dropout: number;
+  weightDecay: number;
+  /** label for the progress line */
+  label?: string;
+  /** per-epoch callback (e.g. to log) */
+  onEpoch?: (r: EpochRecord) => void;
+}
+
+export const DEFAULT_FINETUNE: Omit<FinetuneOptions, 'seed'> = { epochs: 10, batchSize: 32, lr: 3e-4, maxLength: 50, dropout: 0.1, weightDecay: 0.01 };
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  valid: RegressionMetrics;
+}
+
+export interface FinetuneResult {
+  epochs: EpochRecord[];
+  /** 1-based epoch with the lowest valid MAE */
+  bestEpoch: number;
+  valid: RegressionMetrics;
+  test: RegressionMetrics | null;
+  testPredictions: Float32Array | null;
+  secondsPerEpoch: number;
+}
+
+/** The regression head: [B, H] → [B]. Owns its variables. */
+export class TextRegressorHead {
+  readonly params = new Map<string, tf.Variable>();
+
+  constructor(hidden: number, seed: number) {
+    const rng = new Rng(deriveSeed(seed, 'regressor/init'));
+    this.params.set('regressor.dense.weight', ownedVariable('regressor/kernel', [hidden, 1], 'glorot', rng));
+    this.params.set('regressor.dense.bias', ownedVariable('regressor/bias', [1], 'zeros', rng));
+  }
+
+  apply(pooled: tf.Tensor2D): tf.Tensor1D {
+    const w = this.params.get('regressor.dense.weight') as tf.Variable as tf.Tensor as tf.Tensor2D;
+    const b = this.params.get('regressor.dense.bias') as tf.Variable as tf.Tensor as tf.Tensor1D;
+    return tf.reshape(linear(pooled, w, b), [-1]) as tf.Tensor1D;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+  }
+}
+
+interface Encoded {
+  rows: Int32Array[];
+  labels: Float32Array;
+}
+
+function encodeAll(items: readonly LabeledText[], tokenizer: WordPieceTokenizer, maxLength: number): Encoded {
+  return { rows: items.map((x) => tokenizer.encode(x.text, maxLength)), labels: Float32Array.from(items.map((x) => x.label)) };
+}
+
+function batchTensors(rows: Int32Array[], padId: number): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
+  const b = padRows(rows, padId, Math.max(...rows.map((r) => r.length)));
+  return { ids: tf.tensor2d(b.ids, [b.batchSize, b.maxLength], 'int32'), mask: tf.tensor2d(b.mask, [b.batchSize, b.maxLength]) };
+}
+
+/** Predictions in evaluation mode (no dropout), 64 clips at a time. */
+export function predictText(bert: Bert, head: TextRegressorHead, rows: Int32Array[], padId: number): Float32Array {
+  const out = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i += 64) {
+    const chunk = rows.slice(i, i + 64);
+    const y = tf.tidy(() => {
+      const { ids, mask } = batchTensors(chunk, padId);
+      return head.apply(meanPool(bert.forward(ids, mask, false), mask));
+    });
+    out.set(y.dataSync() as Float32Array, i);
+    y.dispose();
+  }
+  return out;
+}
+
+function snapshot(params: ReadonlyMap<string, tf.Variable>): Map<string, Float32Array> {
+  return new Map([...params].map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
+}
+
+function restore(params: ReadonlyMap<string, tf.Variable>, snap: ReadonlyMap<string, Float32Array>): void {
+  for (const [k, v] of params) {
+    const t = tf.tensor(snap.get(k) as Float32Array, v.shape);
+    v.assign(t);
+    t.dispose();
+  }
+}
+
+/**
+ * Fine-tunes `bert` (in place: on return it holds the best-valid-epoch weights) with a fresh
+ * regression head on splits.train; selects on splits.valid; scores splits.test once (skipped
+ * when the test split is empty, e.g. intermediate training that must not touch a test set).
+ */
+export function finetuneTextRegressor(
+  bert: Bert,
+  tokenizer: WordPieceTokenizer,
+  splits: Record<SplitName, readonly LabeledText[]>,
+  options: Partial<FinetuneOptions> & { seed: number },
+): FinetuneResult {
+  const o: FinetuneOptions = { ...DEFAULT_FINETUNE, ...options };
+  if (splits.train.length === 0 || splits.valid.length === 0) throw new Error('finetuneTextRegressor: train and valid splits must not be empty');
+  const train = encodeAll(splits.train, tokenizer, o.maxLength);
+  const valid = encodeAll(splits.valid, tokenizer, o.maxLength);
+  const head = new TextRegressorHead(bert.config.hiddenSize, o.seed);
+  const params = new Map<string, tf.Variable>([...bert.params, ...head.params]);
+  const opt = new NamedAdamW(params, { weightDecay: o.weightDecay });
+  const stepsPerEpoch = Math.ceil(train.rows.length / o.batchSize);
+  const totalSteps = stepsPerEpoch * o.epochs;
+  const warmup = Math.max(1, Math.floor(0.1 * totalSteps));
+  const lrAt = (s: number): number => (s <= warmup ? (o.lr * s) / warmup : (o.lr * (totalSteps - s)) / Math.max(1, totalSteps - warmup));
+  const dropoutRng = new Rng(deriveSeed(o.seed, 'regressor/dropout'));
+  const progress = new Progress({ label: o.label ?? 'finetune', total: totalSteps, unit: 'steps' });
+  const records: EpochRecord[] = [];
+  let best: { epoch: number; mae: number; snap: Map<string, Float32Array>; valid: RegressionMetrics } | null = null;
+  const t0 = Date.now();
+  let step = 0;
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    const order = new Rng(deriveSeed(o.seed, `regressor/epoch/${epoch}`)).permutation(train.rows.length);
+    let lossSum = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      step += 1;
+      const idx = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
+      const rows = idx.map((i) => train.rows[i] as Int32Array);
+      const y = Float32Array.from(idx.map((i) => train.labels[i] as number));
+      bert.setDropoutSeed(dropoutRng.seed());
+      const dropSeed = dropoutRng.seed();
+      const loss = opt.minimize(
+        () =>
+          tf.tidy(() => {
+            const { ids, mask } = batchTensors(rows, tokenizer.padId);
+            const pooled = meanPool(bert.forward(ids, mask, true), mask); // [B, H]
+            const dropped = o.dropout > 0 ? (tf.dropout(pooled, o.dropout, undefined, dropSeed) as tf.Tensor2D) : pooled;
+            return tf.mean(tf.square(tf.sub(head.apply(dropped), tf.tensor1d(y)))) as tf.Scalar;
+          }),
+        lrAt(step),
+      );
+      lossSum += loss * rows.length;
+      progress.tick(1, `epoch ${epoch} loss ${loss.toFixed(3)}`);
+    }
+    const validPred = predictText(bert, head, valid.rows, tokenizer.padId);
+    const vm = regressionMetrics(validPred, valid.labels);
+    const rec = { epoch, trainLoss: lossSum / train.rows.length, valid: vm };
+    records.push(rec);
+    o.onEpoch?.(rec);
+    if (best === null || vm.mae < best.mae) best = { epoch, mae: vm.mae, snap: snapshot(params), valid: vm };
+  }
+  opt.dispose();
+  const chosen = best as { epoch: number; mae: number; snap: Map<string, Float32Array>; valid: RegressionMetrics };
+  restore(params, chosen.snap);
+  let test: RegressionMetrics | null = null;
+  let testPredictions: Float32Array | null = null;
+  if (splits.test.length > 0) {
+    const te = encodeAll(splits.test, tokenizer, o.maxLength);
+    testPredictions = predictText(bert, head, te.rows, tokenizer.padId);
+    test = regressionMetrics(testPredictions, te.labels);
+  }
+  head.dispose();
+  return { epochs: records, bestEpoch: chosen.epoch, valid: chosen.valid, test, testPredictions, secondsPerEpoch: (Date.now() - t0) / 1000 / o.epochs };
+}

@@ -1,0 +1,264 @@
+// Masked-language-model pretraining of a small BERT on transcripts (Devlin et al. 2019, §3.1):
+// 15% of the real word pieces of each sentence (at least one) are chosen; of those 80% become
+// [MASK], 10% a random token, 10% stay; the loss is the cross entropy of the original token at
+// the chosen positions only:
+//   L = −(1/M) Σ_{i∈chosen} log softmax(W_e · LN(GELU(W_t h_i + b_t)) + b_o)[y_i]
+// with the decoder tied to the word-embedding table W_e. Computing logits at the M chosen
+// positions instead of all B·L saves most of the V = 30,522-way product on one core.
+//
+// The loop is resumable: every `checkpointEvery` steps it writes runs/<id>/checkpoint/ (encoder
+// + MLM head + AdamW state + step); the masks and dropout of step s are drawn from
+// deriveSeed(seed, 'mlm/step/s'), so a resumed run continues exactly as an uninterrupted one.
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BertConfig } from './bert-types';
+import { Bert, gelu, layerNorm, ownedVariable } from './bert';
+import { NamedAdamW } from './optim';
+import { bertTensors, loadBertWeights, configFromHf, configToHf, type HfBertConfigJson } from './checkpoint';
+import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
+import { padRows, type WordPieceTokenizer } from './tokenizer';
+import { linear, matMul } from '../nn/ops';
+import { deriveSeed, Rng } from '../util/rng';
+import { Progress } from '../util/progress';
+
+/** The MLM head of BertForMaskedLM, with Hugging Face's names (cls.predictions.*). */
+export class MlmHead {
+  readonly params = new Map<string, tf.Variable>();
+
+  constructor(readonly bert: Bert, seed: number) {
+    const h = bert.config.hiddenSize;
+    const rng = new Rng(deriveSeed(seed, 'mlm/head'));
+    this.params.set('cls.predictions.transform.dense.weight', ownedVariable('mlm/transform/kernel', [h, h], 'bert', rng));
+    this.params.set('cls.predictions.transform.dense.bias', ownedVariable('mlm/transform/bias', [h], 'zeros', rng));
+    this.params.set('cls.predictions.transform.LayerNorm.weight', ownedVariable('mlm/ln_gamma', [h], 'ones', rng));
+    this.params.set('cls.predictions.transform.LayerNorm.bias', ownedVariable('mlm/ln_beta', [h], 'zeros', rng));
+    this.params.set('cls.predictions.bias', ownedVariable('mlm/output_bias', [bert.config.vocabSize], 'zeros', rng));
+  }
+
+  private p(name: string): tf.Tensor {
+    return this.params.get(name) as tf.Variable;
+  }
+
+  /** hidden states at the chosen positions [M, H] → vocabulary logits [M, V]. */
+  logits(hidden: tf.Tensor2D): tf.Tensor2D {
+    const t = gelu(linear(hidden, this.p('cls.predictions.transform.dense.weight') as tf.Tensor2D, this.p('cls.predictions.transform.dense.bias') as tf.Tensor1D));
+    const n = layerNorm(t, this.p('cls.predictions.transform.LayerNorm.weight') as tf.Tensor1D, this.p('cls.predictions.transform.LayerNorm.bias') as tf.Tensor1D, this.bert.config.layerNormEps) as tf.Tensor2D;
+    const table = this.bert.param('embeddings.word_embeddings.weight') as tf.Tensor as tf.Tensor2D; // [V, H]
+    return tf.add(matMul(n, table, false, true), this.p('cls.predictions.bias')) as tf.Tensor2D; // [M, V]
+  }
+
+  tensors(): Map<string, TensorToWrite> {
+    const out = new Map<string, TensorToWrite>();
+    for (const [k, v] of this.params) out.set(k, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+  }
+}
+
+export interface MaskedBatch {
+  /** [B, L] ids with the chosen positions replaced */
+  ids: Int32Array;
+  mask: Float32Array;
+  batchSize: number;
+  width: number;
+  /** flat indices b·L + t of the chosen positions */
+  positions: Int32Array;
+  /** original ids at those positions */
+  targets: Int32Array;
+}
+
+/** BERT's masking of a batch of encoded rows ([CLS] … [SEP], unpadded). */
+export function maskBatch(rows: readonly Int32Array[], tokenizer: WordPieceTokenizer, rng: Rng, rate = 0.15): MaskedBatch {
+  const width = Math.max(...rows.map((r) => r.length));
+  const padded = padRows(rows, tokenizer.padId, width);
+  const positions: number[] = [];
+  const targets: number[] = [];
+  const special = new Set([tokenizer.clsId, tokenizer.sepId, tokenizer.padId]);
+  let firstRegular = tokenizer.tokens.findIndex((t) => !/^\[.*\]$/.test(t));
+  if (firstRegular < 0) firstRegular = 0;
+  rows.forEach((r, b) => {
+    const candidates: number[] = [];
+    for (let t = 0; t < r.length; t++) if (!special.has(r[t] as number)) candidates.push(t);
+    if (candidates.length === 0) return;
+    let chosen = candidates.filter(() => rng.next() < rate);
+    if (chosen.length === 0) chosen = [candidates[rng.int(candidates.length)] as number];
+    for (const t of chosen) {
+      const flat = b * width + t;
+      positions.push(flat);
+      targets.push(r[t] as number);
+      const u = rng.next();
+      // random replacements avoid the leading bracketed ids ([PAD], [unusedN], specials: 999 in bert-base)
+      if (u < 0.8) padded.ids[flat] = tokenizer.maskId;
+      else if (u < 0.9) padded.ids[flat] = firstRegular + rng.int(tokenizer.vocabSize - firstRegular);
+    }
+  });
+  return { ids: padded.ids, mask: padded.mask, batchSize: rows.length, width, positions: Int32Array.from(positions), targets: Int32Array.from(targets) };
+}
+
+/** Mean cross entropy at the chosen positions, and the fraction predicted correctly. */
+export function mlmLoss(bert: Bert, head: MlmHead, batch: MaskedBatch, training: boolean): { loss: tf.Scalar; correct: tf.Scalar } {
+  return tf.tidy(() => {
+    const ids = tf.tensor2d(batch.ids, [batch.batchSize, batch.width], 'int32');
+    const mask = tf.tensor2d(batch.mask, [batch.batchSize, batch.width]);
+    const h = bert.forward(ids, mask, training); // [B, L, H]
+    const flat = tf.reshape(h, [-1, bert.config.hiddenSize]) as tf.Tensor2D; // [B·L, H]
+    const chosen = tf.gather(flat, tf.tensor1d(batch.positions, 'int32')) as tf.Tensor2D; // [M, H]
+    const logits = head.logits(chosen); // [M, V]
+    const targets = tf.tensor1d(batch.targets, 'int32');
+    const logp = tf.logSoftmax(logits); // [M, V]
+    const loss = tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(targets, bert.config.vocabSize)), 1))) as tf.Scalar;
+    const correct = tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), targets), 'float32')) as tf.Scalar;
+    return { loss, correct };
+  });
+}
+
+export interface PretrainOptions {
+  config: BertConfig;
+  seed: number;
+  steps: number;
+  batchSize: number;
+  /** peak learning rate; linear warm-up then linear decay to 0 */
+  lr: number;
+  warmupSteps: number;
+  maxLength: number;
+  weightDecay: number;
+  /** folder for checkpoint/ and log.jsonl; resumed from when it holds a checkpoint */
+  outDir: string;
+  checkpointEvery: number;
+  /** called once on a fresh start, e.g. GloVe initialisation of the word embeddings */
+  init?: (bert: Bert) => void;
+  /** stop this invocation after this step (checkpointed) without changing the schedule; resume later */
+  stopAfter?: number;
+  /** texts held out for a masked-token loss check at every checkpoint */
+  heldOut?: readonly string[];
+}
+
+export interface PretrainResult {
+  bert: Bert;
+  head: MlmHead;
+  stepsDone: number;
+  resumedFrom: number;
+  lastLoss: number;
+  heldOutLoss: number | null;
+  secondsPerStep: number;
+}
+
+export function learningRate(step: number, o: Pick<PretrainOptions, 'lr' | 'warmupSteps' | 'steps'>): number {
+  if (step <= o.warmupSteps) return (o.lr * step) / Math.max(1, o.warmupSteps);
+  return (o.lr * Math.max(0, o.steps - step)) / Math.max(1, o.steps - o.warmupSteps);
+}
+
+/** Order of sentence indices for epoch e: a fixed shuffle from the seed. */
+function epochOrder(n: number, seed: number, epoch: number): number[] {
+  return new Rng(deriveSeed(seed, `mlm/epoch/${epoch}`)).permutation(n);
+}
+
+function saveCheckpoint(dir: string, bert: Bert, head: MlmHead, opt: NamedAdamW, step: number, tokenizerPath: string): void {
+  const tmp = `${dir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const tensors = bertTensors(bert);
+  for (const [k, t] of head.tensors()) tensors.set(k, t);
+  for (const [k, t] of opt.stateTensors()) tensors.set(k, t);
+  writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt', step: String(step) });
+  writeFileSync(join(tmp, 'config.json'), JSON.stringify(configToHf(bert.config), null, 2) + '\n');
+  writeFileSync(join(tmp, 'vocab.txt'), readFileSync(tokenizerPath));
+  writeFileSync(join(tmp, 'state.json'), JSON.stringify({ step }) + '\n');
+  // swap whole folders so a crash leaves either the old or the new checkpoint
+  const old = `${dir}.old`;
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Runs (or resumes) MLM pretraining on `texts`. The returned encoder and head are owned by the
+ * caller (dispose them).
+ */
+export function pretrainMlm(texts: readonly string[], tokenizer: WordPieceTokenizer, o: PretrainOptions): PretrainResult {
+  if (texts.length < o.batchSize) throw new Error(`pretrainMlm: ${texts.length} texts, fewer than one batch of ${o.batchSize}`);
+  mkdirSync(o.outDir, { recursive: true });
+  const ckptDir = join(o.outDir, 'checkpoint');
+  const encoded = texts.map((t) => tokenizer.encode(t, o.maxLength)).filter((r) => r.length > 2);
+  const bert = new Bert(o.config, deriveSeed(o.seed, 'mlm/bert'));
+  const head = new MlmHead(bert, o.seed);
+  const params = new Map<string, tf.Variable>([...bert.params, ...head.params]);
+  const opt = new NamedAdamW(params, { weightDecay: o.weightDecay });
+  let start = 0;
+  if (existsSync(join(ckptDir, 'state.json'))) {
+    const state = JSON.parse(readFileSync(join(ckptDir, 'state.json'), 'utf8')) as { step: number };
+    const cfg = configFromHf(JSON.parse(readFileSync(join(ckptDir, 'config.json'), 'utf8')) as HfBertConfigJson, join(ckptDir, 'config.json'));
+    for (const k of Object.keys(cfg) as (keyof BertConfig)[]) {
+      if (cfg[k] !== o.config[k]) throw new Error(`cannot resume from ${ckptDir}: its ${k} is ${cfg[k]}, this run asks for ${o.config[k]} (use another --out)`);
+    }
+    const file = readSafetensors(join(ckptDir, 'model.safetensors'));
+    const { extra } = loadBertWeights(bert, new Map([...file.tensors].filter(([k]) => !k.startsWith('adam.'))), file.path);
+    for (const [k, v] of head.params) {
+      const e = extra.get(k);
+      if (e === undefined) throw new Error(`${file.path}: missing MLM head tensor ${k}`);
+      const t = tf.tensor(e.data, e.shape);
+      v.assign(t);
+      t.dispose();
+    }
+    opt.loadState(file.tensors, state.step, file.path);
+    start = state.step;
+  } else if (o.init !== undefined) {
+    o.init(bert);
+  }
+  const log = join(o.outDir, 'log.jsonl');
+  const progress = new Progress({ label: 'mlm', total: o.steps - start, unit: 'steps' });
+  const perEpoch = Math.floor(encoded.length / o.batchSize);
+  let lastLoss = NaN;
+  let emaLoss = NaN;
+  let heldOutLoss: number | null = null;
+  const t0 = Date.now();
+  const evalHeldOut = (): number | null => {
+    if (o.heldOut === undefined || o.heldOut.length === 0) return null;
+    const rng = new Rng(deriveSeed(o.seed, 'mlm/heldout'));
+    const rows = o.heldOut.map((t) => tokenizer.encode(t, o.maxLength)).filter((r) => r.length > 2);
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < rows.length; i += 64) {
+      const b = maskBatch(rows.slice(i, i + 64), tokenizer, rng);
+      const { loss, correct } = mlmLoss(bert, head, b, false);
+      sum += (loss.dataSync()[0] as number) * b.targets.length;
+      n += b.targets.length;
+      tf.dispose([loss, correct]);
+    }
+    return sum / n;
+  };
+  const last = Math.min(o.steps, o.stopAfter ?? o.steps);
+  for (let step = start + 1; step <= last; step++) {
+    const epoch = Math.floor((step - 1) / perEpoch);
+    const within = (step - 1) % perEpoch;
+    const order = epochOrder(encoded.length, o.seed, epoch);
+    const rows = order.slice(within * o.batchSize, (within + 1) * o.batchSize).map((i) => encoded[i] as Int32Array);
+    const stepRng = new Rng(deriveSeed(o.seed, `mlm/step/${step}`));
+    const batch = maskBatch(rows, tokenizer, stepRng);
+    bert.setDropoutSeed(stepRng.seed());
+    const lr = learningRate(step, o);
+    let acc = 0;
+    lastLoss = opt.minimize(() => {
+      const { loss, correct } = mlmLoss(bert, head, batch, true);
+      acc = correct.dataSync()[0] as number;
+      correct.dispose();
+      return loss;
+    }, lr);
+    emaLoss = Number.isNaN(emaLoss) ? lastLoss : 0.98 * emaLoss + 0.02 * lastLoss;
+    const done = step === last;
+    if (step % o.checkpointEvery === 0 || done) {
+      heldOutLoss = evalHeldOut();
+      saveCheckpoint(ckptDir, bert, head, opt, step, tokenizer.source);
+      writeFileSync(log, JSON.stringify({ step, epoch, lr, loss: lastLoss, emaLoss, maskedAcc: acc, heldOutLoss, seconds: (Date.now() - t0) / 1000 }) + '\n', { flag: 'a' });
+    }
+    progress.tick(1, `loss ${emaLoss.toFixed(3)} lr ${lr.toExponential(1)}`);
+  }
+  opt.dispose();
+  const stepsRun = Math.max(0, last - start);
+  return { bert, head, stepsDone: Math.max(last, start), resumedFrom: start, lastLoss, heldOutLoss, secondsPerStep: stepsRun > 0 ? (Date.now() - t0) / 1000 / stepsRun : 0 };
+}
