@@ -11,6 +11,7 @@ export interface Command {
 
 // Each command module exports `run(argv: string[]): Promise<number>`; add one entry per command.
 export const COMMANDS: Record<string, Command> = {
+  backbones: { summary: 'offline text backbones: mird backbones compare|ship|show (MOSI text-only comparison -> results/text_backbones.csv)', run: async (argv) => (await import('./backbones')).run(argv) },
   'pretrain-text': { summary: 'masked-LM pretraining of a small BERT on MOSEI + MOSI-train transcripts (resumable): mird pretrain-text [--preset mini] [--steps N]', run: async (argv) => (await import('./pretrain-text')).run(argv) },
   data: { summary: 'inspect a data source: mird data inspect <file-or-preset> (e.g. mosi, synthetic:small)', run: async (argv) => (await import('./data')).run(argv) },
   'mi-toy': { summary: 'CLUB toy: MI estimators on correlated Gaussians + minimisation demo: mird mi-toy [--quick] --out <file.json>', run: async (argv) => (await import('./mi-toy')).run(argv) },
