@@ -58,9 +58,10 @@ test('readMirdUnlabeledPickle: label null, ids unlabeled_i, lengths', () => {
   assert.ok(withNotes.notes[0]!.includes('3 clips'), withNotes.notes.join('\n'));
 });
 
-test('the two readers refuse each other\'s files', () => {
+test('the readers refuse each other\'s files with a pointer to the right one', () => {
   assertFails(() => readMirdPickle(fixture('mird-unlabeled.pkl')), 'mird-unlabeled.pkl', ['unlabeled pickle']);
   assertFails(() => readMirdUnlabeledPickle(fixture('mird-p4.pkl')), 'mird-p4.pkl', ['labeled pickle']);
+  assertFails(() => readMirdPickle(fixture('mmsa-aligned.pkl')), 'mmsa-aligned.pkl', ['MMSA feature pickle', 'readMmsaPickle']);
 });
 
 test('-inf features become 0 with one counted warning in notes and on stderr', () => {

@@ -67,5 +67,5 @@ for (const [file, needles] of Object.entries(EXPECTED.bad)) {
 }
 
 test('an authors\'-format file is not an MMSA file', () => {
-  assertFails(() => readMmsaPickle(fixture('mird-p4.pkl')), 'mird-p4.pkl', ['missing key "train.id"']);
+  assertFails(() => readMmsaPickle(fixture('mird-p4.pkl')), 'mird-p4.pkl', ["MIRD authors' pickle", 'readMirdPickle']);
 });

@@ -32,6 +32,10 @@ export function readMirdPickle(path: string): Dataset {
   if (!top.has('train') && top.has('raw_text') && top.has('video')) {
     fields.fail('', 'has top-level raw_text/audio/video and no splits: it is an unlabeled pickle (use readMirdUnlabeledPickle)');
   }
+  const train = top.get('train');
+  if (train instanceof Map && train.has('vision') && !train.has('video')) {
+    fields.fail('', 'has train.vision, not train.video: it is an MMSA feature pickle (use readMmsaPickle)');
+  }
   const splits = {} as Record<SplitName, Clip[]>;
   const summaries: string[] = [];
   let dims: { audio: number; visual: number; where: string } | null = null;

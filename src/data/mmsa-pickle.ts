@@ -35,6 +35,10 @@ const SPLIT_EXPECTED = 'an MMSA split dict with raw_text, id, audio, vision, reg
 export function readMmsaPickle(path: string): Dataset {
   const fields = new PickleFields(path);
   const top = fields.dict(loadPickleLazy(path), '', 'train/valid/test splits of an MMSA feature pickle');
+  const train = top.get('train');
+  if (train instanceof Map && train.has('video') && !train.has('vision')) {
+    fields.fail('', "has train.video, not train.vision: it is the MIRD authors' pickle (use readMirdPickle)");
+  }
   const splits = {} as Record<SplitName, Clip[]>;
   const summaries: string[] = [];
   let dims: { audio: number; visual: number; where: string } | null = null;

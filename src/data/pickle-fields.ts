@@ -32,10 +32,6 @@ export class PickleFields {
     this.fail(field === '' ? 'top level' : field, `is ${describePy(v)} but expected a dict (${expected})`);
   }
 
-  has(d: PyDict, key: string): boolean {
-    return d.has(key);
-  }
-
   key(d: PyDict, key: string, parent: string, expected: string): PyValue {
     const v = d.get(key);
     if (v !== undefined) return v;
