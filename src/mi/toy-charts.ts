@@ -1,0 +1,113 @@
+// Vega-lite specs (plain JSON) for the MI toy: estimates per level against the true MI and the
+// closed forms, smoothed estimate traces, and the minimisation demo. Used by notebook 03.
+import type { VegaLiteSpec } from '../viz/render';
+import { clubClosedForm, clubMeanClosedForm, rhoForMI } from './gaussian-toy';
+import type { EstimationRow, EstimationTrace, MinimisationResult } from './toy-experiment';
+
+/** Exponential moving average with pandas' `span` convention (α = 2/(span + 1)), as the reference plots use. */
+export function ema(values: number[], span: number): number[] {
+  const alpha = 2 / (span + 1);
+  const out: number[] = [];
+  let acc = values[0] ?? 0;
+  for (const v of values) {
+    acc = alpha * v + (1 - alpha) * acc;
+    out.push(acc);
+  }
+  return out;
+}
+
+/** Rows of the three reference curves (true MI, CLUB*, CLUBMean*) at the given levels. */
+export function referenceCurves(d: number, levels: number[]): Array<{ series: string; level: number; value: number }> {
+  return levels.flatMap((level) => {
+    const rho = rhoForMI(d, level);
+    return [
+      { series: 'true MI', level, value: level },
+      { series: 'CLUB* = dρ²/(1−ρ²)', level, value: clubClosedForm(d, rho) },
+      { series: 'CLUBMean* = dρ²', level, value: clubMeanClosedForm(d, rho) },
+    ];
+  });
+}
+
+/** Mean estimate per level (solid, one colour per estimator) against the reference curves (dashed). */
+export function levelChart(rows: EstimationRow[], d: number, title: string): VegaLiteSpec {
+  const levels = [...new Set(rows.map((r) => r.level))];
+  const data = [
+    ...rows.map((r) => ({ series: r.estimator, level: r.level, value: r.mean, kind: 'estimate' })),
+    ...referenceCurves(d, levels).map((r) => ({ ...r, kind: 'closed form' })),
+  ];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 520,
+    height: 340,
+    data: { values: data },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'level', type: 'quantitative', title: 'true MI (nats)' },
+      y: { field: 'value', type: 'quantitative', title: 'mean estimate, last steps of each level (nats)' },
+      color: { field: 'series', type: 'nominal', title: null },
+      strokeDash: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['estimate', 'closed form'], range: [[1, 0], [5, 3]] } },
+    },
+  };
+}
+
+/**
+ * EMA-smoothed estimate traces over all steps, with the true MI and CLUB* as step lines.
+ * `stepsPerLevel` and `levels` rebuild the staircase; every trace value is one kept step.
+ */
+export function traceChart(
+  traces: EstimationTrace[],
+  options: { d: number; levels: number[]; stepsPerLevel: number; span: number; estimators?: string[]; maxPoints?: number; title: string },
+): VegaLiteSpec {
+  const chosen = options.estimators === undefined ? traces : traces.filter((t) => options.estimators?.includes(t.estimator));
+  const maxPoints = options.maxPoints ?? 600;
+  const data: Array<{ series: string; step: number; value: number }> = [];
+  for (const t of chosen) {
+    const smooth = ema(t.values, Math.max(1, Math.round(options.span / t.every)));
+    const stride = Math.max(1, Math.ceil(smooth.length / maxPoints));
+    smooth.forEach((v, i) => {
+      if (i % stride === 0) data.push({ series: t.estimator, step: i * t.every, value: v });
+    });
+  }
+  options.levels.forEach((level, k) => {
+    const rho = rhoForMI(options.d, level);
+    for (const step of [k * options.stepsPerLevel, (k + 1) * options.stepsPerLevel - 1]) {
+      data.push({ series: 'true MI', step, value: level });
+      data.push({ series: 'CLUB* = dρ²/(1−ρ²)', step, value: clubClosedForm(options.d, rho) });
+    }
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: options.title,
+    width: 620,
+    height: 340,
+    data: { values: data },
+    mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'training step (levels change every stepsPerLevel)' },
+      y: { field: 'value', type: 'quantitative', title: `estimate, EMA span ${options.span} (nats)` },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  };
+}
+
+/** True MI of the sampler and the CLUB estimate over the minimisation iterations. */
+export function minimisationChart(result: MinimisationResult, title: string): VegaLiteSpec {
+  const data = result.points.flatMap((p) => [
+    { series: 'true MI of the sampler', iteration: p.iteration, value: p.trueMI },
+    { series: `${result.estimator} estimate`, iteration: p.iteration, value: p.estimate },
+  ]);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 520,
+    height: 300,
+    data: { values: data },
+    mark: { type: 'line', strokeWidth: 1.2 },
+    encoding: {
+      x: { field: 'iteration', type: 'quantitative', title: 'sampler iteration' },
+      y: { field: 'value', type: 'quantitative', title: 'nats' },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  };
+}
