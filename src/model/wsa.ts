@@ -20,7 +20,7 @@ import { layerNorm, meanPool } from '../text/bert';
 import { Dense, makeVariable } from '../nn/dense';
 import { matMul } from '../nn/ops';
 import { Rng } from '../util/rng';
-import type { ModelConfig } from './config';
+import type { AttentionKind, ModelConfig } from './config';
 import { maskedSoftmax, sparsemax } from './sparsemax';
 
 /** What the notebook inspects: attention maps, gates, λ (all detached copies owned by the caller). */
@@ -100,17 +100,19 @@ export class WsaFusion {
    * eq. 2 for one modality: scores [B, T_L, T_m], weights α (Sparsemax or softmax over the
    * real frames), attended features X̃^m = α X^m [B, T_L, d_m].
    */
-  attend(words: tf.Tensor3D, x: tf.Tensor3D, mask: tf.Tensor2D, sim: Dense): { weights: tf.Tensor3D; attended: tf.Tensor3D } {
+  attend(
+    words: tf.Tensor3D, x: tf.Tensor3D, mask: tf.Tensor2D, sim: Dense, kind: AttentionKind = this.config.attention,
+  ): { scores: tf.Tensor3D; weights: tf.Tensor3D; attended: tf.Tensor3D } {
     const projected = sim.apply(x) as tf.Tensor3D; // f_sim^m(X^m) [B, T_m, H]
     let scores = matMul(words, projected, false, true); // [B, T_L, T_m]
     if (this.config.attentionScale === 'sqrt') scores = tf.mul(scores, 1 / Math.sqrt(this.hidden));
     const frameMask = tf.expandDims(mask, 1); // [B, 1, T_m], broadcast over words
-    const weights = (this.config.attention === 'sparsemax' ? sparsemax(scores, frameMask) : maskedSoftmax(scores, frameMask)) as tf.Tensor3D;
+    const weights = (kind === 'sparsemax' ? sparsemax(scores, frameMask) : maskedSoftmax(scores, frameMask)) as tf.Tensor3D;
     const attended = matMul(weights, x); // [B, T_L, d_m]
-    return { weights, attended };
+    return { scores, weights, attended };
   }
 
-  private gate(words: tf.Tensor3D, attended: tf.Tensor3D, fc: Dense): tf.Tensor3D {
+  gate(words: tf.Tensor3D, attended: tf.Tensor3D, fc: Dense): tf.Tensor3D {
     const pre = fc.apply(tf.concat([words, attended], 2)); // [B, T_L, H]
     return (this.config.gate === 'sigmoid' ? tf.sigmoid(pre) : tf.relu(pre)) as tf.Tensor3D;
   }
@@ -213,6 +215,42 @@ export class SharedEncoder {
     let pooled: tf.Tensor2D = this.pooling.apply(last, inputs.textMask); // [B, H]
     if (training && this.config.sharedDropout > 0) pooled = tf.dropout(pooled, this.config.sharedDropout, undefined, dropoutRng.seed()) as tf.Tensor2D;
     return { z: this.fc.apply(pooled) as tf.Tensor2D, trace: fused.trace }; // z^S [B, d]
+  }
+
+  /**
+   * Every intermediate of eqs. 2–7 for one batch, in evaluation mode (no dropout), for the
+   * notebook; also the attention the other normaliser (softmax ↔ Sparsemax) would give on the
+   * same scores. The caller owns (and disposes) every returned tensor.
+   */
+  steps(inputs: SharedEncoderInputs): Record<string, tf.Tensor> {
+    return tf.tidy(() => {
+      const w = this.wsa;
+      const k = this.config.injectionLayer;
+      const other: AttentionKind = this.config.attention === 'sparsemax' ? 'softmax' : 'sparsemax';
+      const embedded = this.bert.embed(inputs.textIds, false); // [B, T_L, H]
+      const wMid = this.bert.runLayers(embedded, inputs.textMask, 0, k, false); // [B, T_L, H]
+      const a = w.attend(wMid, inputs.audio, inputs.audioMask, w.simAudio);
+      const v = w.attend(wMid, inputs.visual, inputs.visualMask, w.simVisual);
+      const aOther = w.attend(wMid, inputs.audio, inputs.audioMask, w.simAudio, other);
+      const vOther = w.attend(wMid, inputs.visual, inputs.visualMask, w.simVisual, other);
+      const gateAudioPre = w.gateAudioFc.apply(tf.concat([wMid, a.attended], 2)); // before σ / ReLU
+      const gateVisualPre = w.gateVisualFc.apply(tf.concat([wMid, v.attended], 2));
+      const gateAudio = w.gate(wMid, a.attended, w.gateAudioFc);
+      const gateVisual = w.gate(wMid, v.attended, w.gateVisualFc);
+      const shift = tf.add(tf.mul(gateVisual, w.disVisual.apply(v.attended)), tf.mul(gateAudio, w.disAudio.apply(a.attended))); // [B, T_L, H]
+      const fused = w.apply({ ...inputs, words: wMid }, false, 0, true);
+      const last = this.bert.runLayers(fused.out, inputs.textMask, k, this.config.bert.numLayers, false);
+      const pooled = this.pooling.apply(last, inputs.textMask);
+      const trace = fused.trace as WsaTrace;
+      return {
+        embedded, wMid,
+        audioScores: a.scores, audioWeights: a.weights, audioAttended: a.attended, audioWeightsOther: aOther.weights,
+        visualScores: v.scores, visualWeights: v.weights, visualAttended: v.attended, visualWeightsOther: vOther.weights,
+        gateAudioPre, gateVisualPre, gateAudio, gateVisual, shift,
+        wordNorm: trace.wordNorm, shiftNorm: trace.shiftNorm, lambda: trace.lambda,
+        fused: fused.out, last, pooled, zShared: this.fc.apply(pooled),
+      };
+    });
   }
 
   /** BERT's variables plus WSA, pooler and FC. */
