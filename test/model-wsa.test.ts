@@ -1,0 +1,155 @@
+// The WSA fusion (eqs. 2–6) against a plain-JS float64 reference on a tiny case, the λ guard
+// when the displacement is 0, the decoders' fused-weight recurrence against a naive
+// LSTMCell loop, and the masked reconstruction losses against direct sums.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { resolveModelConfig } from '../src/model/config';
+import { WsaFusion } from '../src/model/wsa';
+import { SequenceDecoder, maskedCrossEntropy, maskedMse } from '../src/model/decoders';
+import { Rng } from '../src/util/rng';
+
+type M = number[][];
+const mm = (a: M, b: M): M => a.map((r) => (b[0] as number[]).map((_, j) => r.reduce((s, v, k) => s + v * ((b[k] as number[])[j] as number), 0)));
+const affine = (x: M, w: M, b: number[]): M => mm(x, w).map((r) => r.map((v, j) => v + (b[j] as number)));
+const sig = (v: number): number => 1 / (1 + Math.exp(-v));
+
+function projectSimplex(z: number[], mask: number[]): number[] {
+  const idx = z.map((_, i) => i).filter((i) => (mask[i] as number) > 0);
+  if (idx.length === 0) return z.map(() => 0);
+  const vals = idx.map((i) => z[i] as number);
+  let lo = Math.min(...vals) - 1;
+  let hi = Math.max(...vals);
+  for (let it = 0; it < 200; it++) {
+    const mid = (lo + hi) / 2;
+    if (vals.reduce((a, v) => a + Math.max(v - mid, 0), 0) > 1) lo = mid;
+    else hi = mid;
+  }
+  const tau = (lo + hi) / 2;
+  return z.map((v, i) => ((mask[i] as number) > 0 ? Math.max(v - tau, 0) : 0));
+}
+
+function rand(rows: number, cols: number, rng: Rng, scale = 1): M {
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rng.normal() * scale));
+}
+
+test('WSA fusion equals a float64 reference of eqs. 2–6 (sigmoid and relu gates, padded frames)', async () => {
+  await initBackend();
+  for (const gate of ['sigmoid', 'relu'] as const) {
+    const c = resolveModelConfig('quick', { audioDim: 2, visualDim: 3, bert: { hiddenSize: 4, numHeads: 2 }, gate, betaShift: 0.5 });
+    const fusion = new WsaFusion(c, new Rng(5));
+    const rng = new Rng(9);
+    const words = rand(3, 4, rng);
+    const audio = rand(4, 2, rng);
+    const visual = rand(3, 3, rng);
+    const aMask = [1, 1, 1, 0];
+    const vMask = [1, 1, 0];
+    const got = tf.tidy(() => fusion.apply({
+      words: tf.tensor3d([words]), audio: tf.tensor3d([audio]), audioMask: tf.tensor2d([aMask]),
+      visual: tf.tensor3d([visual]), visualMask: tf.tensor2d([vMask]),
+    }, false, 0).out.arraySync() as number[][][]);
+    const w2 = (d: { w: tf.Variable; b: tf.Variable | null }): [M, number[]] => [d.w.arraySync() as M, (d.b as tf.Variable).arraySync() as number[]];
+    const attend = (x: M, mask: number[], sim: [M, number[]]): M => {
+      const proj = affine(x, ...sim); // [T, H]
+      const alpha = words.map((wk) => projectSimplex(proj.map((p) => p.reduce((s, v, j) => s + v * (wk[j] as number), 0)), mask));
+      return mm(alpha, x); // [L, d]
+    };
+    const act = (v: number): number => (gate === 'sigmoid' ? sig(v) : Math.max(v, 0));
+    const xa = attend(audio, aMask, w2(fusion.simAudio));
+    const xv = attend(visual, vMask, w2(fusion.simVisual));
+    const ga = affine(words.map((w, k) => [...w, ...(xa[k] as number[])]), ...w2(fusion.gateAudioFc)).map((r) => r.map(act));
+    const gv = affine(words.map((w, k) => [...w, ...(xv[k] as number[])]), ...w2(fusion.gateVisualFc)).map((r) => r.map(act));
+    const da = affine(xa, ...w2(fusion.disAudio));
+    const dv = affine(xv, ...w2(fusion.disVisual));
+    const h = words.map((_, k) => (gv[k] as number[]).map((g, j) => g * ((dv[k] as number[])[j] as number) + ((ga[k] as number[])[j] as number) * ((da[k] as number[])[j] as number)));
+    const norm = (v: number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    const expected = words.map((w, k) => {
+      const hk = h[k] as number[];
+      const hn = norm(hk) === 0 ? 1 : norm(hk);
+      const lambda = Math.min((norm(w) / (hn + 1e-6)) * 0.5, 1);
+      const s = w.map((v, j) => v + lambda * (hk[j] as number));
+      const mean = s.reduce((a, v) => a + v, 0) / s.length;
+      const variance = s.reduce((a, v) => a + (v - mean) ** 2, 0) / s.length;
+      return s.map((v) => (v - mean) / Math.sqrt(variance + 1e-5)); // γ = 1, β = 0 at init
+    });
+    const out = got[0] as number[][];
+    expected.forEach((row, k) => row.forEach((v, j) => assert.ok(Math.abs(v - ((out[k] as number[])[j] as number)) < 1e-4, `${gate}: word ${k} dim ${j}: ${(out[k] as number[])[j]} vs ${v}`)));
+    fusion.dispose();
+  }
+});
+
+test('λ guard: a zero displacement gives λ = min(‖w‖/(1 + 1e-6)·ε, 1) and finite gradients', async () => {
+  await initBackend();
+  const c = resolveModelConfig('quick', { audioDim: 2, visualDim: 2, bert: { hiddenSize: 4, numHeads: 2 } });
+  const fusion = new WsaFusion(c, new Rng(1));
+  for (const d of [fusion.disAudio, fusion.disVisual]) tf.tidy(() => { d.w.assign(tf.zerosLike(d.w)); d.b?.assign(tf.zerosLike(d.b)); });
+  const words = tf.tensor3d([[[0.1, 0.2, -0.1, 0.05], [0, 0, 0, 0]]]);
+  const x = tf.tensor3d([[[1, 2], [3, 4]]]);
+  const m = tf.tensor2d([[1, 1]]);
+  const inputs = { words, audio: x, audioMask: m, visual: x, visualMask: m };
+  const lambda = tf.tidy(() => fusion.apply(inputs, false, 0, true).trace?.lambda.arraySync() as number[][]);
+  const wn = Math.sqrt(0.01 + 0.04 + 0.01 + 0.0025);
+  assert.ok(Math.abs((lambda[0]?.[0] as number) - wn / (1 + 1e-6)) < 1e-6);
+  assert.equal(lambda[0]?.[1], 0, 'a zero word and a zero shift give λ = 0');
+  const grads = tf.tidy(() => {
+    const { grads: g } = tf.variableGrads(() => tf.sum(tf.square(fusion.apply(inputs, false, 0).out)) as tf.Scalar, fusion.variables());
+    return Object.values(g).flatMap((t) => Array.from(t.dataSync()));
+  });
+  assert.ok(grads.every(Number.isFinite), 'gradients must be finite when ‖h‖ = 0 and ‖w‖ = 0');
+  tf.dispose([words, x, m]);
+  fusion.dispose();
+});
+
+test("decoder 'previousHidden' equals a naive LSTMCell loop fed h_{t-1}; 'repeatLatent' one fed z", async () => {
+  await initBackend();
+  for (const input of ['previousHidden', 'repeatLatent'] as const) {
+    const dec = new SequenceDecoder('testDecoder', 4, 4, 3, input, new Rng(2));
+    const z = rand(2, 4, new Rng(3));
+    const got = tf.tidy(() => dec.apply(tf.tensor2d(z), 5).arraySync() as number[][][]);
+    const wx = dec.lstm.wx.arraySync() as M;
+    const wh = dec.lstm.wh.arraySync() as M;
+    const b = dec.lstm.b.arraySync() as number[];
+    const [wo, bo] = [dec.out.w.arraySync() as M, (dec.out.b as tf.Variable).arraySync() as number[]];
+    z.forEach((zr, r) => {
+      let h = [0, 0, 0, 0];
+      let cs = [0, 0, 0, 0];
+      for (let t = 0; t < 5; t++) {
+        const x = t === 0 || input === 'repeatLatent' ? zr : h;
+        const g = (affine([x], wx, b)[0] as number[]).map((v, j) => v + (mm([h], wh)[0] as number[])[j] as number);
+        cs = cs.map((cv, j) => sig(g[4 + j] as number) * cv + sig(g[j] as number) * Math.tanh(g[8 + j] as number));
+        h = cs.map((cv, j) => sig(g[12 + j] as number) * Math.tanh(cv));
+        const y = affine([h], wo, bo)[0] as number[];
+        y.forEach((v, j) => assert.ok(Math.abs(v - (((got[r] as number[][])[t] as number[])[j] as number)) < 1e-5, `${input}: clip ${r} step ${t}`));
+      }
+    });
+    for (const v of dec.variables()) v.dispose();
+  }
+});
+
+test('masked losses: CE skips [PAD] and ignored ids, MSE counts real frames only', async () => {
+  await initBackend();
+  const logits = rand(6, 5, new Rng(4)); // B = 2, T = 3, V = 5
+  const ids = [[2, 4, 0], [1, 3, 3]];
+  const mask = [[1, 1, 0], [1, 1, 1]];
+  const nll = (row: number[], id: number): number => Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - (row[id] as number);
+  const terms: number[] = [];
+  const termsNo3: number[] = [];
+  ids.forEach((r, b) => r.forEach((id, t) => {
+    if ((mask[b] as number[])[t] === 0) return;
+    const v = nll(logits[b * 3 + t] as number[], id);
+    terms.push(v);
+    if (id !== 3) termsNo3.push(v);
+  }));
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const [ce, ceNo3] = tf.tidy(() => {
+    const l = tf.reshape(tf.tensor2d(logits), [2, 3, 5]) as tf.Tensor3D;
+    return [maskedCrossEntropy(l, tf.tensor2d(ids, [2, 3], 'int32'), tf.tensor2d(mask)).dataSync()[0] as number,
+      maskedCrossEntropy(l, tf.tensor2d(ids, [2, 3], 'int32'), tf.tensor2d(mask), { ignoreIds: [3] }).dataSync()[0] as number];
+  });
+  assert.ok(Math.abs(ce - mean(terms)) < 1e-5);
+  assert.ok(Math.abs(ceNo3 - mean(termsNo3)) < 1e-5);
+  const mse = tf.tidy(() => maskedMse(tf.tensor3d([[[1, 2], [3, 4]], [[0, 0], [9, 9]]]), tf.tensor3d([[[0, 2], [3, 0]], [[1, 1], [0, 0]]]), tf.tensor2d([[1, 1], [1, 0]])).dataSync()[0] as number);
+  assert.ok(Math.abs(mse - (1 + 16 + 1 + 1) / 6) < 1e-6);
+  assert.throws(() => maskedMse(tf.zeros([1, 2, 3]) as tf.Tensor3D, tf.zeros([1, 2, 4]) as tf.Tensor3D, tf.ones([1, 2]) as tf.Tensor2D), /maskedMse/);
+});
