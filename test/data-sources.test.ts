@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSource, summarizeDataset, labelStats, shapeRows, videoOfClipId, knownSources } from '../src/data/sources';
 import { repoRoot } from '../src/paths';
+import { mosiClipRows, sequenceCells } from '../src/data/tables';
 import type { Dataset, Sequence } from '../src/data/types';
 
 const seq = (length: number, dim: number): Sequence => ({ data: new Float32Array(length * dim), length, dim });
@@ -84,6 +85,21 @@ test('openSource on pickle files picks the reader from the layout (committed fix
   assert.equal(summarizeDataset(mmsa).splits[0]!.clips, 4);
   assert.throws(() => openSource(fx('plain-p4.pkl')), /plain-p4\.pkl: a valid pickle in none of the supported layouts .*found: a dict with keys int, neg/);
   assert.throws(() => openSource(fx('bad-nan-audio.pkl')), /bad-nan-audio\.pkl: train\.audio/);
+});
+
+test('notebook rows: every MOSI clip with both splits (558 standard-test clips in Poria train); heatmap cells', () => {
+  const rows = mosiClipRows();
+  assert.equal(rows.length, 2199);
+  assert.equal(rows.filter((r) => r.standard === 'test' && r.speakerIndependent !== 'test').length, 558);
+  assert.equal(rows.filter((r) => r.standard === 'test').length, 686);
+  assert.equal(rows.find((r) => r.clip === '03bSnISJMiM_11')!.video, '03bSnISJMiM');
+  const cells = sequenceCells({ data: Float32Array.from([1, 2, 3, 4, 5, 6]), length: 3, dim: 2 }, 2);
+  assert.deepEqual(cells, [
+    { frame: 0, feature: 0, value: 2 },
+    { frame: 0, feature: 1, value: 3 },
+    { frame: 2, feature: 0, value: 5 },
+    { frame: 2, feature: 1, value: 6 },
+  ]);
 });
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -8,7 +8,7 @@
 //   f_m(v) = u_m·v with u_m a fixed random unit vector, so f_m(v) ~ N(0, 1).
 // Audio / visual sequences (unaligned, lengths T_A, T_V drawn per clip, uniform in [min, max]):
 //   x^m_t = W2_m · tanh(W1_m · [s; p_m; φ(t/T_m)] + b1_m) + b2_m + σ_x·ε_t,   t = 0..T_m−1
-//   φ(τ) = [τ, sin 2πkτ, cos 2πkτ for k = 1..3]: the maps see where in the clip a frame is,
+//   φ(τ) = 2·[τ, sin 2πkτ, cos 2πkτ for k = 1..3]: the maps see where in the clip a frame is,
 //   W1_m, b1_m, W2_m, b2_m fixed random (one network per modality).
 // Text: n words (uniform in [min, max]) drawn i.i.d. from a fixed list of common English words,
 //   P(word w) ∝ exp(β · e_w·[s; p_L] / sqrt(d_S + d_L)), e_w a fixed random vector per word, so
@@ -190,12 +190,15 @@ export const SYNTHETIC_WORDS: readonly string[] = Object.freeze(
 );
 
 const TIME_FEATURES = 7;
+// φ enters the map with this gain so frames change visibly over a clip (with gain 1 the
+// N(0, 1) factors dominate the tanh inputs and sequences are nearly constant in time)
+const TIME_GAIN = 2;
 
 function timeFeatures(tau: number, out: Float64Array, offset: number): void {
-  out[offset] = tau;
+  out[offset] = TIME_GAIN * tau;
   for (let k = 1; k <= 3; k++) {
-    out[offset + 2 * k - 1] = Math.sin(2 * Math.PI * k * tau);
-    out[offset + 2 * k] = Math.cos(2 * Math.PI * k * tau);
+    out[offset + 2 * k - 1] = TIME_GAIN * Math.sin(2 * Math.PI * k * tau);
+    out[offset + 2 * k] = TIME_GAIN * Math.cos(2 * Math.PI * k * tau);
   }
 }
 
