@@ -64,7 +64,11 @@ function tryNative(pkg: string): { ok: boolean; reason: string } {
 
 async function activate(name: BackendName): Promise<boolean> {
   try {
-    return await tf.setBackend(name);
+    const ok = await tf.setBackend(name);
+    // The cpu backend prints a multi-line "install tfjs-node" banner on first use in Node; the
+    // workspace already reports its backend choice (and environment.md explains the options).
+    if (ok && name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+    return ok;
   } catch {
     return false;
   }

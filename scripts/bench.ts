@@ -1,0 +1,181 @@
+// `npm run bench`: speed and memory of the workspace's hot paths, written to a JSON report
+// (bench/report.json, or the path given with --out). Timings live here, never in tests.
+//   npm run bench                 # all benchmarks on the default backend (+ cpu comparisons)
+//   npm run bench -- --quick      # fewer timed steps
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { execSync } from 'node:child_process';
+import { initBackend, useBackend, backendInfo, type BackendName } from '../src/backend';
+import { matMul } from '../src/nn/ops';
+import { benchLstmStep } from '../src/model/bench';
+import { Bert, bertConfig } from '../src/text/bert';
+import { MirdModel } from '../src/model/mird';
+import { resolveModelConfig, type PresetName } from '../src/model/config';
+import { createSynthetic, SYNTHETIC_PAPER, SYNTHETIC_SMALL } from '../src/data/synthetic';
+import { makeBatch, disposeBatch } from '../src/data/batching';
+import { defaultTokenizer } from '../src/text/tokenizer';
+import { makeEstimator, parseEstimatorSpec } from '../src/mi/factory';
+import { Rng } from '../src/util/rng';
+import { repoPath } from '../src/paths';
+
+interface Entry {
+  name: string;
+  backend: string;
+  msPerStep: number; // median
+  minMs: number;
+  steps: number;
+  note?: string;
+}
+
+const quick = process.argv.includes('--quick');
+const outIdx = process.argv.indexOf('--out');
+const outPath = resolve(outIdx >= 0 ? (process.argv[outIdx + 1] as string) : repoPath('bench', 'report.json'));
+
+async function time(name: string, steps: number, warmup: number, fn: () => Promise<void> | void, note?: string): Promise<Entry> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const e: Entry = { name, backend: tf.getBackend(), msPerStep: round(times[Math.floor(times.length / 2)] as number), minMs: round(times[0] as number), steps };
+  if (note !== undefined) e.note = note;
+  process.stderr.write(`${name.padEnd(58)} ${e.backend.padEnd(5)} ${String(e.msPerStep).padStart(9)} ms/step (min ${e.minMs}, n=${steps})\n`);
+  return e;
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+async function matMulBench(backend: BackendName): Promise<Entry[]> {
+  await useBackend(backend);
+  const a = tf.randomNormal([256, 256], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const n = quick ? 5 : 20;
+  const run = (f: () => tf.Tensor) => async () => { const r = f(); await r.data(); r.dispose(); };
+  const out = [
+    await time('matMul 256x256 plain', n, 2, run(() => matMul(a, a))),
+    await time('tf.matMul 256x256 transposeA (what tfjs gradients use)', n, 2, run(() => tf.matMul(a, a, true, false))),
+  ];
+  a.dispose();
+  return out;
+}
+
+async function bertStep(backend: BackendName, preset: 'mini' | 'small'): Promise<Entry> {
+  await useBackend(backend);
+  const cfg = bertConfig(preset);
+  const bert = new Bert(cfg, 0);
+  const rng = new Rng(1);
+  const ids = tf.tensor2d(Int32Array.from({ length: 32 * 50 }, () => 1000 + rng.int(20000)), [32, 50], 'int32');
+  const mask = tf.ones([32, 50]) as tf.Tensor2D;
+  const opt = tf.train.adam(1e-4);
+  const e = await time(`BERT-${preset} (${cfg.numLayers}x${cfg.hiddenSize}) fwd+bwd+Adam, B32 L50`, quick ? 2 : 5, 1, async () => {
+    const loss = opt.minimize(() => tf.mean(tf.square(bert.forward(ids, mask, true))) as tf.Scalar, true, bert.variables());
+    if (loss !== null) { await loss.data(); loss.dispose(); }
+  });
+  tf.dispose([ids, mask]);
+  opt.dispose();
+  bert.dispose();
+  return e;
+}
+
+async function mirdStep(backend: BackendName, preset: PresetName): Promise<Entry> {
+  await useBackend(backend);
+  const synth = createSynthetic(preset === 'paper' ? SYNTHETIC_PAPER : SYNTHETIC_SMALL);
+  const ds = synth.dataset();
+  const config = resolveModelConfig(preset, { audioDim: ds.audioDim, visualDim: ds.visualDim });
+  const model = new MirdModel(config, 0);
+  const batchSize = preset === 'paper' ? 4 : 16;
+  const batch = makeBatch(ds.splits.train.slice(0, batchSize), [], defaultTokenizer(), { maxTextLength: 50 });
+  const opt = tf.train.adam(1e-4);
+  const e = await time(`MIRD-${preset} forward+backward+Adam (regression + recon MSE), B${batchSize}`, quick ? 1 : 3, 1, async () => {
+    const loss = opt.minimize(() => {
+      const out = model.forward(batch, { training: true });
+      const r = out.reconstructions;
+      const recon = r === null ? tf.scalar(0) : tf.add(tf.mean(tf.square(tf.sub(r.audio, batch.audio))), tf.mean(tf.square(tf.sub(r.visual, batch.visual))));
+      return tf.add(tf.mean(tf.square(tf.sub(out.yHat, batch.labels))), recon) as tf.Scalar;
+    }, true, model.variables());
+    if (loss !== null) { await loss.data(); loss.dispose(); }
+  }, `${model.paramCount()} parameters`);
+  disposeBatch(batch);
+  opt.dispose();
+  model.dispose();
+  return e;
+}
+
+async function clubStep(backend: BackendName): Promise<Entry> {
+  await useBackend(backend);
+  const est = makeEstimator(parseEstimatorSpec('CLUB-h32'), 64, 64, 0); // MIRD's estimator: CLUB(64, 64, hidden 32)
+  const x = tf.randomNormal([144, 64], 0, 1, 'float32', 2) as tf.Tensor2D;
+  const y = tf.randomNormal([144, 64], 0, 1, 'float32', 3) as tf.Tensor2D;
+  const opt = tf.train.adam(1e-3);
+  const e = await time('CLUB-h32 (64→64, N=144) estimate + learning step', quick ? 5 : 30, 3, async () => {
+    const v = tf.tidy(() => est.estimate(x, y));
+    await v.data();
+    v.dispose();
+    const l = opt.minimize(() => est.learningLoss(x, y), true, est.variables());
+    if (l !== null) { await l.data(); l.dispose(); }
+  });
+  tf.dispose([x, y]);
+  opt.dispose();
+  est.dispose();
+  return e;
+}
+
+async function batchBuild(): Promise<Entry> {
+  const synth = createSynthetic(SYNTHETIC_PAPER);
+  const ds = synth.dataset();
+  const tok = defaultTokenizer();
+  const clips = ds.splits.train.slice(0, 32);
+  return time('makeBatch, 32 synthetic clips at paper shapes', quick ? 3 : 10, 1, () => disposeBatch(makeBatch(clips, [], tok, { maxTextLength: 50 })));
+}
+
+function gitCommit(): string | null {
+  try {
+    return execSync('git rev-parse HEAD', { cwd: repoPath(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  await initBackend();
+  const primary = backendInfo().name;
+  const entries: Entry[] = [];
+  entries.push(...(await matMulBench(primary)));
+  for (const backend of primary === 'cpu' ? ['cpu' as const] : [primary, 'cpu' as const]) {
+    await useBackend(backend);
+    const r = await benchLstmStep({ timedSteps: backend === 'cpu' || quick ? 3 : 20, warmup: backend === 'cpu' ? 1 : 3 });
+    const e: Entry = { name: 'LSTM(33→64) T50 B32 fwd+bwd+Adam', backend: r.backend, msPerStep: round(r.msPerStep), minMs: round(r.minMs), steps: r.steps };
+    process.stderr.write(`${e.name.padEnd(58)} ${e.backend.padEnd(5)} ${String(e.msPerStep).padStart(9)} ms/step\n`);
+    entries.push(e);
+  }
+  entries.push(await clubStep(primary));
+  entries.push(await bertStep(primary, 'mini'));
+  if (!quick) entries.push(await bertStep(primary, 'small'));
+  entries.push(await mirdStep(primary, 'quick'));
+  entries.push(await batchBuild());
+  await useBackend(primary);
+  const mem = process.memoryUsage();
+  const report = {
+    createdAt: new Date().toISOString(),
+    gitCommit: gitCommit(),
+    backend: backendInfo(),
+    node: process.version,
+    cpus: (await import('node:os')).cpus().length,
+    quick,
+    entries,
+    memory: { rssMB: round(mem.rss / 2 ** 20), heapUsedMB: round(mem.heapUsed / 2 ** 20), tfNumTensors: tf.memory().numTensors, tfNumBytesMB: round(tf.memory().numBytes / 2 ** 20) },
+  };
+  mkdirSync(dirname(outPath), { recursive: true });
+  const tmp = `${outPath}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
+  renameSync(tmp, outPath);
+  process.stderr.write(`wrote ${outPath}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
