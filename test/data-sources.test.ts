@@ -49,6 +49,7 @@ test('summarizeDataset: counts, videos, lengths (min / mean / max) and dims', ()
   assert.equal(videoOfClipId('-3g5yACwYnA$_$82_7645'), '-3g5yACwYnA');
   assert.equal(videoOfClipId('c7UH_rxdZv4_12'), 'c7UH_rxdZv4');
   assert.equal(videoOfClipId('syn-train-000001'), null);
+  assert.equal(videoOfClipId('train_12'), null);
 });
 
 test('openSource presets: counts and dims', () => {
@@ -79,6 +80,15 @@ test('openSource on pickle files picks the reader from the layout (committed fix
   assert.deepEqual([mird.audioDim, mird.visualDim], [33, 709]);
   const unl = openSource(fx('mird-unlabeled.pkl'));
   assert.deepEqual(count(unl), [0, 0, 0, 3]);
+  assert.deepEqual(summarizeDataset(unl).splits.map((x) => x.split), ['unlabeled']);
+  // labeled + unlabeled (MIRD2)
+  const both = openSource(`${fx('mird-p4.pkl')}+${fx('mird-unlabeled.pkl')}`);
+  assert.deepEqual(count(both), [4, 2, 2, 3]);
+  assert.ok(both.unlabeled.every((c) => c.label === null));
+  const synPlus = openSource('synthetic:small+synthetic:small', { seed: 2 });
+  assert.deepEqual(count(synPlus), [256, 64, 128, 512 + 256 + 64 + 128 + 512]);
+  assert.throws(() => openSource(`${fx('mird-p4.pkl')}+${fx('mmsa-unaligned.pkl')}`), /has feature dims audio 5 \/ visual 20, but .*mird-p4\.pkl has 33 \/ 709/);
+  assert.throws(() => openSource('mosi+'), /empty part around '\+'/);
   assert.ok(unl.unlabeled.every((c) => c.label === null));
   const mmsa = openSource(fx('mmsa-unaligned.pkl'));
   assert.deepEqual([mmsa.audioDim, mmsa.visualDim], [5, 20]);

@@ -16,7 +16,7 @@ const SYNOPSIS = 'inspect <file-or-preset> [options]';
 
 async function usageText(): Promise<string> {
   const { knownSources } = await import('../data/sources');
-  return `${helpText('data', SYNOPSIS, FLAGS)}\n\nsources: ${knownSources().join(', ')}, or a path to a .pkl file\nexample: mird data inspect mosi`;
+  return `${helpText('data', SYNOPSIS, FLAGS)}\n\nsources: ${knownSources().join(', ')}, or a path to a .pkl file;\n  a+b adds every clip of b to a as unlabeled clips (e.g. mosi-pkl+emovoxceleb)\nexample: mird data inspect mosi`;
 }
 
 interface TokenStats {

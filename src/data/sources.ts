@@ -10,7 +10,8 @@
 //   synthetic:paper  synthetic benchmark at the paper's shapes (400 × 33, 55 × 709, 50 tokens)
 //   mosi-pkl, mosei-pkl, emovoxceleb, mmsa-mosi, mmsa-mosei: the files users put under data/
 //                    themselves (see data/README.md and FILE_PRESETS)
-// A path to a .pkl file is read with the pickle reader its contents call for.
+// A path to a .pkl file is read with the pickle reader its contents call for. `a+b` adds every
+// clip of b as unlabeled clips to a (e.g. `mosi-pkl+emovoxceleb` for MIRD2).
 import { existsSync, statSync } from 'node:fs';
 import type { Clip, Dataset, Sequence, SplitName } from './types';
 import { SPLIT_NAMES } from './types';
@@ -75,6 +76,7 @@ export function openSource(spec: string, options: SourceOptions = {}): Dataset {
   for (const key of Object.keys(options)) {
     if (key !== 'seed' && key !== 'synthetic') throw new Error(`openSource: unknown option "${key}" (known: seed, synthetic)`);
   }
+  if (spec.includes('+')) return combineSources(spec, options);
   if (spec === 'mosi') return readMosi({ features: 'utterance', split: 'speaker-independent' });
   if (spec === 'mosi-text') return readMosi({ features: 'none', split: 'standard' });
   if (spec === 'mosei-text') return readMosei();
@@ -103,6 +105,31 @@ export function openSource(spec: string, options: SourceOptions = {}): Dataset {
     throw new Error(`${spec}: unsupported file type (expected a .pkl: the MIRD authors' format, its unlabeled variant, or MMSA's)`);
   }
   return openPickleFile(spec);
+}
+
+/**
+ * `labeled+unlabeled[+…]`, e.g. `mosi-pkl+emovoxceleb`: the first source's splits, plus every
+ * clip of the others as unlabeled clips (MIRD2). Feature dims must agree.
+ */
+function combineSources(spec: string, options: SourceOptions): Dataset {
+  const parts = spec.split('+').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw new Error(`source "${spec}": empty part around '+' (expected labeled+unlabeled, e.g. mosi-pkl+emovoxceleb)`);
+  const [first, ...rest] = parts.map((p) => ({ spec: p, ds: openSource(p, options) }));
+  const base = (first as { spec: string; ds: Dataset }).ds;
+  const unlabeled = [...base.unlabeled];
+  const notes = [...base.notes];
+  for (const { spec: p, ds } of rest) {
+    if (ds.audioDim !== base.audioDim || ds.visualDim !== base.visualDim) {
+      throw new Error(
+        `source "${spec}": ${p} has feature dims audio ${ds.audioDim} / visual ${ds.visualDim}, ` +
+          `but ${first?.spec} has ${base.audioDim} / ${base.visualDim}; unlabeled clips must match the labeled source`,
+      );
+    }
+    const clips = [...ds.unlabeled, ...SPLIT_NAMES.flatMap((s) => ds.splits[s])].map((c) => ({ ...c, label: null }));
+    unlabeled.push(...clips);
+    notes.push(`unlabeled from ${p}: ${clips.length} clips (labels, if any, dropped)`, ...ds.notes.map((n) => `[${p}] ${n}`));
+  }
+  return { ...base, name: `${base.name}+${rest.map((r) => r.spec).join('+')}`, unlabeled, notes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,11 +218,13 @@ export function labelStats(labels: number[]): LabelStats | null {
 
 /**
  * Video of a clip id: MMSA's `<video>$_$<clip>` (MOSEI, MMSA pickles) or MOSI's
- * `<video>_<number>`; null where ids carry no video (synthetic clips).
+ * `<video>_<number>`; null where ids carry no video (synthetic clips, MIRD pickles).
  */
 export function videoOfClipId(id: string): string | null {
   const k = id.indexOf('$_$');
   if (k > 0) return id.slice(0, k);
+  // ids the MIRD pickle reader makes up (the format has none) name no video
+  if (/^(train|valid|test|unlabeled)_\d+$/.test(id)) return null;
   const m = /^(.+)_\d+$/.exec(id);
   return m ? (m[1] as string) : null;
 }
@@ -218,7 +247,9 @@ function summarizeSplit(split: SplitName | 'unlabeled', clips: Clip[]): SplitSum
 
 /** Splits, counts, shapes and label statistics of a dataset. */
 export function summarizeDataset(ds: Dataset): DatasetSummary {
-  const splits = SPLIT_NAMES.map((s) => summarizeSplit(s, ds.splits[s]));
+  const labeledTotal = SPLIT_NAMES.reduce((a, s) => a + ds.splits[s].length, 0);
+  // an unlabeled-only source (EmoVoxCeleb) shows just its pool
+  const splits = labeledTotal === 0 && ds.unlabeled.length > 0 ? [] : SPLIT_NAMES.map((s) => summarizeSplit(s, ds.splits[s]));
   if (ds.unlabeled.length > 0) splits.push(summarizeSplit('unlabeled', ds.unlabeled));
   const all = [...SPLIT_NAMES.flatMap((s) => ds.splits[s]), ...ds.unlabeled];
   return {
