@@ -86,3 +86,10 @@ test('vocabulary errors are clear', () => {
   assert.throws(() => new WordPieceTokenizer(['[PAD]', 'a']), /no \[UNK\] token/);
   assert.throws(() => tok.decode([40000]), /outside the vocabulary/);
 });
+
+test('notebook helper: tokenization of the first MOSI train transcripts', async () => {
+  const { mosiTokenizationTable } = await import('../src/text/corpus');
+  const rows = mosiTokenizationTable(3);
+  assert.equal(rows.length, 3);
+  assert.deepEqual(rows[0], { text: 'A LOT OF SAD PARTS', wordpieces: '[CLS] a lot of sad parts [SEP]', ids: '101 1037 2843 1997 6517 3033 102', numTokens: 7, numUnk: 0, truncated: false });
+});

@@ -6,6 +6,7 @@
 import { readMosei } from '../data/mosei';
 import { readMosi } from '../data/mosi';
 import type { SplitName } from '../data/types';
+import { DEFAULT_MAX_LENGTH, tokenizationTable, type TokenizationRow } from './tokenizer';
 
 export interface LabeledText {
   id: string;
@@ -54,4 +55,14 @@ export function mosiTextSplits(): Record<SplitName, LabeledText[]> {
 export function moseiTextSplits(): Record<SplitName, LabeledText[]> {
   const m = readMosei();
   return { train: labeled(m.splits.train, 'MOSEI train'), valid: labeled(m.splits.valid, 'MOSEI valid'), test: labeled(m.splits.test, 'MOSEI test') };
+}
+
+/**
+ * For notebooks: how the bert-base-uncased tokenizer splits the first `n` MOSI train
+ * transcripts (word pieces, ids, length, [UNK] count, truncation at maxLength).
+ *   showTable(mosiTokenizationTable(8))
+ */
+export function mosiTokenizationTable(n = 8, maxLength = DEFAULT_MAX_LENGTH): TokenizationRow[] {
+  const mosi = readMosi({ split: 'standard', features: 'none' });
+  return tokenizationTable(mosi.splits.train.slice(0, n).map((c) => c.text), maxLength);
 }

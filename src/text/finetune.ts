@@ -31,7 +31,7 @@ export interface FinetuneOptions {
   onEpoch?: (r: EpochRecord) => void;
 }
 
-export const DEFAULT_FINETUNE: Omit<FinetuneOptions, 'seed'> = { epochs: 10, batchSize: 32, lr: 3e-4, maxLength: 50, dropout: 0.1, weightDecay: 0.01 };
+export const DEFAULT_FINETUNE: Omit<FinetuneOptions, 'seed'> = { epochs: 5, batchSize: 32, lr: 5e-4, maxLength: 50, dropout: 0.1, weightDecay: 0.01 };
 
 export interface EpochRecord {
   epoch: number;

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backboneSummary, readBackboneResults, BACKBONE_CSV_HEADER } from '../src/text/backbone';
+
+function mird(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['bin/mird.js', ...args], { encoding: 'utf8', env: { ...process.env, MIRD_QUIET: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'backbones-'));
+const csv = join(dir, 'b.csv');
+writeFileSync(csv, [BACKBONE_CSV_HEADER, 'glove,0,valid,0.7,0.7,1.1,0.5', 'glove,1,valid,0.8,0.8,1.0,0.6', 'glove,0,test,0.6,0.6,1.2,0.4'].join('\n') + '\n');
+
+test('backbone results: read, summarise (mean ± sd over seeds), show', () => {
+  const rows = readBackboneResults(csv);
+  assert.equal(rows.length, 3);
+  const s = backboneSummary(rows);
+  assert.deepEqual(s[0], { candidate: 'glove', split: 'valid', seeds: 2, acc2_non0: '75.0 ± 7.1', f1_non0: '75.0 ± 7.1', mae: '1.050 ± 0.071', corr: '0.550 ± 0.071' });
+  const r = mird('backbones', 'show', '--csv', csv);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /glove +valid n=2 acc2_non0 75\.0 ± 7\.1/);
+  const bad = join(dir, 'bad.csv');
+  writeFileSync(bad, BACKBONE_CSV_HEADER + '\nglove,0,train,1,1,1,1\n');
+  assert.throws(() => readBackboneResults(bad), /line 2, field split: expected valid or test/);
+});
+
+test('CLI errors name the option', () => {
+  const r = mird('backbones', 'compare', '--candidates', 'bogus', '--csv', join(dir, 'x.csv'));
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown candidate "bogus"/);
+  const p = mird('pretrain-text', '--preset', 'huge');
+  assert.equal(p.code, 2);
+  assert.match(p.err, /--preset must be one of base, small, mini, tiny/);
+  assert.equal(mird('pretrain-text', '--help').code, 0);
+});
