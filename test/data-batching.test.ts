@@ -99,6 +99,8 @@ test('text-only clips give [B, 1, 0] masked tensors; bad inputs are clear errors
   assert.throws(() => makeBatch([clip('a', 2, 2, 2, null)], [], tok, { maxTextLength: 50 }), /labeled clip a has no finite label/);
   const odd: Clip = { ...clip('odd', 2, 2, 2, 0), audio: seq(2, 4, 0) };
   assert.throws(() => makeBatch([clip('a', 2, 2, 2, 0), odd], [], tok, { maxTextLength: 50 }), /clip odd has audio dim 4, other clips in the batch have 3/);
+  const short: Clip = { ...clip('short', 2, 2, 2, 0), visual: { data: new Float32Array(3), length: 2, dim: 2 } };
+  assert.throws(() => makeBatch([short], [], tok, { maxTextLength: 50 }), /clip short visual holds 3 values, expected length 2 × dim 2 = 4/);
 });
 
 test('normalisation while batching uses the given stats', async () => {

@@ -157,6 +157,7 @@ test('mird data inspect synthetic:small --json and errors (unknown source, missi
     rmSync(dir, { recursive: true });
   }
 
+  assert.equal(cli('inspect', 'mosi', '--seed', '3').status, 2);
   assert.equal(cli('list').status, 2);
   assert.equal(cli('inspect').status, 2);
 });

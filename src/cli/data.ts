@@ -45,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   const { textTable } = await import('../viz/display');
   const { SPLIT_NAMES } = await import('../data/types');
   const seed = flags.seed as number | undefined;
+  if (seed !== undefined && !spec.includes('synthetic:')) throw new CliError('--seed applies to synthetic:* sources only');
   const ds = openSource(spec, seed === undefined ? {} : { seed });
   const summary = summarizeDataset(ds);
 

@@ -88,6 +88,9 @@ function padModality(
   let D = -1;
   for (const c of clips) {
     const s = pick(c);
+    if (s.data.length < s.length * s.dim) {
+      throw new Error(`batching: clip ${c.id} ${name} holds ${s.data.length} values, expected length ${s.length} × dim ${s.dim} = ${s.length * s.dim}`);
+    }
     if (s.length === 0) continue;
     if (D < 0) D = s.dim;
     else if (s.dim !== D) throw new Error(`batching: clip ${c.id} has ${name} dim ${s.dim}, other clips in the batch have ${D}`);
