@@ -66,6 +66,14 @@ function gitCommit(): string {
   }
 }
 
+function gitDirty(): boolean {
+  try {
+    return execFileSync('git', ['status', '--porcelain', '--', 'src/mi', 'src/cli/mi-toy.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
 function table(rows: EstimationRow[], d: number): string {
   const names = [...new Set(rows.map((r) => r.estimator))];
   const levels = [...new Set(rows.map((r) => r.level))];
@@ -107,6 +115,9 @@ export async function run(argv: string[]): Promise<number> {
   const backend = await initBackend();
   const config: EstimationConfig = { ...PAPER_ESTIMATION, stepsPerLevel: steps, lastK, seed, cubic: flags.cubic === true, estimators };
   const started = new Date().toISOString();
+  // at start: other commits may land while a long run works
+  const commit = gitCommit();
+  const dirty = gitDirty();
 
   const total = estimators.length * config.levels.length * steps;
   const bar = new Progress({ label: 'mi-toy estimation', total, unit: 'steps' });
@@ -138,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
   const md = [
     `# MI toy run (${quick ? 'QUICK, not the full protocol' : 'full protocol'})`,
     '',
-    `Written by \`mird mi-toy ${argv.join(' ')}\`, started ${started}, git ${gitCommit()}.`,
+    `Written by \`mird mi-toy ${argv.join(' ')}\`, started ${started}, git ${commit}${dirty ? ' (+ uncommitted changes in src/mi or the CLI)' : ''}.`,
     `${describeBackend(backendInfo()).replace(/^backend/, 'Backend')}${backend.name === 'wasm' ? ' (one CPU thread)' : ''}.`,
     '',
     `Estimation: d = ${config.d}, batch ${config.batchSize}, MI levels ${config.levels.join(', ')}, ${steps} steps per level, one model per estimator through all levels,`,

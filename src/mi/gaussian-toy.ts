@@ -101,3 +101,15 @@ export class GaussianToySampler {
     return { x: tf.tensor2d(x, [n, this.d]), y: tf.tensor2d(y, [n, this.d]) };
   }
 }
+
+/**
+ * CLUB of the best Gaussian q whose mean is a rank-k linear map of x and whose variance does
+ * not depend on x: the k predicted coordinates give ρ²/(1 − ρ²) each, the others nothing
+ * (μ constant there, so positive and negative terms agree), i.e. (min(k, d)/d)·CLUB*.
+ * A heads-of-k-units q has a mean Jacobian of rank ≤ k, so this is the ceiling narrow
+ * estimators hit (heuristic for ReLU heads; measured in results/mi_toy.md).
+ */
+export function rankCeiling(d: number, rho: number, k: number): number {
+  if (!Number.isInteger(k) || k <= 0) throw new Error(`rank k must be a positive integer, got ${k}`);
+  return (Math.min(k, d) / d) * clubClosedForm(d, rho);
+}

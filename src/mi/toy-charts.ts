@@ -45,7 +45,7 @@ export function levelChart(rows: EstimationRow[], d: number, title: string): Veg
     encoding: {
       x: { field: 'level', type: 'quantitative', title: 'true MI (nats)' },
       y: { field: 'value', type: 'quantitative', title: 'mean estimate, last steps of each level (nats)' },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'category20' }, legend: { labelLimit: 320 } },
       strokeDash: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['estimate', 'closed form'], range: [[1, 0], [5, 3]] } },
     },
   };
@@ -86,7 +86,7 @@ export function traceChart(
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'training step (levels change every stepsPerLevel)' },
       y: { field: 'value', type: 'quantitative', title: `estimate, EMA span ${options.span} (nats)` },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'category10' }, legend: { labelLimit: 320 } },
     },
   };
 }
@@ -107,7 +107,7 @@ export function minimisationChart(result: MinimisationResult, title: string): Ve
     encoding: {
       x: { field: 'iteration', type: 'quantitative', title: 'sampler iteration' },
       y: { field: 'value', type: 'quantitative', title: 'nats' },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
     },
   };
 }
