@@ -8,6 +8,7 @@ import {
   GaussianToySampler,
   clubClosedForm,
   clubMeanClosedForm,
+  rankCeiling,
   rhoForMI,
   trueConditional,
   trueMI,
@@ -33,6 +34,8 @@ test('trueMI and rhoForMI invert each other; closed forms match REFERENCE-FACTS 
   assert.deepEqual(d64, [4.13, 8.52, 13.2, 18.18, 23.48]);
   // CLUB* lies above the true MI (ρ²/(1−ρ²) ≥ −½·log(1−ρ²) for every ρ)
   for (const rho of [0.01, 0.3, 0.9, 0.999]) assert.ok(clubClosedForm(3, rho) >= trueMI(3, rho));
+  assert.ok(Math.abs(rankCeiling(20, 0.5, 7) - 0.35 * clubClosedForm(20, 0.5)) < 1e-12);
+  assert.equal(rankCeiling(20, 0.5, 128), clubClosedForm(20, 0.5));
   assert.throws(() => trueMI(4, 1), /ρ must be in \(−1, 1\)/);
   assert.throws(() => rhoForMI(4, -1), /MI must be/);
 });
