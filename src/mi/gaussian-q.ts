@@ -30,10 +30,10 @@ export function gaussianNll(mu: tf.Tensor2D, logVar: tf.Tensor2D, y: tf.Tensor2D
 export function clubFromGaussian(mu: tf.Tensor2D, logVar: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const invVar = tf.exp(tf.neg(logVar)); // [N, d]
-    const positive = tf.neg(tf.mul(tf.square(tf.sub(mu, y)), invVar)); // [N, d]·2
+    const positive = tf.neg(tf.mul(tf.square(tf.sub(mu, y)), invVar)); // [N, d]: 2·log q(y_i|x_i) + normaliser
     const { mean: yBar, variance: yVar } = tf.moments(y, 0); // [d], [d] (biased variance: mean over j)
     const pairwise = tf.add(yVar, tf.square(tf.sub(mu, yBar))); // [N, d] = mean_j (y_j − μ_i)²
-    const negative = tf.neg(tf.mul(pairwise, invVar)); // [N, d]·2
+    const negative = tf.neg(tf.mul(pairwise, invVar)); // [N, d]: 2·mean_j log q(y_j|x_i) + the same normaliser
     return tf.mul(tf.mean(tf.sum(tf.sub(positive, negative), 1)), 0.5) as tf.Scalar;
   });
 }
