@@ -3,8 +3,8 @@
 // No audio or visual features ship with the workspace: those modalities are empty Sequences.
 import { join } from 'node:path';
 import type { Clip, Dataset, SplitName } from './types';
-import { columnIndex, CsvError, displayPath, readCsv } from './csv';
-import { checkLabel, checkOptionKeys, emptySequence } from './mosi';
+import { displayPath } from './csv';
+import { checkOptionKeys, emptySequence, readLabelCsv } from './mosi';
 import { repoPath } from '../paths';
 
 export interface MoseiOptions {
@@ -15,31 +15,10 @@ export interface MoseiOptions {
 export function readMosei(options: MoseiOptions = {}): Dataset {
   checkOptionKeys(options, ['dir'], 'readMosei');
   const path = join(options.dir ?? repoPath('data', 'mosei'), 'label.csv');
-  const t = readCsv(path);
-  const iv = columnIndex(t, 'video_id');
-  const ic = columnIndex(t, 'clip_id');
-  const it = columnIndex(t, 'text');
-  const il = columnIndex(t, 'label');
-  const im = columnIndex(t, 'mode');
+  // MMSA's id convention: MOSEI clip ids contain '_' themselves (e.g. 82_7645)
+  const rows = readLabelCsv(path, (videoId, clipId) => `${videoId}$_$${clipId}`);
   const splits: Record<SplitName, Clip[]> = { train: [], valid: [], test: [] };
-  const seen = new Set<string>();
-  t.rows.forEach((r, k) => {
-    const at = `${path} line ${t.lines[k]}`;
-    const videoId = (r[iv] as string).trim();
-    const clipId = (r[ic] as string).trim();
-    if (videoId === '' || clipId === '') throw new CsvError(`${at}: empty video_id or clip_id`);
-    // MMSA's id convention: clip ids contain '_' themselves (e.g. 82_7645)
-    const id = `${videoId}$_$${clipId}`;
-    if (seen.has(id)) throw new CsvError(`${at}: duplicate clip ${id}`);
-    seen.add(id);
-    const text = (r[it] as string).trim();
-    if (text === '') throw new CsvError(`${at}, field text: empty transcript for clip ${id}`);
-    const mode = (r[im] as string).trim();
-    if (mode !== 'train' && mode !== 'valid' && mode !== 'test') {
-      throw new CsvError(`${at}, field mode: expected train, valid or test, got ${JSON.stringify(mode)}`);
-    }
-    splits[mode].push({ id, text, audio: emptySequence(), visual: emptySequence(), label: checkLabel(t, k, 'label', r[il] as string) });
-  });
+  for (const r of rows) splits[r.mode].push({ id: r.uid, text: r.text, audio: emptySequence(), visual: emptySequence(), label: r.label });
   return {
     name: 'mosei-text:standard',
     splits,
@@ -47,7 +26,7 @@ export function readMosei(options: MoseiOptions = {}): Dataset {
     audioDim: 0,
     visualDim: 0,
     notes: [
-      `${displayPath(path)}: ${t.rows.length} clips, ${new Set(t.rows.map((r) => r[iv])).size} videos`,
+      `${displayPath(path)}: ${rows.length} clips, ${new Set(rows.map((r) => r.videoId)).size} videos`,
       'split: standard CMU-MultimodalSDK folds (label.csv mode)',
       'features: none shipped (text and labels only; audio and visual are empty sequences)',
     ],

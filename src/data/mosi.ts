@@ -71,8 +71,11 @@ export function checkLabel(table: CsvTable, row: number, column: string, raw: st
   return y;
 }
 
-/** Reads label.csv (MMSA layout) with the clip uid `<video_id>_<clip_id>`. */
-export function readMosiLabels(path: string): MosiLabelRow[] {
+/**
+ * Reads an MMSA-layout label.csv (`video_id,clip_id,text,label,mode`), shared by the MOSI and
+ * MOSEI readers; `clipUid` joins the two ids (MOSI `<video>_<clip>`, MOSEI `<video>$_$<clip>`).
+ */
+export function readLabelCsv(path: string, clipUid: (videoId: string, clipId: string) => string): MosiLabelRow[] {
   const t = readCsv(path);
   const iv = columnIndex(t, 'video_id');
   const ic = columnIndex(t, 'clip_id');
@@ -81,20 +84,26 @@ export function readMosiLabels(path: string): MosiLabelRow[] {
   const im = columnIndex(t, 'mode');
   const seen = new Set<string>();
   return t.rows.map((r, k) => {
+    const at = `${path} line ${t.lines[k]}`;
     const videoId = (r[iv] as string).trim();
     const clipId = (r[ic] as string).trim();
-    if (videoId === '' || clipId === '') throw new CsvError(`${path} line ${t.lines[k]}: empty video_id or clip_id`);
-    const uid = `${videoId}_${clipId}`;
-    if (seen.has(uid)) throw new CsvError(`${path} line ${t.lines[k]}: duplicate clip ${uid}`);
+    if (videoId === '' || clipId === '') throw new CsvError(`${at}: empty video_id or clip_id`);
+    const uid = clipUid(videoId, clipId);
+    if (seen.has(uid)) throw new CsvError(`${at}: duplicate clip ${uid}`);
     seen.add(uid);
     const text = (r[it] as string).trim();
-    if (text === '') throw new CsvError(`${path} line ${t.lines[k]}, field text: empty transcript for clip ${uid}`);
+    if (text === '') throw new CsvError(`${at}, field text: empty transcript for clip ${uid}`);
     const mode = (r[im] as string).trim();
     if (mode !== 'train' && mode !== 'valid' && mode !== 'test') {
-      throw new CsvError(`${path} line ${t.lines[k]}, field mode: expected train, valid or test, got ${JSON.stringify(mode)}`);
+      throw new CsvError(`${at}, field mode: expected train, valid or test, got ${JSON.stringify(mode)}`);
     }
     return { uid, videoId, text, label: checkLabel(t, k, 'label', r[il] as string), mode };
   });
+}
+
+/** Reads MOSI's label.csv with the clip uid `<video_id>_<clip_id>`. */
+export function readMosiLabels(path: string): MosiLabelRow[] {
+  return readLabelCsv(path, (videoId, clipId) => `${videoId}_${clipId}`);
 }
 
 /**
