@@ -64,6 +64,14 @@ test('names without the "bert." prefix and old LayerNorm gamma/beta load the sam
   rmSync(dir, { recursive: true });
 });
 
+test('MLM-head and optimizer-state tensors of a pretraining checkpoint are returned, not loaded', () => {
+  const dir = variant((name, t) => [[name, t], ...(name === 'bert.embeddings.LayerNorm.bias' ? ([['adam.m.embeddings.LayerNorm.bias', t]] as Array<[string, TensorToWrite]>) : [])]);
+  const { bert, extra } = loadBertCheckpoint(dir);
+  assert.ok(extra.has('adam.m.embeddings.LayerNorm.bias') && extra.has('cls.predictions.bias') && extra.has('bert.pooler.dense.weight'));
+  bert.dispose();
+  rmSync(dir, { recursive: true });
+});
+
 test('F16 weights are converted to F32 (forward within float16 rounding)', () => {
   const dir = variant((name, t) => [[name, { ...t, dtype: 'F16' }]]);
   const w = readSafetensors(join(dir, 'model.safetensors')).tensors.get('bert.embeddings.word_embeddings.weight');
