@@ -8,38 +8,50 @@
 // insensitive to that rescaling, and the NLL in nats is easier to read).
 import * as tf from '@tensorflow/tfjs';
 import { Rng, deriveSeed } from '../util/rng';
-import { GaussianQ, type GaussianQOptions, clubFromGaussian, clubSampleFromGaussian, gaussianNll, l1OutFromGaussian } from './gaussian-q';
+import { DEFAULT_HIDDEN_SIZE, GaussianQ, type GaussianQOptions, clubFromGaussian, clubSampleFromGaussian, gaussianNll, headUnitsFor, l1OutFromGaussian } from './gaussian-q';
 import { checkPair, type MiEstimator } from './types';
 
 export type ClubOptions = Omit<GaussianQOptions, 'name' | 'learnVariance'> & { name?: string };
 
-function widthName(prefix: string, q: GaussianQ, explicitUnits: number | undefined): string {
-  return explicitUnits === undefined ? `${prefix}-h${q.hiddenSize}` : `${prefix}-h${q.hiddenSize}-u${q.headUnits}`;
+/** `CLUB-h32`, or `CLUB-h32-u32` when the head width is set explicitly; an explicit name wins. */
+function estimatorName(prefix: string, options: ClubOptions): string {
+  if (options.name !== undefined) return options.name;
+  const hidden = options.hiddenSize ?? DEFAULT_HIDDEN_SIZE;
+  return options.headUnits === undefined ? `${prefix}-h${hidden}` : `${prefix}-h${hidden}-u${headUnitsFor(hidden, options.headUnits)}`;
 }
 
-abstract class GaussianEstimator implements MiEstimator {
+/** The bound as a function of q's output on x and of y: mu, logVar, y [N, yDim] → scalar. */
+type GaussianBound = (mu: tf.Tensor2D, logVar: tf.Tensor2D, y: tf.Tensor2D) => tf.Scalar;
+
+class GaussianEstimator implements MiEstimator {
   readonly name: string;
   readonly bound: 'upper' | 'lower' = 'upper';
   readonly q: GaussianQ;
 
-  constructor(
+  protected constructor(
     prefix: string,
     readonly xDim: number,
     readonly yDim: number,
     options: ClubOptions,
     learnVariance: boolean,
+    private readonly fromGaussian: GaussianBound,
   ) {
-    const label = options.name ?? prefix;
-    this.q = new GaussianQ(xDim, yDim, { ...options, learnVariance, name: label });
-    this.name = options.name ?? widthName(prefix, this.q, options.headUnits);
+    this.q = new GaussianQ(xDim, yDim, { ...options, learnVariance, name: options.name ?? prefix });
+    this.name = estimatorName(prefix, options);
   }
 
-  abstract estimate(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar;
+  estimate(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    checkPair(this.name, x, y, this.xDim, this.yDim);
+    return tf.tidy(() => {
+      const { mu, logVar } = this.q.forward(x); // [N, yDim] each
+      return this.fromGaussian(mu, logVar, y);
+    });
+  }
 
   learningLoss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
     checkPair(this.name, x, y, this.xDim, this.yDim);
     return tf.tidy(() => {
-      const { mu, logVar } = this.q.forward(x);
+      const { mu, logVar } = this.q.forward(x); // [N, yDim] each
       return gaussianNll(mu, logVar, y);
     });
   }
@@ -55,60 +67,29 @@ abstract class GaussianEstimator implements MiEstimator {
 
 export class Club extends GaussianEstimator {
   constructor(xDim: number, yDim: number, options: ClubOptions) {
-    super('CLUB', xDim, yDim, options, true);
-  }
-
-  estimate(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-    checkPair(this.name, x, y, this.xDim, this.yDim);
-    return tf.tidy(() => {
-      const { mu, logVar } = this.q.forward(x);
-      return clubFromGaussian(mu, logVar, y);
-    });
+    super('CLUB', xDim, yDim, options, true, clubFromGaussian);
   }
 }
 
+/** CLUB with q's variance fixed to 1 (logVar = 0, no variance head). */
 export class ClubMean extends GaussianEstimator {
   constructor(xDim: number, yDim: number, options: ClubOptions) {
-    super('CLUBMean', xDim, yDim, options, false);
-  }
-
-  estimate(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-    checkPair(this.name, x, y, this.xDim, this.yDim);
-    return tf.tidy(() => {
-      const { mu, logVar } = this.q.forward(x); // logVar = 0
-      return clubFromGaussian(mu, logVar, y);
-    });
+    super('CLUBMean', xDim, yDim, options, false, clubFromGaussian);
   }
 }
 
 export class ClubSample extends GaussianEstimator {
-  private readonly rng: Rng;
-
   constructor(xDim: number, yDim: number, options: ClubOptions) {
-    super('CLUBSample', xDim, yDim, options, true);
-    this.rng = new Rng(deriveSeed(options.seed, `${this.name}/permutation`));
-  }
-
-  estimate(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-    checkPair(this.name, x, y, this.xDim, this.yDim);
-    const perm = this.rng.permutation(x.shape[0]);
-    return tf.tidy(() => {
-      const { mu, logVar } = this.q.forward(x);
-      return clubSampleFromGaussian(mu, logVar, y, tf.tensor1d(perm, 'int32'));
-    });
+    // one seeded stream of permutations per estimator, one permutation per estimate
+    const rng = new Rng(deriveSeed(options.seed, `${estimatorName('CLUBSample', options)}/permutation`));
+    super('CLUBSample', xDim, yDim, options, true, (mu, logVar, y) =>
+      clubSampleFromGaussian(mu, logVar, y, tf.tensor1d(rng.permutation(y.shape[0]), 'int32')),
+    );
   }
 }
 
 export class L1OutUB extends GaussianEstimator {
   constructor(xDim: number, yDim: number, options: ClubOptions) {
-    super('L1OutUB', xDim, yDim, options, true);
-  }
-
-  estimate(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-    checkPair(this.name, x, y, this.xDim, this.yDim);
-    return tf.tidy(() => {
-      const { mu, logVar } = this.q.forward(x);
-      return l1OutFromGaussian(mu, logVar, y);
-    });
+    super('L1OutUB', xDim, yDim, options, true, l1OutFromGaussian);
   }
 }

@@ -16,6 +16,9 @@ import { Rng, deriveSeed } from '../util/rng';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
+/** MIRD's CLUB(64, 64, 32): hidden_size 32, i.e. 16-unit heads. */
+export const DEFAULT_HIDDEN_SIZE = 32;
+
 /** Mean over the batch of −log q(y_i|x_i) (nats, summed over coordinates): mu, logVar, y [N, d]. */
 export function gaussianNll(mu: tf.Tensor2D, logVar: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
@@ -124,7 +127,7 @@ export class GaussianQ {
     readonly yDim: number,
     options: GaussianQOptions,
   ) {
-    this.hiddenSize = options.hiddenSize ?? 32;
+    this.hiddenSize = options.hiddenSize ?? DEFAULT_HIDDEN_SIZE;
     this.headUnits = headUnitsFor(this.hiddenSize, options.headUnits);
     this.logVarBound = options.logVarBound ?? 10;
     if (!(this.logVarBound > 0)) throw new Error(`logVarBound must be > 0 (or Infinity), got ${this.logVarBound}`);
