@@ -69,6 +69,16 @@ class PairCritic {
     });
   }
 
+  /** allPairs and its diagonal T(x_i, y_i) [N] (picked with where, so an infinite off-diagonal score cannot turn it into NaN). */
+  allPairsWithDiagonal(x: tf.Tensor2D, y: tf.Tensor2D): { all: tf.Tensor2D; joint: tf.Tensor1D } {
+    return tf.tidy(() => {
+      const all = this.allPairs(x, y); // [N, N]
+      const n = all.shape[0];
+      const joint = tf.sum(tf.where(tf.cast(tf.eye(n), 'bool'), all, tf.zerosLike(all)), 1) as tf.Tensor1D; // [N]
+      return { all, joint };
+    });
+  }
+
   variables(): tf.Variable[] {
     return [...this.l1.variables(), ...this.l2.variables()];
   }
@@ -173,9 +183,8 @@ export class Nwj extends CriticEstimator {
 
   protected bound_(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => {
-      const all = this.critic.allPairs(x, y); // [N, N]
+      const { all, joint } = this.critic.allPairsWithDiagonal(x, y); // [N, N], [N]
       const n = all.shape[0];
-      const joint = tf.sum(tf.mul(all, tf.eye(n)), 1); // [N] diagonal
       // mean_{i,j} e^(T_ij − 1), in log space per row for stability
       const marginal = tf.mean(tf.exp(tf.sub(tf.logSumExp(tf.sub(all, 1), 1), Math.log(n)))); // scalar
       return tf.sub(tf.mean(joint), marginal) as tf.Scalar;
@@ -190,9 +199,8 @@ export class InfoNce extends CriticEstimator {
 
   protected bound_(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => {
-      const all = this.critic.allPairs(x, y); // [N, N]
+      const { all, joint } = this.critic.allPairsWithDiagonal(x, y); // [N, N], [N]: T_ii is one of the terms of row i
       const n = all.shape[0];
-      const joint = tf.sum(tf.mul(all, tf.eye(n)), 1); // [N] = T_ii, one of the terms of row i
       const lse = tf.logSumExp(all, 1); // [N] ≥ T_ii, hence the bound ≤ log N
       return tf.add(tf.mean(tf.sub(joint, lse)), Math.log(n)) as tf.Scalar;
     });
