@@ -13,7 +13,7 @@ import {
   trueConditional,
   trueMI,
 } from '../src/mi/gaussian-toy';
-import { clubFromGaussian, clubSampleFromGaussian, gaussianNll } from '../src/mi/gaussian-q';
+import { clubFromGaussian, clubSampleFromGaussian, gaussianNll, l1OutFromGaussian } from '../src/mi/gaussian-q';
 import { Rng } from '../src/util/rng';
 
 await initBackend();
@@ -114,4 +114,38 @@ test('toy sampler: seeded, correlation ρ per coordinate, cubic variant is y³ o
   }
   const corr = sxy / Math.sqrt(sxx * syy);
   assert.ok(Math.abs(corr - rho) < 0.03, `sample correlation ${corr}`);
+});
+
+test('CLUBSample and L1Out equal their definitions evaluated pair by pair', () => {
+  const n = 6;
+  const d = 3;
+  const rng = new Rng(12);
+  const draw = (): number[] => Array.from({ length: n * d }, () => rng.normal());
+  const mu = draw();
+  const lv = draw().map((v) => 0.5 * v);
+  const y = draw();
+  const perm = [3, 0, 5, 1, 2, 4];
+  const at = (a: number[], i: number, k: number): number => a[i * d + k] as number;
+  // log q(y_j | x_i) without the 2π constant, which cancels in both bounds
+  const logQ = (j: number, i: number): number => {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += -((at(y, j, k) - at(mu, i, k)) ** 2) / (2 * Math.exp(at(lv, i, k))) - at(lv, i, k) / 2;
+    return s;
+  };
+  let sample = 0;
+  let l1out = 0;
+  for (let i = 0; i < n; i++) {
+    sample += logQ(i, i) - logQ(perm[i] as number, i);
+    // L1Out: log q(y_i|x_i) − log mean_{j≠i} q(y_i|x_j)
+    let others = 0;
+    for (let j = 0; j < n; j++) if (j !== i) others += Math.exp(logQ(i, j));
+    l1out += logQ(i, i) - Math.log(others / (n - 1));
+  }
+  const t = (a: number[]): tf.Tensor2D => tf.tensor2d(a, [n, d]);
+  const p = tf.tensor1d(perm, 'int32');
+  const gotSample = scalar(clubSampleFromGaussian(t(mu), t(lv), t(y), p));
+  const gotL1 = scalar(l1OutFromGaussian(t(mu), t(lv), t(y)));
+  assert.ok(Math.abs(gotSample - sample / n) < 1e-4, `CLUBSample ${gotSample} vs ${sample / n}`);
+  assert.ok(Math.abs(gotL1 - l1out / n) < 1e-4, `L1Out ${gotL1} vs ${l1out / n}`);
+  p.dispose();
 });

@@ -12,6 +12,7 @@ import { GaussianToySampler, clubClosedForm, rankCeiling, rhoForMI, trueMI } fro
 import { GaussianQ } from '../src/mi/gaussian-q';
 import { makeEstimator, parseEstimatorSpec, specName } from '../src/mi/factory';
 import type { MiEstimator } from '../src/mi/types';
+import { Rng } from '../src/util/rng';
 
 await initBackend();
 
@@ -167,4 +168,52 @@ test('names carry the width; heads follow the reference hidden/2 convention; bad
   assert.throws(() => club.estimate(good, tf.zeros([7, 64]) as tf.Tensor2D), /same batch size/);
   tf.dispose([bad, good]);
   club.dispose();
+});
+
+test('MINE, NWJ and InfoNCE equal their formulas evaluated from the critic weights pair by pair', () => {
+  const n = 5;
+  const d = 2;
+  const h = 4;
+  const rng = new Rng(21);
+  const draw = (k: number): number[] => Array.from({ length: k }, () => rng.normal());
+  const xs = draw(n * d);
+  const ys = draw(n * d);
+  // critic T(x, y) = w2·relu(W1·[x; y] + b1) + b2, with non-zero biases so every term matters
+  const [w1, b1, w2, b2] = [draw(2 * d * h), draw(h), draw(h), draw(1)];
+  const critic = (i: number, j: number, yy: number[], softplus: boolean): number => {
+    let t = b2[0] as number;
+    for (let u = 0; u < h; u++) {
+      let a = b1[u] as number;
+      for (let k = 0; k < d; k++) a += (xs[i * d + k] as number) * (w1[k * h + u] as number) + (yy[j * d + k] as number) * (w1[(d + k) * h + u] as number);
+      t += Math.max(0, a) * (w2[u] as number);
+    }
+    return softplus ? Math.log1p(Math.exp(t)) : t;
+  };
+  const setWeights = (est: MiEstimator): void => est.variables().forEach((v, k) => v.assign(tf.tensor([w1, b1, w2, b2][k] as number[], v.shape)));
+  const x = tf.tensor2d(xs, [n, d]);
+  const y = tf.tensor2d(ys, [n, d]);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const lse = (v: number[]): number => Math.log(v.reduce((s, t) => s + Math.exp(t), 0));
+
+  const nwj = new Nwj(d, d, { hiddenSize: h, seed: 0 });
+  setWeights(nwj);
+  const nwjExpected = mean(idx.map((i) => critic(i, i, ys, false))) - mean(idx.flatMap((i) => idx.map((j) => Math.exp(critic(i, j, ys, false) - 1))));
+  assert.ok(Math.abs(evaluate(nwj, x, y) - nwjExpected) < 1e-4, `NWJ ${evaluate(nwj, x, y)} vs ${nwjExpected}`);
+
+  const nce = new InfoNce(d, d, { hiddenSize: h, seed: 0 });
+  setWeights(nce);
+  const nceExpected = mean(idx.map((i) => critic(i, i, ys, true) - lse(idx.map((j) => critic(i, j, ys, true))))) + Math.log(n);
+  assert.ok(Math.abs(evaluate(nce, x, y) - nceExpected) < 1e-4, `InfoNCE ${evaluate(nce, x, y)} vs ${nceExpected}`);
+
+  // MINE's marginal term shuffles y; with every y_i equal the shuffle is the identity, so the
+  // bound is mean_i T(x_i, y) − log mean_i e^T(x_i, y) whatever permutation it draws
+  const same = Array.from({ length: n * d }, (_, k) => ys[k % d] as number);
+  const ySame = tf.tensor2d(same, [n, d]);
+  const mine = new Mine(d, d, { hiddenSize: h, seed: 0 });
+  setWeights(mine);
+  const t = idx.map((i) => critic(i, i, same, false));
+  const mineExpected = mean(t) - (lse(t) - Math.log(n));
+  assert.ok(Math.abs(evaluate(mine, x, ySame) - mineExpected) < 1e-4, `MINE ${evaluate(mine, x, ySame)} vs ${mineExpected}`);
+  tf.dispose([x, y, ySame]);
+  for (const e of [nwj, nce, mine]) e.dispose();
 });
