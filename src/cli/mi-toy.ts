@@ -21,7 +21,7 @@ import {
   runEstimation,
   runMinimisation,
 } from '../mi/toy-experiment';
-import { clubMeanClosedForm, rhoForMI } from '../mi/gaussian-toy';
+import { markdownTable, meansTable } from '../mi/toy-results';
 import { Progress } from '../util/progress';
 import { CliError, type FlagSpec, helpText, parseArgs } from './args';
 
@@ -75,14 +75,7 @@ function gitDirty(): boolean {
 }
 
 function table(rows: EstimationRow[], d: number): string {
-  const names = [...new Set(rows.map((r) => r.estimator))];
-  const levels = [...new Set(rows.map((r) => r.level))];
-  const head = `| estimator | ${levels.map((l) => `MI ${l}`).join(' | ')} |`;
-  const sep = `|---|${levels.map(() => '---').join('|')}|`;
-  const body = names.map((n) => `| ${n} | ${levels.map((l) => rows.find((r) => r.estimator === n && r.level === l)?.mean.toFixed(2) ?? '').join(' | ')} |`);
-  const closed = `| CLUB* = dρ²/(1−ρ²) | ${levels.map((l) => rows.find((r) => r.level === l)?.clubClosedForm.toFixed(2) ?? '').join(' | ')} |`;
-  const meanForm = `| CLUBMean* = dρ² | ${levels.map((l) => clubMeanClosedForm(d, rhoForMI(d, l)).toFixed(2)).join(' | ')} |`;
-  return [head, sep, ...body, closed, meanForm].join('\n');
+  return markdownTable(meansTable(rows, 2, d));
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -161,8 +154,6 @@ export async function run(argv: string[]): Promise<number> {
     'Mean estimate over the last steps of each level (nats):',
     '',
     table(estimation.rows, config.d),
-    '',
-    `True MI per level: ${estimation.rows.filter((r, i, a) => a.findIndex((q) => q.level === r.level) === i).map((r) => r.trueMI).join(', ')}.`,
     ...(d64 === null
       ? []
       : ['', `d = 64 check (file ${stem.split('/').pop()}.d64.json): batch ${d64.config.batchSize}, Adam lr ${d64.config.lr}, same steps and statistics:`, '', table(d64.rows, 64)]),

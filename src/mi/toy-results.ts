@@ -1,5 +1,6 @@
 // Reading the files `mird mi-toy` writes (results/mi_toy.*), and tabulating them, for notebook 03.
 import { existsSync, readFileSync } from 'node:fs';
+import { clubMeanClosedForm, rhoForMI } from './gaussian-toy';
 import type { EstimationConfig, EstimationRow, EstimationTrace, MinimisationResult } from './toy-experiment';
 
 export interface ToyResults {
@@ -35,19 +36,26 @@ export function loadToyResults(stem: string): ToyResults | null {
   };
 }
 
-/** One row per estimator, one column per level (mean estimate), plus the closed-form rows. */
-export function meansTable(rows: EstimationRow[], digits = 2): Array<Record<string, string | number>> {
+/**
+ * One row per estimator, one column per level (mean estimate), plus the reference rows: CLUB*
+ * (from the rows), CLUBMean* = dρ² when `d` is given, and the true MI.
+ */
+export function meansTable(rows: EstimationRow[], digits = 2, d?: number): Array<Record<string, string | number>> {
   const levels = [...new Set(rows.map((r) => r.level))];
   const names = [...new Set(rows.map((r) => r.estimator))];
-  const col = (l: number): string => `MI ${l}`;
-  const table: Array<Record<string, string | number>> = names.map((n) => ({
-    estimator: n,
-    ...Object.fromEntries(levels.map((l) => [col(l), Number((rows.find((r) => r.estimator === n && r.level === l)?.mean ?? NaN).toFixed(digits))])),
-  }));
-  table.push({
-    estimator: 'CLUB* = dρ²/(1−ρ²)',
-    ...Object.fromEntries(levels.map((l) => [col(l), Number((rows.find((r) => r.level === l)?.clubClosedForm ?? NaN).toFixed(digits))])),
+  const line = (estimator: string, value: (level: number) => number | undefined): Record<string, string | number> => ({
+    estimator,
+    ...Object.fromEntries(levels.map((l) => [`MI ${l}`, Number((value(l) ?? NaN).toFixed(digits))])),
   });
-  table.push({ estimator: 'true MI', ...Object.fromEntries(levels.map((l) => [col(l), l])) });
+  const table = names.map((n) => line(n, (l) => rows.find((r) => r.estimator === n && r.level === l)?.mean));
+  table.push(line('CLUB* = dρ²/(1−ρ²)', (l) => rows.find((r) => r.level === l)?.clubClosedForm));
+  if (d !== undefined) table.push(line('CLUBMean* = dρ²', (l) => clubMeanClosedForm(d, rhoForMI(d, l))));
+  table.push(line('true MI', (l) => l));
   return table;
+}
+
+/** A table's rows as a GitHub markdown table (columns from the first row). */
+export function markdownTable(rows: Array<Record<string, string | number>>): string {
+  const cols = Object.keys(rows[0] ?? {});
+  return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => String(r[c] ?? '')).join(' | ')} |`)].join('\n');
 }
