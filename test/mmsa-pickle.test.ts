@@ -3,7 +3,8 @@
 // no lengths, Fortran-ordered vision, a repeated id), tokenIds from text_bert, and malformed files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readMmsaPickle } from '../src/data/mmsa-pickle';
+import { readMmsaPickle, workspaceClipId } from '../src/data/mmsa-pickle';
+import { videoOfClipId } from '../src/data/sources';
 import { SPLIT_NAMES } from '../src/data/types';
 import { EXPECTED, assertFails, checkClips, fixture } from './fixture-expect';
 
@@ -68,4 +69,12 @@ for (const [file, needles] of Object.entries(EXPECTED.bad)) {
 
 test('an authors\'-format file is not an MMSA file', () => {
   assertFails(() => readMmsaPickle(fixture('mird-p4.pkl')), 'mird-p4.pkl', ["MIRD authors' pickle", 'readMirdPickle']);
+});
+
+test('MMSA ids take the readers\' form: MOSI <video>_<n>, MOSEI keeps <video>$_$<clip> so the video stays recoverable', () => {
+  assert.equal(workspaceClipId('03bSnISJMiM$_$11'), '03bSnISJMiM_11'); // = data/mosi/label.csv clip_uid
+  assert.equal(workspaceClipId('-3g5yACwYnA$_$82_7645'), '-3g5yACwYnA$_$82_7645'); // = readMosei's id
+  assert.equal(videoOfClipId(workspaceClipId('-3g5yACwYnA$_$82_7645')), '-3g5yACwYnA');
+  assert.equal(videoOfClipId(workspaceClipId('03bSnISJMiM$_$11')), '03bSnISJMiM');
+  assert.equal(workspaceClipId('no-separator'), 'no-separator');
 });

@@ -15,8 +15,9 @@
 // padding). Some releases hold lengths above T: they are clamped to T with a counted warning, never
 // read past the array. Without length arrays (aligned_50) every clip has the full length T.
 // tokenIds = input_ids[:sum(input_mask)] (WordPiece ids incl. [CLS]/[SEP]); text_bert is
-// optional (clips then have no tokenIds). Ids become "<video_id>_<clip_id>" ("$_$" → "_"), the
-// clip_uid of data/mosi/label.csv. −inf features become 0 with a counted warning (MMSA's loader
+// optional (clips then have no tokenIds). Ids take the workspace's form (workspaceClipId): MOSI's
+// "<video_id>_<clip_id>" (the clip_uid of data/mosi/label.csv) where the clip id is a number,
+// else MMSA's "<video_id>$_$<clip_id>" as readMosei makes them (MOSEI clip ids contain '_'). −inf features become 0 with a counted warning (MMSA's loader
 // does the same silently); NaN/+inf, labels outside [-3, 3], empty text, bad ranks, N mismatches and
 // negative lengths are errors naming the field. Sequence.data are views into the file's arrays.
 // Arrays are read lazily: keys the reader does not use (e.g. `text`, BERT features of
@@ -78,6 +79,18 @@ export function readMmsaPickle(path: string): Dataset {
   };
 }
 
+/**
+ * MMSA's "<video>$_$<clip>" as the workspace's readers spell it: "<video>_<clip>" when the clip
+ * id is a number (MOSI, = data/mosi/label.csv's clip_uid), else unchanged (MOSEI's "82_7645":
+ * joining with '_' would make the video unrecoverable, see videoOfClipId).
+ */
+export function workspaceClipId(mmsaId: string): string {
+  const k = mmsaId.indexOf('$_$');
+  if (k < 0) return mmsaId;
+  const clip = mmsaId.slice(k + 3);
+  return /^\d+$/.test(clip) ? `${mmsaId.slice(0, k)}_${clip}` : mmsaId;
+}
+
 interface SplitPart {
   clips: Clip[];
   audioDim: number;
@@ -110,7 +123,7 @@ function readSplit(fields: PickleFields, d: PyDict, split: string): SplitPart {
     const v = sequence(vision, i, visionLengths === null ? vision.t : (visionLengths[i] as number));
     if (a.length === 0 || v.length === 0) zeroLength++;
     const clip: Clip = {
-      id: (ids[i] as string).split('$_$').join('_'),
+      id: workspaceClipId(ids[i] as string),
       text: texts[i] as string,
       audio: a,
       visual: v,
