@@ -16,12 +16,11 @@
 // `unlabeled_${i}`. −inf feature values become 0 with a counted warning (as MMSA does); NaN/+inf,
 // labels outside [-3, 3], empty text, wrong ranks and N mismatches are errors naming the field.
 // Sequence.data are views into the float32 array read from the file (no copy per clip).
-import type { Clip, Dataset, Sequence, SplitName } from './types';
-import { SPLIT_NAMES } from './types';
+import type { Clip, Dataset, Sequence } from './types';
 import { loadPickleLazy } from './pickle';
 import type { PyDict } from './pickle';
 import { PickleFields, trailingLength } from './pickle-fields';
-import type { FeatureArray } from './pickle-fields';
+import type { FeatureArray, SplitPart } from './pickle-fields';
 
 const SPLIT_EXPECTED = "a dict with keys raw_text, audio (N,T,d), video (N,T,d), labels (N,)";
 
@@ -36,29 +35,13 @@ export function readMirdPickle(path: string): Dataset {
   if (train instanceof Map && train.has('vision') && !train.has('video')) {
     fields.fail('', 'has train.vision, not train.video: it is an MMSA feature pickle (use readMmsaPickle)');
   }
-  const splits = {} as Record<SplitName, Clip[]>;
-  const summaries: string[] = [];
-  let dims: { audio: number; visual: number; where: string } | null = null;
-  for (const split of SPLIT_NAMES) {
-    const d = fields.dict(fields.key(top, split, '', SPLIT_EXPECTED), split, SPLIT_EXPECTED);
-    const part = readClips(fields, d, split, true, `${split}_`);
-    if (dims !== null && (part.audioDim !== dims.audio || part.visualDim !== dims.visual)) {
-      fields.fail(
-        split,
-        `has feature dims audio ${part.audioDim} / video ${part.visualDim} but ${dims.where} has ${dims.audio} / ${dims.visual}`,
-      );
-    }
-    dims ??= { audio: part.audioDim, visual: part.visualDim, where: split };
-    splits[split] = part.clips;
-    summaries.push(`${split} ${part.clips.length} (${part.summary})`);
-  }
-  const dimsFinal = dims as { audio: number; visual: number };
+  const { splits, summaries, audioDim, visualDim } = fields.splits(top, SPLIT_EXPECTED, 'video', (d, split) => readClips(fields, d, split, true, `${split}_`));
   return {
     name: `mirdpkl:${path}`,
     splits,
     unlabeled: [],
-    audioDim: dimsFinal.audio,
-    visualDim: dimsFinal.visual,
+    audioDim,
+    visualDim,
     notes: [
       `read ${path} (MIRD authors' labeled pickle): ${summaries.join('; ')}`,
       'lengths inferred as last non-zero frame + 1 (fixed-length zero-padded arrays); ids are <split>_<index>',
@@ -93,14 +76,7 @@ export function readMirdUnlabeledPickleWithNotes(path: string): {
   };
 }
 
-interface ClipsPart {
-  clips: Clip[];
-  audioDim: number;
-  visualDim: number;
-  summary: string;
-}
-
-function readClips(fields: PickleFields, d: PyDict, split: string, labeled: boolean, idPrefix: string): ClipsPart {
+function readClips(fields: PickleFields, d: PyDict, split: string, labeled: boolean, idPrefix: string): SplitPart {
   const name = (key: string): string => (split === '' ? key : `${split}.${key}`);
   const texts = fields.texts(fields.key(d, 'raw_text', split, 'raw_text: a list of N transcripts'), name('raw_text'), null);
   const n = texts.length;

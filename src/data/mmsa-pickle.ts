@@ -22,13 +22,13 @@
 // negative lengths are errors naming the field. Sequence.data are views into the file's arrays.
 // Arrays are read lazily: keys the reader does not use (e.g. `text`, BERT features of
 // (N, 50, 768), 3.5 GB for MOSEI) are never loaded (protocol ≥ 3 pickles).
-import type { Clip, Dataset, SplitName } from './types';
+import type { Clip, Dataset } from './types';
 import { SPLIT_NAMES } from './types';
 import { NdArray } from './ndarray';
 import { loadPickleLazy } from './pickle';
 import type { PyDict, PyValue } from './pickle';
 import { PickleFields, describePy } from './pickle-fields';
-import type { FeatureArray } from './pickle-fields';
+import type { FeatureArray, SplitPart } from './pickle-fields';
 
 const SPLIT_EXPECTED = 'an MMSA split dict with raw_text, id, audio, vision, regression_labels';
 
@@ -40,41 +40,25 @@ export function readMmsaPickle(path: string): Dataset {
   if (train instanceof Map && train.has('video') && !train.has('vision')) {
     fields.fail('', "has train.video, not train.vision: it is the MIRD authors' pickle (use readMirdPickle)");
   }
-  const splits = {} as Record<SplitName, Clip[]>;
-  const summaries: string[] = [];
-  let dims: { audio: number; visual: number; where: string } | null = null;
+  const { splits, summaries, audioDim, visualDim } = fields.splits(top, SPLIT_EXPECTED, 'vision', (d, split) => readSplit(fields, d, split));
+  // Clip ids must be unique across the dataset; a repeated id gets a "#k" suffix.
   const seen = new Map<string, number>();
   let duplicates = 0;
-  for (const split of SPLIT_NAMES) {
-    const d = fields.dict(fields.key(top, split, '', SPLIT_EXPECTED), split, SPLIT_EXPECTED);
-    const part = readSplit(fields, d, split);
-    if (dims !== null && (part.audioDim !== dims.audio || part.visualDim !== dims.visual)) {
-      fields.fail(
-        split,
-        `has feature dims audio ${part.audioDim} / vision ${part.visualDim} but ${dims.where} has ${dims.audio} / ${dims.visual}`,
-      );
+  for (const clip of SPLIT_NAMES.flatMap((split) => splits[split])) {
+    const k = (seen.get(clip.id) ?? 0) + 1;
+    seen.set(clip.id, k);
+    if (k > 1) {
+      duplicates++;
+      clip.id = `${clip.id}#${k}`;
     }
-    dims ??= { audio: part.audioDim, visual: part.visualDim, where: split };
-    for (const clip of part.clips) {
-      // Clip ids must be unique across the dataset; a repeated id gets a "#k" suffix.
-      const k = (seen.get(clip.id) ?? 0) + 1;
-      seen.set(clip.id, k);
-      if (k > 1) {
-        duplicates++;
-        clip.id = `${clip.id}#${k}`;
-      }
-    }
-    splits[split] = part.clips;
-    summaries.push(`${split} ${part.clips.length} (${part.summary})`);
   }
   if (duplicates > 0) fields.warn(`renamed ${duplicates} repeated clip id(s) with a "#k" suffix`);
-  const dimsFinal = dims as { audio: number; visual: number };
   return {
     name: `mmsapkl:${path}`,
     splits,
     unlabeled: [],
-    audioDim: dimsFinal.audio,
-    visualDim: dimsFinal.visual,
+    audioDim,
+    visualDim,
     notes: [`read ${path} (MMSA feature pickle): ${summaries.join('; ')}`, ...fields.notes],
   };
 }
@@ -89,13 +73,6 @@ export function workspaceClipId(mmsaId: string): string {
   if (k < 0) return mmsaId;
   const clip = mmsaId.slice(k + 3);
   return /^\d+$/.test(clip) ? `${mmsaId.slice(0, k)}_${clip}` : mmsaId;
-}
-
-interface SplitPart {
-  clips: Clip[];
-  audioDim: number;
-  visualDim: number;
-  summary: string;
 }
 
 function readSplit(fields: PickleFields, d: PyDict, split: string): SplitPart {

@@ -3,6 +3,15 @@
 // lengths clamped) are counted, kept in `notes` and printed once to stderr.
 import { NdArray, describeJs } from './ndarray';
 import type { PyDict, PyValue } from './pickle';
+import { SPLIT_NAMES, type Clip, type SplitName } from './types';
+
+/** The clips of one split (or of an unlabeled pickle) with their feature dims and a shape summary. */
+export interface SplitPart {
+  clips: Clip[];
+  audioDim: number;
+  visualDim: number;
+  summary: string;
+}
 
 /** A 3-D feature array [N, T, d] as float32, C order, −inf already replaced by 0. */
 export interface FeatureArray {
@@ -24,6 +33,32 @@ export class PickleFields {
   warn(message: string): void {
     this.notes.push(message);
     process.stderr.write(`${this.file}: ${message}\n`);
+  }
+
+  /**
+   * The three split dicts of a labeled pickle, each read by `read`; every split must have the
+   * train split's feature dims (`visualKey` names the visual field in errors: video or vision).
+   */
+  splits(
+    top: PyDict,
+    expected: string,
+    visualKey: string,
+    read: (d: PyDict, split: SplitName) => SplitPart,
+  ): { splits: Record<SplitName, Clip[]>; summaries: string[]; audioDim: number; visualDim: number } {
+    const splits = {} as Record<SplitName, Clip[]>;
+    const summaries: string[] = [];
+    let dims: { audio: number; visual: number; where: string } | null = null;
+    for (const split of SPLIT_NAMES) {
+      const part = read(this.dict(this.key(top, split, '', expected), split, expected), split);
+      if (dims !== null && (part.audioDim !== dims.audio || part.visualDim !== dims.visual)) {
+        this.fail(split, `has feature dims audio ${part.audioDim} / ${visualKey} ${part.visualDim} but ${dims.where} has ${dims.audio} / ${dims.visual}`);
+      }
+      dims ??= { audio: part.audioDim, visual: part.visualDim, where: split };
+      splits[split] = part.clips;
+      summaries.push(`${split} ${part.clips.length} (${part.summary})`);
+    }
+    const d = dims as { audio: number; visual: number };
+    return { splits, summaries, audioDim: d.audio, visualDim: d.visual };
   }
 
   /** A dict; `field` '' is the top level. */
