@@ -176,3 +176,14 @@ test('an epoch over synthetic data with the unlimited pool; the caller owns (and
   for (const b of batches) disposeBatch(b);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('pre-tokenized clips (MMSA text_bert) are used as they are; a cut keeps the final [SEP] and is counted', async () => {
+  await initBackend();
+  const pre = (id: string, ids: number[]): Clip => ({ ...clip(id, 1, 1, 1, 0), text: 'ignored words here', tokenIds: Int32Array.from(ids) });
+  const counters = newBatchCounters();
+  const b = makeBatch([pre('long', [101, 7, 8, 9, 10, 102]), pre('short', [101, 7, 102])], [], tok, { maxTextLength: 4 }, counters);
+  assert.deepEqual(await b.textIds.array(), [[101, 7, 8, 102], [101, 7, 102, 0]]);
+  assert.deepEqual(await b.textLength.array(), [4, 3]);
+  assert.equal(counters.textTruncated, 1);
+  disposeBatch(b);
+});
