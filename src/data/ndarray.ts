@@ -274,16 +274,16 @@ function decodeElements(bytes: Uint8Array, dtype: NpDType, count: number): NdDat
     }
     return out;
   }
-  const out = allocTyped(kind, itemsize, count, dtype.name);
+  const Typed = typedArrayFor(kind, itemsize, dtype.name);
+  // little-endian and aligned: a view on the pickle's bytes, no copy (arrays can be GBs)
+  if (!be && bytes.byteOffset % itemsize === 0) return new Typed(bytes.buffer, bytes.byteOffset, count);
+  const out = new Typed(count);
+  const dst = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   if (!be) {
-    if (bytes.byteOffset % itemsize === 0) {
-      return viewTyped(out, bytes.buffer, bytes.byteOffset, count);
-    }
-    new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
+    dst.set(bytes);
     return out;
   }
   // Big-endian: reverse each item's bytes into a native copy.
-  const dst = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   for (let i = 0; i < count; i++) {
     const base = i * itemsize;
     for (let b = 0; b < itemsize; b++) dst[base + b] = bytes[base + itemsize - 1 - b] as number;
@@ -291,27 +291,22 @@ function decodeElements(bytes: Uint8Array, dtype: NpDType, count: number): NdDat
   return out;
 }
 
-function allocTyped(kind: string, itemsize: number, count: number, name: string): NumericData {
-  if (kind === 'f' && itemsize === 4) return new Float32Array(count);
-  if (kind === 'f' && itemsize === 8) return new Float64Array(count);
-  if (kind === 'i' && itemsize === 1) return new Int8Array(count);
-  if (kind === 'i' && itemsize === 2) return new Int16Array(count);
-  if (kind === 'i' && itemsize === 4) return new Int32Array(count);
-  if ((kind === 'u' || kind === 'b') && itemsize === 1) return new Uint8Array(count);
-  if (kind === 'u' && itemsize === 2) return new Uint16Array(count);
-  if (kind === 'u' && itemsize === 4) return new Uint32Array(count);
-  throw new Error(`numpy dtype ${name} is not supported (supported: float16/32/64, int8–64, uint8–64, bool, str, bytes, object)`);
+interface TypedArrayClass {
+  new (count: number): NumericData;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericData;
 }
 
-function viewTyped(like: NumericData, buffer: ArrayBufferLike, offset: number, count: number): NumericData {
-  if (like instanceof Float32Array) return new Float32Array(buffer, offset, count);
-  if (like instanceof Float64Array) return new Float64Array(buffer, offset, count);
-  if (like instanceof Int8Array) return new Int8Array(buffer, offset, count);
-  if (like instanceof Int16Array) return new Int16Array(buffer, offset, count);
-  if (like instanceof Int32Array) return new Int32Array(buffer, offset, count);
-  if (like instanceof Uint16Array) return new Uint16Array(buffer, offset, count);
-  if (like instanceof Uint32Array) return new Uint32Array(buffer, offset, count);
-  return new Uint8Array(buffer, offset, count);
+/** The typed array class holding numpy `kind`/`itemsize` elements natively. */
+function typedArrayFor(kind: string, itemsize: number, name: string): TypedArrayClass {
+  if (kind === 'f' && itemsize === 4) return Float32Array;
+  if (kind === 'f' && itemsize === 8) return Float64Array;
+  if (kind === 'i' && itemsize === 1) return Int8Array;
+  if (kind === 'i' && itemsize === 2) return Int16Array;
+  if (kind === 'i' && itemsize === 4) return Int32Array;
+  if ((kind === 'u' || kind === 'b') && itemsize === 1) return Uint8Array;
+  if (kind === 'u' && itemsize === 2) return Uint16Array;
+  if (kind === 'u' && itemsize === 4) return Uint32Array;
+  throw new Error(`numpy dtype ${name} is not supported (supported: float16/32/64, int8–64, uint8–64, bool, str, bytes, object)`);
 }
 
 function decodeStrings(bytes: Uint8Array, kind: string, itemsize: number, count: number): string[] {
