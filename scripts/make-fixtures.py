@@ -54,11 +54,19 @@ def texts_for(split, n):
     return ['%s clip %d — héllo wörld' % (split, i) for i in range(n)]
 
 
-def dump(name, obj, protocol):
+def write_atomic(name, data):
+    """Writes bytes to OUT/name via a temporary file and a rename: an interrupted run leaves the
+    old fixture, never a truncated one that tests would read as a malformed pickle."""
     path = os.path.join(OUT, name)
-    with open(path, 'wb') as f:
-        pickle.dump(obj, f, protocol=protocol)
+    tmp = path + '.tmp-%d' % os.getpid()
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)
     return path
+
+
+def dump(name, obj, protocol):
+    return write_atomic(name, pickle.dumps(obj, protocol=protocol))
 
 
 def frames(x, lengths):
@@ -180,11 +188,9 @@ for name, (obj, needles) in BAD.items():
 
 # a valid tiny file cut to 60% of its bytes, and a text file
 whole = pickle.dumps(tiny_mird(), protocol=4)
-with open(os.path.join(OUT, 'bad-truncated.pkl'), 'wb') as f:
-    f.write(whole[: int(len(whole) * 0.6)])
+write_atomic('bad-truncated.pkl', whole[: int(len(whole) * 0.6)])
 BAD['bad-truncated.pkl'] = (None, ['bad-truncated.pkl', 'truncated'])
-with open(os.path.join(OUT, 'bad-not-pickle.pkl'), 'wb') as f:
-    f.write(b'video_id,clip_id,text,label\n03bSnISJMiM,1,A LOT OF SAD PARTS,-2.4\n')
+write_atomic('bad-not-pickle.pkl', b'video_id,clip_id,text,label\n03bSnISJMiM,1,A LOT OF SAD PARTS,-2.4\n')
 BAD['bad-not-pickle.pkl'] = (None, ['bad-not-pickle.pkl', 'not a Python pickle'])
 expected['bad'] = {name: needles for name, (obj, needles) in BAD.items()}
 
@@ -306,8 +312,6 @@ plain = {
 for p in (2, 4, 5):
     dump('plain-p%d.pkl' % p, plain, p)
 
-with open(os.path.join(OUT, 'expected.json'), 'w') as f:
-    json.dump(expected, f, ensure_ascii=False)
-    f.write('\n')
+write_atomic('expected.json', (json.dumps(expected, ensure_ascii=False) + '\n').encode('utf-8'))
 total = sum(os.path.getsize(os.path.join(OUT, x)) for x in os.listdir(OUT))
 print('wrote %d files to %s, %d bytes in all' % (len(os.listdir(OUT)), OUT, total))
