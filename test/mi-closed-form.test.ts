@@ -15,6 +15,7 @@ import {
 } from '../src/mi/gaussian-toy';
 import { clubFromGaussian, clubSampleFromGaussian, gaussianNll, l1OutFromGaussian } from '../src/mi/gaussian-q';
 import { Rng } from '../src/util/rng';
+import { PAPER_ESTIMATION, runEstimation } from '../src/mi/toy-experiment';
 
 await initBackend();
 
@@ -148,4 +149,12 @@ test('CLUBSample and L1Out equal their definitions evaluated pair by pair', () =
   assert.ok(Math.abs(gotSample - sample / n) < 1e-4, `CLUBSample ${gotSample} vs ${sample / n}`);
   assert.ok(Math.abs(gotL1 - l1out / n) < 1e-4, `L1Out ${gotL1} vs ${l1out / n}`);
   p.dispose();
+});
+
+test('estimation config: lastK, traceEvery and stepsPerLevel must be positive integers (lastK 0 is not "all steps")', () => {
+  const base = { ...PAPER_ESTIMATION, stepsPerLevel: 3, lastK: 2, seed: 0, estimators: [] };
+  assert.throws(() => runEstimation({ ...base, lastK: 0 }), /lastK must be a positive integer, got 0/);
+  assert.throws(() => runEstimation({ ...base, traceEvery: 0 }), /traceEvery must be a positive integer/);
+  assert.throws(() => runEstimation({ ...base, lastK: 4 }), /lastK \(4\) must not exceed stepsPerLevel \(3\)/);
+  assert.deepEqual(runEstimation(base), { rows: [], traces: [] });
 });

@@ -45,7 +45,7 @@ export interface EstimationRow {
 
 export interface EstimationTrace {
   estimator: string;
-  /** step index (0-based over all levels) of each kept estimate */
+  /** stride of the thinning: values[i] is the estimate at step i·every (0-based, counted over all levels) */
   every: number;
   values: number[];
   msPerStep: number;
@@ -96,6 +96,10 @@ export interface EstimationHooks {
 }
 
 function validate(config: EstimationConfig): void {
+  // lastK 0 would be slice(-0) = every estimate of the level, silently
+  for (const key of ['stepsPerLevel', 'lastK', 'traceEvery', 'batchSize', 'd'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`estimation config: ${key} must be a positive integer, got ${config[key]}`);
+  }
   if (config.lastK > config.stepsPerLevel) {
     throw new Error(`lastK (${config.lastK}) must not exceed stepsPerLevel (${config.stepsPerLevel})`);
   }
