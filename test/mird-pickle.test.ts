@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { readMirdPickle, readMirdUnlabeledPickle, readMirdUnlabeledPickleWithNotes } from '../src/data/mird-pickle';
 import { EXPECTED, assertFails, checkClips, fixture } from './fixture-expect';
 import { SPLIT_NAMES } from '../src/data/types';
+import { PickleFields, type SplitPart } from '../src/data/pickle-fields';
+import type { PyDict, PyValue } from '../src/data/pickle';
 
 /** Runs f with stderr captured; returns f's result and what it wrote. */
 function captureStderr<T>(f: () => T): { result: T; stderr: string } {
@@ -85,3 +87,17 @@ for (const [file, needles] of Object.entries(EXPECTED.bad)) {
     assertFails(() => readMirdPickle(fixture(file)), file, needles);
   });
 }
+
+test('a split whose feature dims differ from train is an error naming the file, the split and both dims', () => {
+  const fields = new PickleFields('x.pkl');
+  const top: PyDict = new Map<PyValue, PyValue>(SPLIT_NAMES.map((s) => [s, new Map<PyValue, PyValue>()]));
+  const part = (audioDim: number, visualDim: number): SplitPart => ({ clips: [], audioDim, visualDim, summary: '' });
+  assert.throws(
+    () => fields.splits(top, 'splits', 'video', (_d, split) => (split === 'test' ? part(33, 700) : part(33, 709))),
+    /^Error: x\.pkl: test has feature dims audio 33 \/ video 700 but train has 33 \/ 709$/,
+  );
+  const ok = fields.splits(top, 'splits', 'video', () => part(5, 20));
+  assert.deepEqual([ok.audioDim, ok.visualDim, ok.summaries.length], [5, 20, 3]);
+  top.delete('valid');
+  assert.throws(() => fields.splits(top, 'splits', 'video', () => part(5, 20)), /x\.pkl: missing key "valid" \(expected splits\)/);
+});
