@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,6 +26,11 @@ test('mi-toy writes one row per estimator and level with exactly the issue-5 key
     assert.deepEqual(rows.slice(0, 5).map((r2) => r2.level), [2, 4, 6, 8, 10]);
     assert.ok(existsSync(join(dir, 'toy.md')) && existsSync(join(dir, 'toy.traces.json')));
     assert.match(readFileSync(join(dir, 'toy.md'), 'utf8'), /Seed 3/);
+    // a skipped part leaves no earlier run's file behind under the same stem
+    writeFileSync(join(dir, 'toy.d64.json'), '{"stale": true}\n');
+    writeFileSync(join(dir, 'toy.minimisation.json'), '{"stale": true}\n');
+    assert.equal(mird(['--out', out, '--steps', '12', '--seed', '3', '--estimators', 'CLUB-h15,InfoNCE-h15', '--skip-d64', '--skip-minimisation']).status, 0);
+    assert.ok(!existsSync(join(dir, 'toy.d64.json')) && !existsSync(join(dir, 'toy.minimisation.json')));
     // same seed, same numbers
     const again = join(dir, 'again.json');
     assert.equal(mird(['--out', again, '--steps', '12', '--seed', '3', '--estimators', 'CLUB-h15,InfoNCE-h15', '--skip-d64', '--skip-minimisation']).status, 0);

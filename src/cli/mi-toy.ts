@@ -7,7 +7,7 @@
 //   results/mi_toy.traces.json        thinned raw estimates per estimator (for plots)
 //   results/mi_toy.md                 what was run: seed, steps, backend, git commit, tables
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { backendInfo, describeBackend, initBackend } from '../backend';
 import { type EstimatorSpec, parseEstimatorSpec, specName } from '../mi/factory';
@@ -116,6 +116,15 @@ export async function run(argv: string[]): Promise<number> {
   const bar = new Progress({ label: 'mi-toy estimation', total, unit: 'steps' });
   const estimation = runEstimation(config, { onStep: (name, level, v) => bar.tick(1, `${name} MI ${level}: ${v.toFixed(2)}`) });
   writeAtomic(out, JSON.stringify(estimation.rows, null, 1) + '\n');
+  // files sharing the stem describe one run (loadToyResults reads them together): a part skipped
+  // now must not leave an earlier run's file behind
+  for (const [flag, suffix] of [['skip-d64', 'd64'], ['skip-minimisation', 'minimisation']] as const) {
+    const stale = `${stem}.${suffix}.json`;
+    if (flags[flag] === true && existsSync(stale)) {
+      rmSync(stale);
+      process.stderr.write(`removed ${stale} (from an earlier run; --${flag} given)\n`);
+    }
+  }
   writeAtomic(`${stem}.traces.json`, JSON.stringify({ config, traces: estimation.traces }) + '\n');
 
   let d64: { config: EstimationConfig; rows: EstimationRow[] } | null = null;
