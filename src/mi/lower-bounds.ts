@@ -4,6 +4,8 @@
 //   MINE     (Belghazi et al. 2018)  E_p(x,y)[T] − log E_p(x)p(y)[e^T]   (marginal: one permutation)
 //   NWJ      (Nguyen et al. 2010)    E_p(x,y)[T] − E_p(x)p(y)[e^(T−1)]   (marginal: all N² pairs)
 //   InfoNCE  (van den Oord et al.)   (1/N) Σ_i [T_ii − log (1/N) Σ_j e^(T_ij)] ≤ log N
+//            (contrasts the y_j for each x_i; the CLUB reference code contrasts the x_j for each y_i,
+//            the transposed score matrix: an equally valid bound with the same ≤ log N ceiling)
 // The critic's first layer is split as W·[x; y] = W_x·x + W_y·y, so the N² pair scores cost
 // two [N, hidden] products plus an [N, N, hidden] broadcast add.
 import * as tf from '@tensorflow/tfjs';
