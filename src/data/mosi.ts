@@ -45,7 +45,7 @@ export interface MosiOptions {
 
 const OPTION_KEYS = ['dir', 'split', 'features', 'allowLeakyFeatures'];
 
-export interface MosiLabelRow {
+export interface LabelCsvRow {
   uid: string;
   videoId: string;
   text: string;
@@ -64,8 +64,8 @@ export function checkOptionKeys(options: object, known: string[], what: string):
   }
 }
 
-/** Sentiment label check shared by the real readers: finite and within [-3, 3]. */
-export function checkLabel(table: CsvTable, row: number, column: string, raw: string): number {
+/** Sentiment label check of readLabelCsv: finite and within [-3, 3]. */
+function checkLabel(table: CsvTable, row: number, column: string, raw: string): number {
   const y = parseFiniteNumber(table, row, column, raw);
   if (y < -3 || y > 3) throw new CsvError(`${table.file} line ${table.lines[row]}, field ${column}: label ${y} outside [-3, 3]`);
   return y;
@@ -75,7 +75,7 @@ export function checkLabel(table: CsvTable, row: number, column: string, raw: st
  * Reads an MMSA-layout label.csv (`video_id,clip_id,text,label,mode`), shared by the MOSI and
  * MOSEI readers; `clipUid` joins the two ids (MOSI `<video>_<clip>`, MOSEI `<video>$_$<clip>`).
  */
-export function readLabelCsv(path: string, clipUid: (videoId: string, clipId: string) => string): MosiLabelRow[] {
+export function readLabelCsv(path: string, clipUid: (videoId: string, clipId: string) => string): LabelCsvRow[] {
   const t = readCsv(path);
   const iv = columnIndex(t, 'video_id');
   const ic = columnIndex(t, 'clip_id');
@@ -99,11 +99,6 @@ export function readLabelCsv(path: string, clipUid: (videoId: string, clipId: st
     }
     return { uid, videoId, text, label: checkLabel(t, k, 'label', r[il] as string), mode };
   });
-}
-
-/** Reads MOSI's label.csv with the clip uid `<video_id>_<clip_id>`. */
-export function readMosiLabels(path: string): MosiLabelRow[] {
-  return readLabelCsv(path, (videoId, clipId) => `${videoId}_${clipId}`);
 }
 
 /**
@@ -189,7 +184,7 @@ export function readMosi(options: MosiOptions = {}): Dataset {
   }
 
   const labelPath = join(dir, 'label.csv');
-  const rows = readMosiLabels(labelPath);
+  const rows = readLabelCsv(labelPath, (videoId, clipId) => `${videoId}_${clipId}`); // MOSI clip_uid
   const uids = new Set(rows.map((r) => r.uid));
   notes.push(`${displayPath(labelPath)}: ${rows.length} clips, ${new Set(rows.map((r) => r.videoId)).size} videos`);
 
