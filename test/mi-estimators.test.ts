@@ -162,6 +162,7 @@ test('names carry the width; heads follow the reference hidden/2 convention; bad
   assert.equal(specName(parseEstimatorSpec('CLUB-h15-lvb1')), 'CLUB-h15-lvb1');
   assert.equal(new Club(4, 4, { hiddenSize: 32, headUnits: 32, seed: 0 }).name, 'CLUB-h32-u32');
   assert.throws(() => parseEstimatorSpec('CLUBX-h3'), /KIND-hN/);
+  assert.throws(() => new Mine(4, 4, { seed: 0, movingAverage: true, movingAverageRate: 0 }), /MINE-h32: movingAverageRate must be in \(0, 1\], got 0/);
   const bad = tf.zeros([8, 63]) as tf.Tensor2D;
   const good = tf.zeros([8, 64]) as tf.Tensor2D;
   assert.throws(() => club.estimate(bad, good), /x must be \[N, 64\], got \[8, 63\]/);

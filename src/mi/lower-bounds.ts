@@ -146,6 +146,7 @@ export class Mine extends CriticEstimator {
     this.rng = new Rng(deriveSeed(options.seed, `${this.name}/permutation`));
     this.useMovingAverage = options.movingAverage ?? false;
     this.rate = options.movingAverageRate ?? 0.01;
+    if (!(this.rate > 0 && this.rate <= 1)) throw new Error(`${this.name}: movingAverageRate must be in (0, 1], got ${this.rate}`);
   }
 
   private scores(x: tf.Tensor2D, y: tf.Tensor2D): { joint: tf.Tensor1D; marginal: tf.Tensor1D } {
