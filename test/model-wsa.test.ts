@@ -148,6 +148,18 @@ test('masked losses: CE skips [PAD] and ignored ids, MSE counts real frames only
       maskedCrossEntropy(l, tf.tensor2d(ids, [2, 3], 'int32'), tf.tensor2d(mask), { ignoreIds: [3] }).dataSync()[0] as number];
   });
   assert.ok(Math.abs(ce - mean(terms)) < 1e-5);
+  // custom gradient vs autodiff of a plain logSoftmax formulation
+  const [gCustom, gRef] = tf.tidy(() => {
+    const l = tf.reshape(tf.tensor2d(logits), [2, 3, 5]) as tf.Tensor3D;
+    const idT = tf.tensor2d(ids, [2, 3], 'int32');
+    const mT = tf.tensor2d(mask);
+    const custom = tf.grad((z: tf.Tensor) => maskedCrossEntropy(z as tf.Tensor3D, idT, mT, { ignoreIds: [3] }))(l);
+    const w = tf.mul(mT, tf.cast(tf.notEqual(idT, 3), 'float32'));
+    const ref = tf.grad((z: tf.Tensor) => tf.div(tf.neg(tf.sum(tf.mul(tf.sum(tf.mul(tf.logSoftmax(z), tf.oneHot(idT, 5)), 2), w))), tf.sum(w)))(l);
+    return [Array.from(custom.dataSync()), Array.from(ref.dataSync())];
+  });
+  gCustom.forEach((g, i) => assert.ok(Math.abs(g - (gRef[i] as number)) < 1e-6, `CE gradient ${i}: ${g} vs ${gRef[i]}`));
+  assert.ok(gCustom.some((g) => g !== 0));
   assert.ok(Math.abs(ceNo3 - mean(termsNo3)) < 1e-5);
   const mse = tf.tidy(() => maskedMse(tf.tensor3d([[[1, 2], [3, 4]], [[0, 0], [9, 9]]]), tf.tensor3d([[[0, 2], [3, 0]], [[1, 1], [0, 0]]]), tf.tensor2d([[1, 1], [1, 0]])).dataSync()[0] as number);
   assert.ok(Math.abs(mse - (1 + 16 + 1 + 1) / 6) < 1e-6);

@@ -3,15 +3,37 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
 import { Lstm } from './lstm';
+import type { ModelConfig } from './config';
+import { MirdModel, type MirdReconstructions } from './mird';
+import { randomInputs, disposeInputs } from './inputs';
+import { maskedCrossEntropy, maskedMse } from './decoders';
 
 export interface BenchResult {
   name: string;
   backend: string;
-  /** median milliseconds per step over `steps` timed steps (after `warmup` untimed ones) */
+  /** median wall-clock milliseconds per step over `steps` timed steps (after `warmup` untimed ones) */
   msPerStep: number;
   minMs: number;
+  /** median process CPU milliseconds per step (one core: robust when the machine is shared) */
+  cpuMsPerStep: number;
   steps: number;
   warmup: number;
+}
+
+async function timeSteps(step: () => Promise<void>, n: number): Promise<{ times: number[]; cpu: number[] }> {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    const c0 = process.cpuUsage();
+    await step();
+    const c = process.cpuUsage(c0);
+    times.push(performance.now() - start);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  times.sort((p, q) => p - q);
+  cpu.sort((p, q) => p - q);
+  return { times, cpu };
 }
 
 export interface LstmBenchOptions {
@@ -49,13 +71,7 @@ export async function benchLstmStep(options: LstmBenchOptions = {}): Promise<Ben
     }
   };
   for (let i = 0; i < warmup; i++) await step();
-  const times: number[] = [];
-  for (let i = 0; i < timed; i++) {
-    const start = performance.now();
-    await step();
-    times.push(performance.now() - start);
-  }
-  times.sort((p, q) => p - q);
+  const { times, cpu } = await timeSteps(step, timed);
   tf.dispose([x, mask]);
   opt.dispose();
   lstm.dispose();
@@ -64,6 +80,61 @@ export async function benchLstmStep(options: LstmBenchOptions = {}): Promise<Ben
     backend: tf.getBackend(),
     msPerStep: times[Math.floor(times.length / 2)] as number,
     minMs: times[0] as number,
+    cpuMsPerStep: cpu[Math.floor(cpu.length / 2)] as number,
+    steps: timed,
+    warmup,
+  };
+}
+
+export interface ModelBenchOptions {
+  batch?: number;
+  timedSteps?: number;
+  warmup?: number;
+  seed?: number;
+}
+
+/**
+ * ms per training step of the whole MIRD network for a config: forward (training mode),
+ * the reconstruction and regression losses, backward, Adam over every variable. Inputs are
+ * random at the config's nominal lengths, all positions real.
+ */
+export async function benchModelStep(config: ModelConfig, options: ModelBenchOptions = {}): Promise<BenchResult> {
+  const b = options.batch ?? 8;
+  const timed = options.timedSteps ?? 3;
+  const warmup = options.warmup ?? 1;
+  const seed = options.seed ?? 0;
+  const model = new MirdModel(config, seed);
+  const full = (n: number): number[] => new Array<number>(b).fill(n);
+  const x = randomInputs(config, { textLengths: full(config.textLength), audioLengths: full(config.audioLength), visualLengths: full(config.visualLength), seed });
+  const opt = tf.train.adam(1e-3);
+  const vars = model.variables();
+  const step = async (): Promise<void> => {
+    const loss = opt.minimize(() => {
+      const out = model.forward(x, { training: true });
+      const r = out.reconstructions as MirdReconstructions;
+      return tf.addN([
+        tf.mean(tf.square(out.yHat)),
+        maskedCrossEntropy(r.text, x.textIds, x.textMask),
+        maskedMse(r.audio, x.audio, x.audioMask),
+        maskedMse(r.visual, x.visual, x.visualMask),
+      ]) as tf.Scalar;
+    }, true, vars);
+    if (loss !== null) {
+      await loss.data();
+      loss.dispose();
+    }
+  };
+  for (let i = 0; i < warmup; i++) await step();
+  const { times, cpu } = await timeSteps(step, timed);
+  disposeInputs(x);
+  opt.dispose();
+  model.dispose();
+  return {
+    name: `MIRD step, BERT ${config.bert.numLayers}×${config.bert.hiddenSize}, batch ${b}, lengths ${config.textLength}/${config.audioLength}/${config.visualLength}`,
+    backend: tf.getBackend(),
+    msPerStep: times[Math.floor(times.length / 2)] as number,
+    minMs: times[0] as number,
+    cpuMsPerStep: cpu[Math.floor(cpu.length / 2)] as number,
     steps: timed,
     warmup,
   };

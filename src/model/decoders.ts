@@ -6,13 +6,13 @@
 //     t ≥ 1 reads h_{t−1}. Then x_t = h_{t−1}, so the gates x_t W_x + h_{t−1} W_h + b =
 //     h_{t−1}(W_x + W_h) + b: one fused matMul per step (needs decoderHidden = 2d).
 //   'repeatLatent': every step reads z; z W_x + b is computed once, each step adds h_{t−1} W_h.
-// Gate order [i, f, g, o] as in ./lstm.
+// Gate order [i, f, g, o] as in ./lstm; the recurrence is ./lstm's `lstmScan` (custom BPTT).
 import * as tf from '@tensorflow/tfjs';
 import { Dense } from '../nn/dense';
-import { linear, matMul } from '../nn/ops';
+import { linear } from '../nn/ops';
 import { Rng } from '../util/rng';
 import type { DecoderInputKind } from './config';
-import { Lstm, lstmCell } from './lstm';
+import { Lstm, lstmScan, type StepKind } from './lstm';
 
 export class SequenceDecoder {
   readonly lstm: Lstm; // W_x [2d, 4H], W_h [H, 4H], b [4H]
@@ -28,30 +28,30 @@ export class SequenceDecoder {
 
   /** z [B, 2d] → hidden states [B, T, H] */
   states(z: tf.Tensor2D, steps: number): tf.Tensor3D {
-    if (steps <= 0) throw new Error(`${this.name}: cannot decode ${steps} steps`);
+    if (!Number.isInteger(steps) || steps <= 0) throw new Error(`${this.name}: cannot decode ${steps} steps`);
     const [batch] = z.shape;
+    const h = this.hidden;
     const wx = this.lstm.wx as tf.Tensor as tf.Tensor2D;
     const wh = this.lstm.wh as tf.Tensor as tf.Tensor2D;
     const b = this.lstm.b as tf.Tensor as tf.Tensor1D;
-    const hs: tf.Tensor2D[] = [];
-    let c = tf.zeros([batch, this.hidden]) as tf.Tensor2D;
-    const zProj = linear(z, wx, b) as tf.Tensor2D; // z W_x + b [B, 4H]
-    let state = lstmCell(zProj, c); // step 0 from the zero state: h_{−1} W_h = 0
-    hs.push(state.h);
-    c = state.c;
+    const zProj = tf.expandDims(linear(z, wx, b), 0); // z W_x + b [1, B, 4H]
+    let xT: tf.Tensor; // [T, B, 4H] input part of the gates
+    let w: tf.Tensor2D; // recurrent weight
+    // Broadcasting by adding zeros, not tf.broadcastTo: broadcastTo runs as Tile on wasm, and
+    // Tile's gradient is a loop of one slice + add per repetition (O(T·B) slices of the whole
+    // gradient: 12 s for a 400-step decoder), while add's broadcast gradient is one sum.
     if (this.input === 'previousHidden') {
-      const fused = tf.add(wx, wh) as tf.Tensor2D; // W_x + W_h [H, 4H]
-      for (let t = 1; t < steps; t++) {
-        state = lstmCell(linear(state.h, fused, b) as tf.Tensor2D, state.c);
-        hs.push(state.h);
-      }
+      // step 0: z W_x + b (h_{−1} = 0); step t ≥ 1: h_{t−1}(W_x + W_h) + b
+      xT = steps === 1 ? zProj : tf.concat([zProj, tf.add(tf.zeros([steps - 1, batch, 4 * h]), b)], 0);
+      w = tf.add(wx, wh) as tf.Tensor2D;
     } else {
-      for (let t = 1; t < steps; t++) {
-        state = lstmCell(tf.add(zProj, matMul(state.h, wh)) as tf.Tensor2D, state.c);
-        hs.push(state.h);
-      }
+      xT = tf.add(tf.zeros([steps, batch, 4 * h]), zProj);
+      w = wh;
     }
-    return tf.stack(hs, 1) as tf.Tensor3D; // [B, T, H]
+    const zeros = tf.zeros([batch, h]) as tf.Tensor2D;
+    const kinds = new Array<StepKind>(steps).fill('all');
+    const hc = lstmScan(xT as tf.Tensor3D, w, zeros, zeros, tf.ones([steps, batch, 1]) as tf.Tensor3D, kinds); // [T, B, 2H]
+    return tf.transpose(tf.slice(hc, [0, 0, 0], [steps, batch, h]), [1, 0, 2]) as tf.Tensor3D; // [B, T, H]
   }
 
   /** z [B, 2d] → reconstruction [B, T, d_m] (or logits [B, T, V]) */
@@ -73,7 +73,10 @@ export interface CrossEntropyOptions {
  * Language reconstruction loss: mean over counted positions of −log softmax(logits)[id].
  * logits [B, T, V], ids [B, T] int32, mask [B, T] (0 at [PAD]). The authors' code averages
  * over all positions incl. [PAD]/[CLS]/[SEP]; pass mask = ones to reproduce that.
- * The target logit is read with one gather on the flattened logits (no [B·T, V] one-hot).
+ *
+ * Custom gradient: with weights c_n = m_n / Σ m, ∂loss/∂logits_n = c_n (softmax(logits_n) −
+ * onehot(id_n)). tfjs's own gradient of logSumExp differentiates through its max with an
+ * Equal over [B·T, V] (≈ 400 ms per step for V = 30522 on wasm); this one costs one softmax.
  */
 export function maskedCrossEntropy(logits: tf.Tensor3D, ids: tf.Tensor2D, mask: tf.Tensor2D, options: CrossEntropyOptions = {}): tf.Scalar {
   const [b, t, v] = logits.shape;
@@ -81,15 +84,31 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, ids: tf.Tensor2D, mask: 
     throw new Error(`maskedCrossEntropy: logits [${logits.shape}] need ids and mask of shape [${b}, ${t}], got [${ids.shape}] and [${mask.shape}]`);
   }
   return tf.tidy(() => {
-    const idsI = tf.cast(ids, 'int32');
-    let m = tf.cast(mask, 'float32'); // [B, T]
-    for (const id of options.ignoreIds ?? []) m = tf.mul(m, tf.cast(tf.notEqual(idsI, id), 'float32'));
-    const flat = tf.reshape(logits, [b * t, v]); // [N, V]
-    const lse = tf.logSumExp(flat, 1); // [N]
-    const index = tf.add(tf.mul(tf.range(0, b * t, 1, 'int32'), tf.scalar(v, 'int32')), tf.reshape(idsI, [b * t])); // n·V + id
-    const target = tf.gather(tf.reshape(flat, [b * t * v]), index); // [N]
-    const nll = tf.reshape(tf.sub(lse, target), [b, t]); // [B, T]
-    return tf.div(tf.sum(tf.mul(nll, m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
+    const n = b * t;
+    const idsFlat = tf.reshape(tf.cast(ids, 'int32'), [n]); // [N]
+    let m = tf.reshape(tf.cast(mask, 'float32'), [n]); // [N]
+    for (const id of options.ignoreIds ?? []) m = tf.mul(m, tf.cast(tf.notEqual(idsFlat, tf.scalar(id, 'int32')), 'float32'));
+    const coef = tf.div(m, tf.maximum(tf.sum(m), 1)); // c_n [N]
+    const index = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), idsFlat); // n·V + id
+    // ids (as float) and weights enter as inputs so that `save` keeps them for the backward pass
+    const ce = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [flat, idsF, weights, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+      const shifted = tf.sub(flat, tf.max(flat, 1, true)); // [N, V]
+      const lse = tf.log(tf.sum(tf.exp(shifted), 1)); // [N]
+      const target = tf.gather(tf.reshape(shifted, [n * v]), index); // [N]
+      save([shifted, lse, idsF, weights]);
+      return {
+        value: tf.sum(tf.mul(tf.sub(lse, target), weights)), // Σ c_n · nll_n
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sh, l, si, sw] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          const p = tf.exp(tf.sub(sh, tf.expandDims(l, 1))); // softmax [N, V]
+          // int32 oneHot then cast: tfjs-wasm 4.22's oneHot with dtype 'float32' returns all zeros
+          const diff = tf.sub(p, tf.cast(tf.oneHot(tf.cast(si, 'int32'), v), 'float32'));
+          return [tf.mul(diff, tf.expandDims(tf.mul(sw, dy), 1)), tf.zerosLike(si), tf.zerosLike(sw)];
+        },
+      };
+    });
+    return ce(tf.reshape(logits, [n, v]), tf.cast(idsFlat, 'float32'), coef) as tf.Scalar;
   });
 }
 
