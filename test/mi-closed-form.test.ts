@@ -74,14 +74,19 @@ test('CLUB with the true conditional N(ρx, (1−ρ²)I) equals d·ρ²/(1−ρ�
   }
 });
 
-test('the O(N·d) negative term equals the explicit mean over all N² pairs', () => {
-  const n = 7;
-  const d = 3;
-  const rng = new Rng(11);
+/** Random q outputs and targets as flat [n, d] host arrays: μ, log-variance (scaled to ±~1), y. */
+function randomGaussianBatch(n: number, d: number, seed: number): { mu: number[]; lv: number[]; y: number[] } {
+  const rng = new Rng(seed);
   const draw = (): number[] => Array.from({ length: n * d }, () => rng.normal());
   const mu = draw();
   const lv = draw().map((v) => 0.5 * v);
-  const y = draw();
+  return { mu, lv, y: draw() };
+}
+
+test('the O(N·d) negative term equals the explicit mean over all N² pairs', () => {
+  const n = 7;
+  const d = 3;
+  const { mu, lv, y } = randomGaussianBatch(n, d, 11);
   let total = 0;
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < d; k++) {
@@ -120,11 +125,7 @@ test('toy sampler: seeded, correlation ρ per coordinate, cubic variant is y³ o
 test('CLUBSample and L1Out equal their definitions evaluated pair by pair', () => {
   const n = 6;
   const d = 3;
-  const rng = new Rng(12);
-  const draw = (): number[] => Array.from({ length: n * d }, () => rng.normal());
-  const mu = draw();
-  const lv = draw().map((v) => 0.5 * v);
-  const y = draw();
+  const { mu, lv, y } = randomGaussianBatch(n, d, 12);
   const perm = [3, 0, 5, 1, 2, 4];
   const at = (a: number[], i: number, k: number): number => a[i * d + k] as number;
   // log q(y_j | x_i) without the 2π constant, which cancels in both bounds
