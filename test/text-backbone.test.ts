@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { loadDefaultBackbone, defaultBackboneDir } from '../src/text/backbone';
+import { BERT_PRESETS, meanPool } from '../src/text/bert';
+import { readSafetensors } from '../src/text/safetensors';
+import { join } from 'node:path';
+
+await initBackend();
+
+test('the shipped default backbone loads as a mini BERT and encodes a transcript', () => {
+  const { bert, tokenizer } = loadDefaultBackbone();
+  const meta = readSafetensors(join(defaultBackboneDir(), 'model.safetensors')).metadata;
+  assert.ok(['random', 'glove', 'mlm', 'mosei'].includes(meta.candidate ?? ''), `metadata candidate ${meta.candidate}`);
+  for (const k of ['hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'vocabSize'] as const) assert.equal(bert.config[k], BERT_PRESETS.mini[k]);
+  assert.equal(tokenizer.vocabSize, 30522);
+  const rows = tokenizer.encodeBatch(['A LOT OF SAD PARTS', 'I LOVED IT'], 50);
+  const ids = tf.tensor2d(rows.ids, [rows.batchSize, rows.maxLength], 'int32');
+  const mask = tf.tensor2d(rows.mask, [rows.batchSize, rows.maxLength]);
+  const pooled = meanPool(bert.forward(ids, mask, false), mask);
+  assert.deepEqual(pooled.shape, [2, 128]);
+  assert.ok(pooled.dataSync().every((x) => Number.isFinite(x)));
+  bert.dispose();
+  assert.throws(() => loadDefaultBackbone('/nonexistent/bert-mini'), /default text backbone not found in \/nonexistent\/bert-mini; see data\/text\/README\.md/);
+});
