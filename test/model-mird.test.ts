@@ -12,12 +12,14 @@ import { maskedCrossEntropy, maskedMse } from '../src/model/decoders';
 
 const TINY = resolveModelConfig('quick', { bert: { vocabSize: 300 }, wsaDropout: 0 });
 
-function combinedLoss(out: MirdOutput, x: MirdInputs): tf.Scalar {
+// The language term through the materialised logits when the forward built them, else
+// through the fused chunked op (both are tested equal in model-wsa.test.ts).
+function combinedLoss(out: MirdOutput, x: MirdInputs, model: MirdModel): tf.Scalar {
   const r = out.reconstructions;
   if (r === null) throw new Error('no reconstructions');
   return tf.addN([
     tf.mean(tf.square(out.yHat)),
-    maskedCrossEntropy(r.text, x.textIds, x.textMask),
+    r.text !== null ? maskedCrossEntropy(r.text, x.textIds, x.textMask) : model.textReconstructionLoss(r, x, { chunkRows: 5 }),
     maskedMse(r.audio, x.audio, x.audioMask),
     maskedMse(r.visual, x.visual, x.visualMask),
     tf.mul(1e-2, tf.mean(tf.square(tf.concat([out.zText, out.zAudio, out.zVisual, out.zShared], 1)))),
@@ -39,7 +41,7 @@ function arrays(out: MirdOutput): Record<string, number[]> {
     zVisual: Array.from(out.zVisual.dataSync()), zShared: Array.from(out.zShared.dataSync()),
     yHat: Array.from(out.yHat.dataSync()),
     // only the first T positions of each reconstruction are comparable across paddings
-    text: Array.from(tf.tidy(() => tf.slice(r.text, [0, 0, 0], [-1, Math.min(7, r.text.shape[1]), -1]).dataSync())),
+    text: Array.from(tf.tidy(() => tf.slice(r.text as tf.Tensor3D, [0, 0, 0], [-1, Math.min(7, r.textHidden.shape[1]), -1]).dataSync())),
     audio: Array.from(tf.tidy(() => tf.slice(r.audio, [0, 0, 0], [-1, Math.min(9, r.audio.shape[1]), -1]).dataSync())),
     visual: Array.from(tf.tidy(() => tf.slice(r.visual, [0, 0, 0], [-1, Math.min(5, r.visual.shape[1]), -1]).dataSync())),
   };
@@ -53,7 +55,8 @@ function maxDiff(a: number[], b: number[]): number {
 function checkShapes(out: MirdOutput, c: ModelConfig, b: number, tl: number, ta: number, tv: number): void {
   for (const z of [out.zText, out.zAudio, out.zVisual, out.zShared]) assert.deepEqual(z.shape, [b, c.latentDim]);
   assert.deepEqual(out.yHat.shape, [b]);
-  assert.deepEqual(out.reconstructions?.text.shape, [b, tl, c.bert.vocabSize]);
+  assert.deepEqual(out.reconstructions?.text?.shape, [b, tl, c.bert.vocabSize]);
+  assert.deepEqual(out.reconstructions?.textHidden.shape, [b, tl, c.decoderHidden]);
   assert.deepEqual(out.reconstructions?.audio.shape, [b, ta, c.audioDim]);
   assert.deepEqual(out.reconstructions?.visual.shape, [b, tv, c.visualDim]);
   for (const v of [out.yHat, out.zShared, out.reconstructions?.audio as tf.Tensor]) {
@@ -125,8 +128,8 @@ test('gradients of a combined loss reach every trainable variable', async () => 
     const x = randomInputs(c, spec(7));
     const vars = model.variables();
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const out = model.forward(x, { training: false });
-      return combinedLoss(out, x);
+      const out = model.forward(x, { training: false, textLogits: false });
+      return combinedLoss(out, x, model);
     }), vars);
     assert.ok(Number.isFinite(value.dataSync()[0] as number));
     for (const v of vars) {
@@ -150,7 +153,7 @@ test('no tensor leak after burn-in: forward + training step', async () => {
   const opt = tf.train.adam(1e-3);
   const step = (): void => {
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.tidy(() => combinedLoss(model.forward(x, { training: true }), x)), model.variables());
+      const { value, grads } = tf.variableGrads(() => tf.tidy(() => combinedLoss(model.forward(x, { training: true, textLogits: false }), x, model)), model.variables());
       opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       tf.dispose([value, ...Object.values(grads)]);
     });
@@ -179,7 +182,7 @@ test('wasm and cpu agree on a forward and a gradient', async () => {
     const out = model.forward(x, { training: false });
     const r = arrays(out);
     const vars = model.variables();
-    const { value, grads } = tf.variableGrads(() => tf.tidy(() => combinedLoss(model.forward(x, { training: false }), x)), vars);
+    const { value, grads } = tf.variableGrads(() => tf.tidy(() => combinedLoss(model.forward(x, { training: false, textLogits: backend === 'cpu' }), x, model)), vars);
     r.loss = [value.dataSync()[0] as number];
     vars.forEach((v, i) => { r[`grad${i}`] = Array.from(grads[v.name]?.dataSync() ?? []); });
     results.push(r);

@@ -165,3 +165,33 @@ test('masked losses: CE skips [PAD] and ignored ids, MSE counts real frames only
   assert.ok(Math.abs(mse - (1 + 16 + 1 + 1) / 6) < 1e-6);
   assert.throws(() => maskedMse(tf.zeros([1, 2, 3]) as tf.Tensor3D, tf.zeros([1, 2, 4]) as tf.Tensor3D, tf.ones([1, 2]) as tf.Tensor2D), /maskedMse/);
 });
+
+test('fusedLinearCrossEntropy equals maskedCrossEntropy on materialised logits (value and gradients, several chunks)', async () => {
+  await initBackend();
+  const { fusedLinearCrossEntropy } = await import('../src/model/decoders');
+  const rng = new Rng(31);
+  const r = (shape: number[], s = 1): tf.Tensor => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * s), shape);
+  const h = r([3, 4, 5]) as tf.Tensor3D;
+  const w = r([5, 11], 0.7) as tf.Tensor2D;
+  const b = r([11], 0.3) as tf.Tensor1D;
+  const ids = tf.tensor2d([[2, 7, 3, 0], [10, 3, 0, 0], [1, 1, 4, 9]], [3, 4], 'int32');
+  const mask = tf.tensor2d([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 1]]);
+  for (const chunkRows of [1, 5, 12, 100]) {
+    const fused = tf.tidy(() => {
+      const f = (hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar => fusedLinearCrossEntropy(hh as tf.Tensor3D, ww as tf.Tensor2D, bb as tf.Tensor1D, ids, mask, { ignoreIds: [3], chunkRows });
+      return [f(h, w, b), ...tf.grads(f)([h, w, b])].map((t) => Array.from(t.dataSync()));
+    });
+    const ref = tf.tidy(() => {
+      const f = (hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar =>
+        maskedCrossEntropy(tf.add(tf.reshape(tf.matMul(tf.reshape(hh, [12, 5]), ww as tf.Tensor2D), [3, 4, 11]), bb) as tf.Tensor3D, ids, mask, { ignoreIds: [3] });
+      return [f(h, w, b), ...tf.grads(f)([h, w, b])].map((t) => Array.from(t.dataSync()));
+    });
+    ['loss', 'dh', 'dW', 'db'].forEach((name, k) => {
+      const a = fused[k] as number[];
+      const e = ref[k] as number[];
+      assert.equal(a.length, e.length);
+      a.forEach((v, i) => assert.ok(Math.abs(v - (e[i] as number)) < 1e-5, `chunk ${chunkRows} ${name}[${i}]: ${v} vs ${e[i]}`));
+    });
+  }
+  tf.dispose([h, w, b, ids, mask]);
+});

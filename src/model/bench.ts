@@ -6,7 +6,7 @@ import { Lstm } from './lstm';
 import type { ModelConfig } from './config';
 import { MirdModel, type MirdReconstructions } from './mird';
 import { randomInputs, disposeInputs } from './inputs';
-import { maskedCrossEntropy, maskedMse } from './decoders';
+import { maskedMse } from './decoders';
 
 export interface BenchResult {
   name: string;
@@ -110,11 +110,11 @@ export async function benchModelStep(config: ModelConfig, options: ModelBenchOpt
   const vars = model.variables();
   const step = async (): Promise<void> => {
     const loss = opt.minimize(() => {
-      const out = model.forward(x, { training: true });
+      const out = model.forward(x, { training: true, textLogits: false });
       const r = out.reconstructions as MirdReconstructions;
       return tf.addN([
         tf.mean(tf.square(out.yHat)),
-        maskedCrossEntropy(r.text, x.textIds, x.textMask),
+        model.textReconstructionLoss(r, x),
         maskedMse(r.audio, x.audio, x.audioMask),
         maskedMse(r.visual, x.visual, x.visualMask),
       ]) as tf.Scalar;

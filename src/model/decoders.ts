@@ -90,21 +90,39 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, ids: tf.Tensor2D, mask: 
     for (const id of options.ignoreIds ?? []) m = tf.mul(m, tf.cast(tf.notEqual(idsFlat, tf.scalar(id, 'int32')), 'float32'));
     const coef = tf.div(m, tf.maximum(tf.sum(m), 1)); // c_n [N]
     const index = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), idsFlat); // n·V + id
-    // ids (as float) and weights enter as inputs so that `save` keeps them for the backward pass
+    // ids (as float) and weights enter as inputs so that `save` keeps them for the backward pass.
+    // Memory: at batch 144 × 50 tokens × 30522 every [N, V] float tensor is ~880 MB and the wasm
+    // heap stops at 4 GB, so besides the logits themselves at most two [N, V] temporaries are
+    // alive at any time (explicit disposes), only the logits and an [N] log-normaliser are
+    // saved, and softmax − onehot updates the N target entries instead of building a one-hot.
     const ce = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [flat, idsF, weights, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-      const shifted = tf.sub(flat, tf.max(flat, 1, true)); // [N, V]
-      const lse = tf.log(tf.sum(tf.exp(shifted), 1)); // [N]
-      const target = tf.gather(tf.reshape(shifted, [n * v]), index); // [N]
-      save([shifted, lse, idsF, weights]);
+      const rowMax = tf.max(flat, 1, true); // [N, 1]
+      const shifted = tf.sub(flat, rowMax); // [N, V]
+      const e = tf.exp(shifted);
+      shifted.dispose();
+      const sumExp = tf.sum(e, 1); // [N]
+      e.dispose();
+      const lse = tf.add(tf.log(sumExp), tf.reshape(rowMax, [n])); // log Σ_v exp(logit_v) [N]
+      const target = tf.gather(tf.reshape(flat, [n * v]), index); // logit of the target id [N]
+      save([flat, lse, idsF, weights]);
       return {
         value: tf.sum(tf.mul(tf.sub(lse, target), weights)), // Σ c_n · nll_n
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [sh, l, si, sw] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-          const p = tf.exp(tf.sub(sh, tf.expandDims(l, 1))); // softmax [N, V]
-          // int32 oneHot then cast: tfjs-wasm 4.22's oneHot with dtype 'float32' returns all zeros
-          const diff = tf.sub(p, tf.cast(tf.oneHot(tf.cast(si, 'int32'), v), 'float32'));
-          return [tf.mul(diff, tf.expandDims(tf.mul(sw, dy), 1)), tf.zerosLike(si), tf.zerosLike(sw)];
+          const [sf, l, si, sw] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          const centred = tf.sub(sf, tf.expandDims(l, 1));
+          const p = tf.exp(centred); // softmax [N, V]
+          centred.dispose();
+          const ids = tf.cast(si, 'int32');
+          const rows = tf.range(0, n, 1, 'int32');
+          const pFlat = tf.reshape(p, [n * v]); // a view: dispose it too, or p's buffer outlives p
+          const targets = tf.gather(pFlat, tf.add(tf.mul(rows, tf.scalar(v, 'int32')), ids)); // [N]
+          pFlat.dispose();
+          const diff = tf.tensorScatterUpdate(p, tf.stack([rows, ids], 1), tf.sub(targets, 1)); // softmax − onehot
+          p.dispose();
+          const grad = tf.mul(diff, tf.expandDims(tf.mul(sw, dy), 1));
+          diff.dispose();
+          return [grad, tf.zerosLike(si), tf.zerosLike(sw)];
         },
       };
     });
@@ -124,5 +142,96 @@ export function maskedMse(pred: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tenso
     const m = tf.expandDims(tf.cast(mask, 'float32'), 2); // [B, T, 1]
     const sq = tf.sum(tf.mul(tf.square(tf.sub(pred, target)), m));
     return tf.div(sq, tf.maximum(tf.mul(tf.sum(m), pred.shape[2]), 1)) as tf.Scalar;
+  });
+}
+
+export interface FusedCrossEntropyOptions extends CrossEntropyOptions {
+  /** rows (clip × position) per chunk; default: as many as keep a chunk's logits ≤ 2²⁴ floats (64 MB) */
+  chunkRows?: number;
+}
+
+/**
+ * The language decoder's output layer and its cross entropy in one op, never materialising
+ * the [B·T, V] logits: CE of softmax(h W + b) against ids, averaged over counted positions
+ * (mask, ignoreIds) exactly as `maskedCrossEntropy(linear(h, W, b), ...)`.
+ *
+ * Rows are processed in chunks, forward and backward (the backward recomputes each chunk's
+ * logits): dlogits = c_n (softmax − onehot), dh = dlogits Wᵀ, dW = Σ hᵀ dlogits, db = Σ dlogits.
+ * Memory is O(chunk · V) instead of O(B·T·V): with V = 30522 the full logits of the authors'
+ * batch (48 labeled + 96 unlabeled clips × 50 tokens) are 880 MB per tensor and a training step
+ * through `maskedCrossEntropy` exhausts the 4 GB wasm heap; this op does not.
+ * hidden [B, T, H], w [H, V], b [V], ids [B, T] int32, mask [B, T] → scalar.
+ */
+export function fusedLinearCrossEntropy(
+  hidden: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, ids: tf.Tensor2D, mask: tf.Tensor2D, options: FusedCrossEntropyOptions = {},
+): tf.Scalar {
+  const [bs, t, hd] = hidden.shape;
+  const [wIn, v] = w.shape;
+  if (wIn !== hd || b.shape[0] !== v) throw new Error(`fusedLinearCrossEntropy: hidden [${hidden.shape}] needs w [${hd}, V] and b [V], got w [${w.shape}], b [${b.shape}]`);
+  if (ids.shape[0] !== bs || ids.shape[1] !== t || mask.shape[0] !== bs || mask.shape[1] !== t) {
+    throw new Error(`fusedLinearCrossEntropy: hidden [${hidden.shape}] needs ids and mask of shape [${bs}, ${t}], got [${ids.shape}] and [${mask.shape}]`);
+  }
+  const n = bs * t;
+  const chunk = Math.max(1, Math.min(n, options.chunkRows ?? Math.floor((1 << 24) / v)));
+  return tf.tidy(() => {
+    const idsFlat = tf.reshape(tf.cast(ids, 'int32'), [n]); // [N]
+    let m = tf.reshape(tf.cast(mask, 'float32'), [n]); // [N]
+    for (const id of options.ignoreIds ?? []) m = tf.mul(m, tf.cast(tf.notEqual(idsFlat, tf.scalar(id, 'int32')), 'float32'));
+    const coef = tf.div(m, tf.maximum(tf.sum(m), 1)); // c_n [N]
+    const starts: number[] = [];
+    for (let s = 0; s < n; s += chunk) starts.push(s);
+    // one chunk's rows [r0, r0 + rows): logits, log-normaliser, target logit
+    const chunkLogits = (h2: tf.Tensor2D, ww: tf.Tensor2D, bb: tf.Tensor1D, r0: number, rows: number): tf.Tensor2D =>
+      tf.add(tf.matMul(tf.slice(h2, [r0, 0], [rows, hd]), ww), bb) as tf.Tensor2D; // [rows, V]
+    const targetIndex = (idsF: tf.Tensor1D, r0: number, rows: number): tf.Tensor1D =>
+      tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(v, 'int32')), tf.cast(tf.slice(idsF, [r0], [rows]), 'int32')) as tf.Tensor1D;
+    const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [h2, ww, bb, idsF, weights, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+      let total: tf.Tensor = tf.scalar(0);
+      for (const r0 of starts) {
+        const rows = Math.min(chunk, n - r0);
+        const part = tf.tidy(() => {
+          const logits = chunkLogits(h2, ww, bb, r0, rows);
+          const lse = tf.logSumExp(logits, 1); // [rows]
+          const target = tf.gather(tf.reshape(logits, [rows * v]), targetIndex(idsF, r0, rows)); // [rows]
+          return tf.sum(tf.mul(tf.sub(lse, target), tf.slice(weights, [r0], [rows])));
+        });
+        const next = tf.add(total, part);
+        tf.dispose([total, part]);
+        total = next;
+      }
+      save([h2, ww, bb, idsF, weights]);
+      return {
+        value: total,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sh, sw, sb, si, sc] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          const wT = tf.transpose(sw); // [V, H], once
+          let dW: tf.Tensor = tf.zerosLike(sw);
+          let dB: tf.Tensor = tf.zerosLike(sb);
+          const dHs: tf.Tensor[] = [];
+          for (const r0 of starts) {
+            const rows = Math.min(chunk, n - r0);
+            const [dh, dw, db] = tf.tidy(() => {
+              const logits = chunkLogits(sh, sw, sb, r0, rows);
+              const p = tf.softmax(logits); // [rows, V]
+              const idx = tf.cast(tf.slice(si, [r0], [rows]), 'int32');
+              const rowIds = tf.range(0, rows, 1, 'int32');
+              const pt = tf.gather(tf.reshape(p, [rows * v]), tf.add(tf.mul(rowIds, tf.scalar(v, 'int32')), idx));
+              const diff = tf.tensorScatterUpdate(p, tf.stack([rowIds, idx], 1), tf.sub(pt, 1)); // softmax − onehot
+              const g = tf.mul(diff, tf.expandDims(tf.mul(tf.slice(sc, [r0], [rows]), dy), 1)) as tf.Tensor2D; // dlogits
+              return [tf.matMul(g, wT), tf.matMul(tf.transpose(tf.slice(sh, [r0, 0], [rows, hd])), g), tf.sum(g, 0)];
+            });
+            dHs.push(dh as tf.Tensor);
+            const nw = tf.add(dW, dw as tf.Tensor);
+            const nb = tf.add(dB, db as tf.Tensor);
+            tf.dispose([dW, dB, dw as tf.Tensor, db as tf.Tensor]);
+            dW = nw;
+            dB = nb;
+          }
+          return [tf.concat(dHs, 0), dW, dB, tf.zerosLike(si), tf.zerosLike(sc)];
+        },
+      };
+    });
+    return op(tf.reshape(hidden, [n, hd]), w, b, tf.cast(idsFlat, 'float32'), coef) as tf.Scalar;
   });
 }

@@ -8,7 +8,7 @@ import type { BertConfig, BertEncoderApi } from '../text/bert-types';
 import { Bert } from '../text/bert';
 import { deriveSeed, Rng } from '../util/rng';
 import { validateModelConfig, type ModelConfig } from './config';
-import { SequenceDecoder } from './decoders';
+import { SequenceDecoder, fusedLinearCrossEntropy, type FusedCrossEntropyOptions } from './decoders';
 import { BertTextEncoder, LstmTextEncoder, SequenceEncoder, type TextEncoder } from './encoders';
 import { Regressor } from './regressor';
 import { SharedEncoder, type WsaTrace } from './wsa';
@@ -17,7 +17,10 @@ import { SharedEncoder, type WsaTrace } from './wsa';
 export type MirdInputs = Pick<Batch, 'textIds' | 'textMask' | 'audio' | 'audioMask' | 'visual' | 'visualMask'>;
 
 export interface MirdReconstructions {
-  text: tf.Tensor3D; // logits [B, T_L, V]
+  /** logits [B, T_L, V]; null when forward was called with textLogits: false */
+  text: tf.Tensor3D | null;
+  /** the language decoder's states [B, T_L, H_dec]: logits = textHidden W_out + b_out */
+  textHidden: tf.Tensor3D;
   audio: tf.Tensor3D; // [B, T_A, d_A]
   visual: tf.Tensor3D; // [B, T_V, d_V]
 }
@@ -40,6 +43,12 @@ export interface ForwardOptions {
   trace?: boolean;
   /** run the decoders (default true); evaluation of ŷ alone can skip them */
   decode?: boolean;
+  /**
+   * materialise the language decoder's [B, T_L, V] logits (default true). Training steps
+   * should pass false and use `textReconstructionLoss`, which never builds them (at the
+   * authors' batch of 144 clips they are 880 MB per tensor).
+   */
+  textLogits?: boolean;
 }
 
 export interface VariableGroups {
@@ -130,8 +139,10 @@ export class MirdModel {
       const zShared = shared.z; // [B, d]
       let reconstructions: MirdReconstructions | null = null;
       if (decode) {
+        const textHidden = this.textDecoder.states(tf.concat([zText, zShared], 1) as tf.Tensor2D, x.textIds.shape[1]); // [B, T_L, H_dec]
         reconstructions = {
-          text: this.textDecoder.apply(tf.concat([zText, zShared], 1) as tf.Tensor2D, x.textIds.shape[1]), // [B, T_L, V]
+          text: options.textLogits === false ? null : (this.textDecoder.out.apply(textHidden) as tf.Tensor3D), // [B, T_L, V]
+          textHidden,
           audio: this.audioDecoder.apply(tf.concat([zAudio, zShared], 1) as tf.Tensor2D, x.audio.shape[1]), // [B, T_A, d_A]
           visual: this.visualDecoder.apply(tf.concat([zVisual, zShared], 1) as tf.Tensor2D, x.visual.shape[1]), // [B, T_V, d_V]
         };
@@ -140,6 +151,16 @@ export class MirdModel {
       const out: MirdOutput = { zText, zAudio, zVisual, zShared, reconstructions, yHat, trace: shared.trace };
       return out as unknown as tf.TensorContainer;
     }) as unknown as MirdOutput;
+  }
+
+  /**
+   * Language reconstruction loss (eq. 8, cross entropy over the vocabulary) from a forward's
+   * reconstructions, through `fusedLinearCrossEntropy` (the logits are never built).
+   * Counted positions: textMask = 1 ([PAD] excluded), minus `ignoreIds` (e.g. [CLS] 101, [SEP] 102).
+   */
+  textReconstructionLoss(r: MirdReconstructions, x: MirdInputs, options: FusedCrossEntropyOptions = {}): tf.Scalar {
+    const out = this.textDecoder.out;
+    return fusedLinearCrossEntropy(r.textHidden, out.w as tf.Tensor as tf.Tensor2D, out.b as tf.Tensor as tf.Tensor1D, x.textIds, x.textMask, options);
   }
 
   /** Variables per module (names shared with src/eval/efficiency.ts). */
@@ -195,7 +216,11 @@ export class MirdModel {
 /** Release every tensor of a forward's output. */
 export function disposeOutput(out: MirdOutput): void {
   const ts: tf.Tensor[] = [out.zText, out.zAudio, out.zVisual, out.zShared, out.yHat];
-  if (out.reconstructions !== null) ts.push(out.reconstructions.text, out.reconstructions.audio, out.reconstructions.visual);
+  const r = out.reconstructions;
+  if (r !== null) {
+    ts.push(r.textHidden, r.audio, r.visual);
+    if (r.text !== null) ts.push(r.text);
+  }
   if (out.trace !== null) ts.push(...Object.values(out.trace));
   tf.dispose(ts);
 }
