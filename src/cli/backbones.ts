@@ -30,6 +30,7 @@ const SPEC: Record<string, FlagSpec> = {
   mlm: { type: 'string', description: 'MLM checkpoint folder (default runs/pretrain-text-mini-glove-s0/checkpoint)' },
   mosei: { type: 'string', description: 'MOSEI intermediate encoder folder (default runs/text-backbones/mosei-intermediate; built if missing)' },
   csv: { type: 'string', description: 'results table (default results/text_backbones.csv)' },
+  label: { type: 'string', description: 'compare: name written in the CSV instead of the candidate (one candidate only), e.g. mosei-3ep' },
   out: { type: 'string', description: 'ship: target folder (default data/text/bert-mini)' },
   seed: { type: 'number', description: 'ship: init seed for random/glove (default 0)' },
   help: { type: 'boolean', description: 'show this help' },
@@ -85,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, lr);
     const bert = buildCandidate(candidate, flags.seed === undefined ? 0 : Number(flags.seed), sources);
     const out = String(flags.out ?? defaultBackboneDir());
-    saveBertCheckpoint(out, bert, defaultVocabPath(), { dtype: 'F16', metadata: { candidate } });
+    saveBertCheckpoint(out, bert, defaultVocabPath(), { dtype: 'F16', metadata: { candidate, mosei_epochs: String(moseiEpochs) } });
     process.stdout.write(`backbones: shipped candidate ${candidate} to ${out}\n`);
     bert.dispose();
     return 0;
@@ -98,6 +99,8 @@ export async function run(argv: string[]): Promise<number> {
     return n;
   });
   const epochs = flags.epochs === undefined ? DEFAULT_FINETUNE.epochs : Number(flags.epochs);
+  if (flags.label !== undefined && candidates.length !== 1) throw new CliError('--label needs exactly one candidate');
+  const labelOf = (c: BackboneCandidate): string => (flags.label === undefined ? c : String(flags.label));
   process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${candidates.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}\n`);
   mkdirSync(dirname(csv), { recursive: true });
   if (!existsSync(csv)) writeFileSync(csv, BACKBONE_CSV_HEADER + '\n');
@@ -109,18 +112,19 @@ export async function run(argv: string[]): Promise<number> {
   for (const candidate of candidates) {
     if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, lr);
     for (const seed of seeds) {
-      if (done.some((r) => r.candidate === candidate && r.seed === seed)) {
-        process.stderr.write(`backbones: ${candidate} seed ${seed} already in ${csv}, skipped\n`);
+      const name = labelOf(candidate);
+      if (done.some((r) => r.candidate === name && r.seed === seed)) {
+        process.stderr.write(`backbones: ${name} seed ${seed} already in ${csv}, skipped\n`);
         continue;
       }
       const bert = buildCandidate(candidate, seed, sources);
-      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, label: `${candidate} s${seed}` });
+      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, label: `${name} s${seed}` });
       bert.dispose();
       const test = r.test as RegressionMetrics;
-      appendFileSync(csv, csvRow(candidate, seed, 'valid', r.valid) + '\n' + csvRow(candidate, seed, 'test', test) + '\n');
-      writeFileSync(join(logDir, `${candidate}-s${seed}.json`), JSON.stringify({ candidate, seed, epochs, lr, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
+      appendFileSync(csv, csvRow(name, seed, 'valid', r.valid) + '\n' + csvRow(name, seed, 'test', test) + '\n');
+      writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, sources, moseiEpochs, seed, epochs, lr, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
       process.stdout.write(
-        `${candidate} seed ${seed}: best epoch ${r.bestEpoch}; valid acc2_non0 ${(100 * r.valid.acc2Non0).toFixed(1)}% mae ${r.valid.mae.toFixed(3)}; ` +
+        `${name} seed ${seed}: best epoch ${r.bestEpoch}; valid acc2_non0 ${(100 * r.valid.acc2Non0).toFixed(1)}% mae ${r.valid.mae.toFixed(3)}; ` +
           `test acc2_non0 ${(100 * test.acc2Non0).toFixed(1)}% f1 ${(100 * test.f1Non0).toFixed(1)}% mae ${test.mae.toFixed(3)} corr ${test.corr.toFixed(3)} (${r.secondsPerEpoch.toFixed(1)} s/epoch)\n`,
       );
     }
