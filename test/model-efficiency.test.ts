@@ -21,7 +21,7 @@ const HAND: Record<string, [number, number]> = {
   visualEncoder: [64 + 6, 2 * 7 * 8 + 4],
   sharedBertEmbeddings: [(10 + 8 + 2) * 4 + 8, 0],
   sharedBertLayers: [4 * 20 + 40 + 36 + 16, 4 * (4 * 16 + 2 * 4 * 8) + 2 * 16 * 4], // QKVO, FFN in/out, 2 LayerNorms | projections + QKᵀ, AV
-  wsa: [(16 + 32 + 16) + (24 + 40 + 24) + 8, (72 + 96 + 72 + 112 + 48) + (40 + 32 + 40 + 144 + 80)],
+  wsa: [(12 + 32 + 16) + (20 + 40 + 24) + 8, (72 + 96 + 72 + 112 + 48) + (40 + 32 + 40 + 144 + 80)], // f_sim without bias
   sharedHead: [10, 8],
   textDecoder: [144 + 50, 64 + 3 * 64 + 4 * 4 * 10],
   audioDecoder: [144 + 15, 64 + 5 * 64 + 6 * 4 * 3],

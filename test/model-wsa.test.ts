@@ -49,7 +49,7 @@ test('WSA fusion equals a float64 reference of eqs. 2–6 (sigmoid and relu gate
       words: tf.tensor3d([words]), audio: tf.tensor3d([audio]), audioMask: tf.tensor2d([aMask]),
       visual: tf.tensor3d([visual]), visualMask: tf.tensor2d([vMask]),
     }, false, 0).out.arraySync() as number[][][]);
-    const w2 = (d: { w: tf.Variable; b: tf.Variable | null }): [M, number[]] => [d.w.arraySync() as M, (d.b as tf.Variable).arraySync() as number[]];
+    const w2 = (d: { w: tf.Variable; b: tf.Variable | null }): [M, number[]] => [d.w.arraySync() as M, d.b === null ? new Array<number>(d.w.shape[1] as number).fill(0) : (d.b.arraySync() as number[])];
     const attend = (x: M, mask: number[], sim: [M, number[]]): M => {
       const proj = affine(x, ...sim); // [T, H]
       const alpha = words.map((wk) => projectSimplex(proj.map((p) => p.reduce((s, v, j) => s + v * (wk[j] as number), 0)), mask));
@@ -77,6 +77,59 @@ test('WSA fusion equals a float64 reference of eqs. 2–6 (sigmoid and relu gate
     expected.forEach((row, k) => row.forEach((v, j) => assert.ok(Math.abs(v - ((out[k] as number[])[j] as number)) < 1e-4, `${gate}: word ${k} dim ${j}: ${(out[k] as number[])[j]} vs ${v}`)));
     fusion.dispose();
   }
+});
+
+test('WSA fusion gradient equals autodiff of a plain tf formulation (λ < 1, so the norm guards carry gradient)', async () => {
+  await initBackend();
+  const { layerNorm } = await import('../src/text/bert');
+  const { sparsemax } = await import('../src/model/sparsemax');
+  const c = resolveModelConfig('quick', { audioDim: 2, visualDim: 3, bert: { hiddenSize: 4, numHeads: 2 }, betaShift: 0.05, attentionScale: 'sqrt' });
+  const fusion = new WsaFusion(c, new Rng(6));
+  const rng = new Rng(10);
+  const words = tf.tensor3d([rand(3, 4, rng)]); // [1, T_L, H]
+  const audio = tf.tensor3d([rand(4, 2, rng)]); // [1, T_A, d_A], frame 3 padded
+  const visual = tf.tensor3d([rand(3, 3, rng)]); // [1, T_V, d_V], frame 2 padded
+  const audioMask = tf.tensor2d([[1, 1, 1, 0]]);
+  const visualMask = tf.tensor2d([[1, 1, 0]]);
+  const weights = tf.tensor3d([rand(3, 4, rng)]); // a random linear read-out of W̃ [1, T_L, H]
+  // eqs. 2–6 from tf primitives; norms by sqrt(Σ x²), whose autodiff is exact away from 0
+  const reference = (w: tf.Tensor3D): tf.Tensor => {
+    const attend = (x: tf.Tensor3D, mask: tf.Tensor2D, sim: typeof fusion.simAudio): tf.Tensor3D => {
+      const scores = tf.div(tf.matMul(w, sim.apply(x) as tf.Tensor3D, false, true), Math.sqrt(4)); // [1, T_L, T_m]
+      return tf.matMul(sparsemax(scores, tf.expandDims(mask, 1)) as tf.Tensor3D, x); // [1, T_L, d_m]
+    };
+    const xa = attend(audio, audioMask, fusion.simAudio);
+    const xv = attend(visual, visualMask, fusion.simVisual);
+    const ga = tf.sigmoid(fusion.gateAudioFc.apply(tf.concat([w, xa], 2)));
+    const gv = tf.sigmoid(fusion.gateVisualFc.apply(tf.concat([w, xv], 2)));
+    const h = tf.add(tf.mul(gv, fusion.disVisual.apply(xv)), tf.mul(ga, fusion.disAudio.apply(xa))); // [1, T_L, H]
+    const norm = (t: tf.Tensor): tf.Tensor => tf.sqrt(tf.sum(tf.square(t), -1)); // [1, T_L]
+    const lambda = tf.minimum(tf.mul(tf.div(norm(w), tf.add(norm(h), 1e-6)), 0.05), 1); // [1, T_L]
+    return layerNorm(tf.add(w, tf.mul(tf.expandDims(lambda, 2), h)), fusion.lnGamma as tf.Tensor as tf.Tensor1D, fusion.lnBeta as tf.Tensor as tf.Tensor1D, 1e-5);
+  };
+  const inputs = (w: tf.Tensor3D) => ({ words: w, audio, audioMask, visual, visualMask });
+  const lambda = tf.tidy(() => Array.from(fusion.apply(inputs(words), false, 0, true).trace?.lambda.dataSync() ?? []));
+  assert.ok(lambda.length === 3 && lambda.every((l) => l > 0 && l < 1), `λ must be strictly inside (0, 1) for every word, got ${lambda}`);
+  const lossOf = (f: (w: tf.Tensor3D) => tf.Tensor) => (w: tf.Tensor3D): tf.Scalar => tf.sum(tf.mul(f(w), weights)) as tf.Scalar;
+  const fused = lossOf((w) => fusion.apply(inputs(w), false, 0).out);
+  const ref = lossOf(reference);
+  const gradsOf = (f: (w: tf.Tensor3D) => tf.Scalar): number[][] => tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => f(words), fusion.variables());
+    const dWords = tf.grad((w: tf.Tensor) => f(w as tf.Tensor3D))(words);
+    return [[value.dataSync()[0] as number], Array.from(dWords.dataSync()), ...fusion.variables().map((v) => Array.from((grads[v.name] as tf.Tensor).dataSync()))];
+  });
+  const got = gradsOf(fused);
+  const want = gradsOf(ref);
+  const names = ['loss', 'words', ...fusion.variables().map((v) => v.name)];
+  names.forEach((name, k) => {
+    const a = got[k] as number[];
+    const e = want[k] as number[];
+    assert.equal(a.length, e.length, name);
+    a.forEach((v, i) => assert.ok(Math.abs(v - (e[i] as number)) < 1e-4, `${name}[${i}]: ${v} vs ${e[i]}`));
+    assert.ok(a.some((v) => v !== 0), `${name}: gradient all zero`);
+  });
+  tf.dispose([words, audio, visual, audioMask, visualMask, weights]);
+  fusion.dispose();
 });
 
 test('λ guard: a zero displacement gives λ = min(‖w‖/(1 + 1e-6)·ε, 1) and finite gradients', async () => {

@@ -93,8 +93,8 @@ export function modelCost(c: ModelConfig): ModuleCost[] {
     note: `${b.numLayers} layers × ${hb} (${c.injectionLayer} before WSA, ${b.numLayers - c.injectionLayer} after)`,
   });
   const wsaModality = (dm: number, tm: number): { params: number; macs: number } => ({
-    // f_sim, gate FC on [W; X̃], f_dis
-    params: fc(dm, hb) + fc(hb + dm, hb) + fc(dm, hb),
+    // f_sim (no bias: Sparsemax is shift-invariant), gate FC on [W; X̃], f_dis
+    params: fc(dm, hb, false) + fc(hb + dm, hb) + fc(dm, hb),
     // f_sim over frames, scores, weighted sum, gate, f_dis
     macs: tm * dm * hb + tl * tm * hb + tl * tm * dm + tl * (hb + dm) * hb + tl * dm * hb,
   });

@@ -72,8 +72,8 @@ const normOrOne = makeSafeNorm(1);
 
 /** Word-wise sparse attention + MAG gating + scaled shift + LayerNorm + dropout (eqs. 2–6). */
 export class WsaFusion {
-  readonly simAudio: Dense; // f_sim^A: d_A → H
-  readonly simVisual: Dense; // f_sim^V: d_V → H
+  readonly simAudio: Dense; // f_sim^A: d_A → H, no bias
+  readonly simVisual: Dense; // f_sim^V: d_V → H, no bias
   readonly gateAudioFc: Dense; // [W; X̃^A]: H + d_A → H
   readonly gateVisualFc: Dense; // [W; X̃^V]: H + d_V → H
   readonly disAudio: Dense; // f_dis^A: d_A → H
@@ -85,8 +85,10 @@ export class WsaFusion {
   constructor(readonly config: ModelConfig, rng: Rng) {
     const h = config.bert.hiddenSize;
     this.hidden = h;
-    this.simAudio = new Dense('wsa/simAudio', config.audioDim, h, rng);
-    this.simVisual = new Dense('wsa/simVisual', config.visualDim, h, rng);
+    // f_sim without a bias: a bias b adds ⟨w_k, b⟩ to every frame's score of word k, which
+    // Sparsemax and softmax ignore (shift invariance), so it would get an exactly zero gradient.
+    this.simAudio = new Dense('wsa/simAudio', config.audioDim, h, rng, { bias: false });
+    this.simVisual = new Dense('wsa/simVisual', config.visualDim, h, rng, { bias: false });
     this.gateAudioFc = new Dense('wsa/gateAudio', h + config.audioDim, h, rng);
     this.gateVisualFc = new Dense('wsa/gateVisual', h + config.visualDim, h, rng);
     this.disAudio = new Dense('wsa/disAudio', config.audioDim, h, rng);
