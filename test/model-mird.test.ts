@@ -68,7 +68,10 @@ test('quick preset: shapes, trace, and variable groups are disjoint and complete
   await initBackend();
   for (const overrides of [{}, { textEncoder: 'bert' as const, gate: 'relu' as const, injectionLayer: 0, sharedPooling: 'pooled' as const, attention: 'softmax' as const, decoderInput: 'repeatLatent' as const }]) {
     const c = resolveModelConfig(TINY, overrides);
+    const registered = (): string[] => Object.keys(tf.engine().registeredVariables);
+    const existing = new Set(registered());
     const model = new MirdModel(c, 1);
+    const created = registered().filter((name) => !existing.has(name)); // every variable the constructor made
     const x = randomInputs(c, spec(3));
     const out = model.forward(x, { training: true, trace: true });
     checkShapes(out, c, 3, 7, 9, 5);
@@ -89,8 +92,8 @@ test('quick preset: shapes, trace, and variable groups are disjoint and complete
     const g = model.variableGroups();
     const all = [...g.encoders, ...g.sharedEncoder, ...g.decoders, ...g.regressor];
     assert.equal(new Set(all.map((v) => v.name)).size, all.length, 'groups must be disjoint');
-    const trainable = model.variables().filter((v) => v.trainable);
-    assert.equal(trainable.length, all.length);
+    assert.ok(all.every((v) => v.trainable), 'every grouped variable is trainable');
+    assert.deepEqual(all.map((v) => v.name).sort(), created.sort(), 'groups must hold every variable the model created');
     assert.ok(g.encoders.length > 0 && g.sharedEncoder.length > 0 && g.decoders.length > 0 && g.regressor.length > 0);
     disposeOutput(out);
     disposeInputs(x);
@@ -116,14 +119,23 @@ test('padding invariance: extra padded frames and tokens (with junk values) chan
   }
 });
 
-// With the paper's unscaled scores, Sparsemax at init is nearly one-hot (mean support
-// 1.1–1.4 frames on random inputs), and a word whose support is a single frame passes no
-// gradient to f_sim (∂p/∂z = 0 there). 1/√H scaling widens the support so every f_sim weight
-// is reached on this tiny batch; the unscaled default is covered by the other tests.
-test('gradients of a combined loss reach every trainable variable', async () => {
+// Reached = largest |gradient| above 1e-7: rounding noise of exactly-zero gradients is ~1e-11,
+// the smallest real gradient here ~1e-4. Two kinds of variable get an exactly zero gradient by
+// construction and are asserted to: BERT's attention key biases (q·b_k is the same for every
+// key, softmax ignores it; kept for checkpoint compatibility) and, with the paper's unscaled
+// scores, f_sim may (Sparsemax at init is nearly one-hot, mean support 1.1–1.4 frames on random
+// inputs, and a one-frame support has Jacobian 0). 1/√H scaling widens the support so every
+// f_sim weight is reached on this tiny batch.
+test('gradients of a combined loss reach every trainable variable (attention key biases: exactly none)', async () => {
   await initBackend();
-  for (const textEncoder of ['lstm', 'bert'] as const) {
-    const c = resolveModelConfig(TINY, { textEncoder, attentionScale: 'sqrt' });
+  const cases = [
+    { textEncoder: 'lstm' as const, attentionScale: 'sqrt' as const },
+    { textEncoder: 'bert' as const, attentionScale: 'sqrt' as const },
+    { textEncoder: 'lstm' as const, attentionScale: 'none' as const },
+  ];
+  for (const overrides of cases) {
+    const label = `${overrides.textEncoder}/${overrides.attentionScale}`;
+    const c = resolveModelConfig(TINY, overrides);
     const model = new MirdModel(c, 3);
     const x = randomInputs(c, spec(7));
     const vars = model.variables();
@@ -132,13 +144,23 @@ test('gradients of a combined loss reach every trainable variable', async () => 
       return combinedLoss(out, x, model);
     }), vars);
     assert.ok(Number.isFinite(value.dataSync()[0] as number));
+    let keyBiases = 0;
     for (const v of vars) {
       const g = grads[v.name];
-      assert.ok(g !== undefined, `${textEncoder}: no gradient for ${v.name}`);
-      const d = g.dataSync();
-      assert.ok(d.every(Number.isFinite), `${textEncoder}: non-finite gradient for ${v.name}`);
-      assert.ok(d.some((e) => e !== 0), `${textEncoder}: zero gradient for ${v.name}`);
+      assert.ok(g !== undefined, `${label}: no gradient for ${v.name}`);
+      const d = Array.from(g.dataSync());
+      assert.ok(d.every(Number.isFinite), `${label}: non-finite gradient for ${v.name}`);
+      const largest = Math.max(...d.map(Math.abs));
+      if (v.name.includes('attention.self.key.bias')) {
+        keyBiases += 1;
+        assert.ok(largest < 1e-7, `${label}: ${v.name} should get no gradient (softmax shift invariance), got ${largest}`);
+      } else if (overrides.attentionScale === 'none' && v.name.startsWith('wsa/sim')) {
+        continue;
+      } else {
+        assert.ok(largest > 1e-7, `${label}: ${v.name} gets no gradient (largest |g| = ${largest})`);
+      }
     }
+    assert.equal(keyBiases, c.bert.numLayers * (overrides.textEncoder === 'bert' ? 2 : 1));
     tf.dispose([value, ...Object.values(grads)]);
     disposeInputs(x);
     model.dispose();
@@ -226,7 +248,7 @@ test('small and paper presets: output shapes (batch 1, paper: 50 / 400 / 55)', a
   }
 });
 
-test('a real Batch from the synthetic generator and the WordPiece tokenizer; same seed → same training-mode outputs', async () => {
+test('a real Batch from the synthetic generator and the WordPiece tokenizer; same seed → same training-mode outputs; dropout only in training', async () => {
   await initBackend();
   const { createSynthetic, SYNTHETIC_SMALL } = await import('../src/data/synthetic');
   const { makeBatch, disposeBatch } = await import('../src/data/batching');
@@ -246,5 +268,22 @@ test('a real Batch from the synthetic generator and the WordPiece tokenizer; sam
   const [a, b] = runs as [Record<string, number[]>, Record<string, number[]>];
   assert.equal(a.yHat?.length, 3);
   for (const key of Object.keys(a)) assert.deepEqual(a[key], b[key], `${key} differs between two models with the same seed`);
+  // dropout (BERT 0.1, WSA, shared head and regressor 0.5) only in training mode: two evaluation
+  // forwards agree although the dropout streams advance, two training forwards do not
+  const model = new MirdModel(c, 42);
+  const pass = (training: boolean): Record<string, number[]> => {
+    const out = model.forward(batch, { training });
+    const r = arrays(out);
+    disposeOutput(out);
+    return r;
+  };
+  const [eval1, train1, train2, eval2] = [false, true, true, false].map(pass) as Array<Record<string, number[]>>;
+  for (const key of Object.keys(eval1 as object)) assert.deepEqual(eval1?.[key], eval2?.[key], `${key}: evaluation forwards differ`);
+  for (const key of ['zShared', 'yHat']) {
+    assert.notDeepEqual(train1?.[key], train2?.[key], `${key}: two training forwards gave the same dropout`);
+    assert.notDeepEqual(train1?.[key], eval1?.[key], `${key}: training and evaluation forwards agree (dropout off?)`);
+  }
+  assert.deepEqual(train1?.zAudio, eval1?.zAudio, 'the audio encoder has no dropout');
+  model.dispose();
   disposeBatch(batch);
 });
