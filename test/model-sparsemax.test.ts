@@ -102,3 +102,20 @@ test('masked softmax: masked entries are 0, rows sum to 1, all-masked rows are 0
   assert.ok(Math.abs((p[0]?.[0] as number) + (p[0]?.[1] as number) - 1) < 1e-6);
   assert.deepEqual(p[1], [0, 0, 0]);
 });
+
+test('sparsemax: a one-element support passes no gradient to the scores (why unscaled WSA can leave f_sim untrained)', async () => {
+  await initBackend();
+  const w = tf.tensor2d([[0.4, -1.3, 2.1], [0.4, -1.3, 2.1]]);
+  const [p, g] = tf.tidy(() => {
+    const z = tf.tensor2d([[3, 0.5, -1], [1, 0.8, -2]]); // row 0: support {0}; row 1: support {0, 1}
+    const f = (x: tf.Tensor): tf.Tensor => tf.sum(tf.mul(sparsemax(x), w));
+    return [sparsemax(z).arraySync() as number[][], tf.grad(f)(z).arraySync() as number[][]];
+  });
+  assert.deepEqual(p[0], [1, 0, 0]);
+  assert.deepEqual(g[0], [0, 0, 0], 'Jacobian diag(s) − s sᵀ/|S| is 0 when |S| = 1');
+  assert.ok(Math.abs((p[1]?.[0] as number) - 0.6) < 1e-6 && Math.abs((p[1]?.[1] as number) - 0.4) < 1e-6);
+  // |S| = 2: dz = s ⊙ (w − mean_S w) = [0.4 − (−0.45), −1.3 − (−0.45), 0]
+  const expected = [0.85, -0.85, 0];
+  expected.forEach((e, i) => assert.ok(Math.abs((g[1]?.[i] as number) - e) < 1e-6, `row 1 col ${i}: ${g[1]?.[i]} vs ${e}`));
+  w.dispose();
+});
