@@ -69,6 +69,43 @@ export interface CrossEntropyOptions {
   ignoreIds?: readonly number[];
 }
 
+/** Checks ids and mask [B, T] against the loss input's leading axes. */
+function checkIdsAndMask(fn: string, input: readonly number[], ids: tf.Tensor2D, mask: tf.Tensor2D): void {
+  const [b, t] = input;
+  if (ids.shape[0] !== b || ids.shape[1] !== t || mask.shape[0] !== b || mask.shape[1] !== t) {
+    throw new Error(`${fn}: input [${input}] needs ids and mask of shape [${b}, ${t}], got [${ids.shape}] and [${mask.shape}]`);
+  }
+}
+
+/**
+ * The flat ids [N] (N = B·T) and the weights c_n = m_n / max(Σ m, 1) of a mean over the counted
+ * positions: mask = 1 and id not in ignoreIds.
+ */
+function countedPositions(ids: tf.Tensor2D, mask: tf.Tensor2D, ignoreIds: readonly number[] = []): { idsFlat: tf.Tensor1D; coef: tf.Tensor1D } {
+  const n = ids.size;
+  const idsFlat = tf.reshape(tf.cast(ids, 'int32'), [n]) as tf.Tensor1D; // [N]
+  let m = tf.reshape(tf.cast(mask, 'float32'), [n]); // [N]
+  for (const id of ignoreIds) m = tf.mul(m, tf.cast(tf.notEqual(idsFlat, tf.scalar(id, 'int32')), 'float32'));
+  return { idsFlat, coef: tf.div(m, tf.maximum(tf.sum(m), 1)) as tf.Tensor1D }; // c_n [N]
+}
+
+/** Flat indices r·V + id_r of each row's target entry in a [rows, V] tensor. ids [rows] int32. */
+function targetIndex(ids: tf.Tensor1D, v: number): tf.Tensor1D {
+  return tf.add(tf.mul(tf.range(0, ids.shape[0], 1, 'int32'), tf.scalar(v, 'int32')), ids) as tf.Tensor1D; // [rows]
+}
+
+/**
+ * softmax − onehot(ids) from p = softmax [rows, V] by updating the rows target entries (no
+ * [rows, V] one-hot). The flat view of p is disposed here, or p's buffer would outlive p.
+ */
+function minusOneHot(p: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const [rows, v] = p.shape;
+  const pFlat = tf.reshape(p, [rows * v]); // [rows·V] view
+  const targets = tf.gather(pFlat, targetIndex(ids, v)); // [rows]
+  pFlat.dispose();
+  return tf.tensorScatterUpdate(p, tf.stack([tf.range(0, rows, 1, 'int32'), ids], 1), tf.sub(targets, 1)) as tf.Tensor2D; // [rows, V]
+}
+
 /**
  * Language reconstruction loss: mean over counted positions of −log softmax(logits)[id].
  * logits [B, T, V], ids [B, T] int32, mask [B, T] (0 at [PAD]). The authors' code averages
@@ -80,16 +117,11 @@ export interface CrossEntropyOptions {
  */
 export function maskedCrossEntropy(logits: tf.Tensor3D, ids: tf.Tensor2D, mask: tf.Tensor2D, options: CrossEntropyOptions = {}): tf.Scalar {
   const [b, t, v] = logits.shape;
-  if (ids.shape[0] !== b || ids.shape[1] !== t || mask.shape[0] !== b || mask.shape[1] !== t) {
-    throw new Error(`maskedCrossEntropy: logits [${logits.shape}] need ids and mask of shape [${b}, ${t}], got [${ids.shape}] and [${mask.shape}]`);
-  }
+  checkIdsAndMask('maskedCrossEntropy', logits.shape, ids, mask);
   return tf.tidy(() => {
     const n = b * t;
-    const idsFlat = tf.reshape(tf.cast(ids, 'int32'), [n]); // [N]
-    let m = tf.reshape(tf.cast(mask, 'float32'), [n]); // [N]
-    for (const id of options.ignoreIds ?? []) m = tf.mul(m, tf.cast(tf.notEqual(idsFlat, tf.scalar(id, 'int32')), 'float32'));
-    const coef = tf.div(m, tf.maximum(tf.sum(m), 1)); // c_n [N]
-    const index = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(v, 'int32')), idsFlat); // n·V + id
+    const { idsFlat, coef } = countedPositions(ids, mask, options.ignoreIds);
+    const index = targetIndex(idsFlat, v); // n·V + id [N]
     // ids (as float) and weights enter as inputs so that `save` keeps them for the backward pass.
     // Memory: at batch 144 × 50 tokens × 30522 every [N, V] float tensor is ~880 MB and the wasm
     // heap stops at 4 GB, so besides the logits themselves at most two [N, V] temporaries are
@@ -113,14 +145,9 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, ids: tf.Tensor2D, mask: 
           const centred = tf.sub(sf, tf.expandDims(l, 1));
           const p = tf.exp(centred); // softmax [N, V]
           centred.dispose();
-          const ids = tf.cast(si, 'int32');
-          const rows = tf.range(0, n, 1, 'int32');
-          const pFlat = tf.reshape(p, [n * v]); // a view: dispose it too, or p's buffer outlives p
-          const targets = tf.gather(pFlat, tf.add(tf.mul(rows, tf.scalar(v, 'int32')), ids)); // [N]
-          pFlat.dispose();
-          const diff = tf.tensorScatterUpdate(p, tf.stack([rows, ids], 1), tf.sub(targets, 1)); // softmax − onehot
+          const diff = minusOneHot(p as tf.Tensor2D, tf.cast(si, 'int32') as tf.Tensor1D); // [N, V]
           p.dispose();
-          const grad = tf.mul(diff, tf.expandDims(tf.mul(sw, dy), 1));
+          const grad = tf.mul(diff, tf.expandDims(tf.mul(sw, dy), 1)); // [N, V]
           diff.dispose();
           return [grad, tf.zerosLike(si), tf.zerosLike(sw)];
         },
@@ -168,23 +195,17 @@ export function fusedLinearCrossEntropy(
   const [bs, t, hd] = hidden.shape;
   const [wIn, v] = w.shape;
   if (wIn !== hd || b.shape[0] !== v) throw new Error(`fusedLinearCrossEntropy: hidden [${hidden.shape}] needs w [${hd}, V] and b [V], got w [${w.shape}], b [${b.shape}]`);
-  if (ids.shape[0] !== bs || ids.shape[1] !== t || mask.shape[0] !== bs || mask.shape[1] !== t) {
-    throw new Error(`fusedLinearCrossEntropy: hidden [${hidden.shape}] needs ids and mask of shape [${bs}, ${t}], got [${ids.shape}] and [${mask.shape}]`);
-  }
+  checkIdsAndMask('fusedLinearCrossEntropy', hidden.shape, ids, mask);
   const n = bs * t;
   const chunk = Math.max(1, Math.min(n, options.chunkRows ?? Math.floor((1 << 24) / v)));
   return tf.tidy(() => {
-    const idsFlat = tf.reshape(tf.cast(ids, 'int32'), [n]); // [N]
-    let m = tf.reshape(tf.cast(mask, 'float32'), [n]); // [N]
-    for (const id of options.ignoreIds ?? []) m = tf.mul(m, tf.cast(tf.notEqual(idsFlat, tf.scalar(id, 'int32')), 'float32'));
-    const coef = tf.div(m, tf.maximum(tf.sum(m), 1)); // c_n [N]
+    const { idsFlat, coef } = countedPositions(ids, mask, options.ignoreIds);
     const starts: number[] = [];
     for (let s = 0; s < n; s += chunk) starts.push(s);
     // one chunk's rows [r0, r0 + rows): logits, log-normaliser, target logit
     const chunkLogits = (h2: tf.Tensor2D, ww: tf.Tensor2D, bb: tf.Tensor1D, r0: number, rows: number): tf.Tensor2D =>
       tf.add(tf.matMul(tf.slice(h2, [r0, 0], [rows, hd]), ww), bb) as tf.Tensor2D; // [rows, V]
-    const targetIndex = (idsF: tf.Tensor1D, r0: number, rows: number): tf.Tensor1D =>
-      tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(v, 'int32')), tf.cast(tf.slice(idsF, [r0], [rows]), 'int32')) as tf.Tensor1D;
+    const chunkIds = (idsF: tf.Tensor1D, r0: number, rows: number): tf.Tensor1D => tf.cast(tf.slice(idsF, [r0], [rows]), 'int32') as tf.Tensor1D; // [rows]
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [h2, ww, bb, idsF, weights, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
       let total: tf.Tensor = tf.scalar(0);
@@ -193,7 +214,7 @@ export function fusedLinearCrossEntropy(
         const part = tf.tidy(() => {
           const logits = chunkLogits(h2, ww, bb, r0, rows);
           const lse = tf.logSumExp(logits, 1); // [rows]
-          const target = tf.gather(tf.reshape(logits, [rows * v]), targetIndex(idsF, r0, rows)); // [rows]
+          const target = tf.gather(tf.reshape(logits, [rows * v]), targetIndex(chunkIds(idsF, r0, rows), v)); // [rows]
           return tf.sum(tf.mul(tf.sub(lse, target), tf.slice(weights, [r0], [rows])));
         });
         const next = tf.add(total, part);
@@ -213,11 +234,7 @@ export function fusedLinearCrossEntropy(
             const rows = Math.min(chunk, n - r0);
             const [dh, dw, db] = tf.tidy(() => {
               const logits = chunkLogits(sh, sw, sb, r0, rows);
-              const p = tf.softmax(logits); // [rows, V]
-              const idx = tf.cast(tf.slice(si, [r0], [rows]), 'int32');
-              const rowIds = tf.range(0, rows, 1, 'int32');
-              const pt = tf.gather(tf.reshape(p, [rows * v]), tf.add(tf.mul(rowIds, tf.scalar(v, 'int32')), idx));
-              const diff = tf.tensorScatterUpdate(p, tf.stack([rowIds, idx], 1), tf.sub(pt, 1)); // softmax − onehot
+              const diff = minusOneHot(tf.softmax(logits), chunkIds(si, r0, rows)); // [rows, V]
               const g = tf.mul(diff, tf.expandDims(tf.mul(tf.slice(sc, [r0], [rows]), dy), 1)) as tf.Tensor2D; // dlogits
               return [tf.matMul(g, wT), tf.matMul(tf.transpose(tf.slice(sh, [r0, 0], [rows, hd])), g), tf.sum(g, 0)];
             });
