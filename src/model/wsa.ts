@@ -20,7 +20,7 @@ import { layerNorm, meanPool } from '../text/bert';
 import { Dense, makeVariable } from '../nn/dense';
 import { matMul } from '../nn/ops';
 import { Rng } from '../util/rng';
-import type { AttentionKind, ModelConfig } from './config';
+import type { AttentionKind, ModelConfig, PoolingKind } from './config';
 import { maskedSoftmax, sparsemax } from './sparsemax';
 
 /** What the notebook inspects: attention maps, gates, λ (all detached copies owned by the caller). */
@@ -34,6 +34,28 @@ export interface WsaTrace {
   shiftNorm: tf.Tensor2D; // [B, T_L]
   /** ‖w_k‖₂ per word */
   wordNorm: tf.Tensor2D; // [B, T_L]
+}
+
+/** eq. 2 for one modality m. */
+export interface WsaAttention {
+  scores: tf.Tensor3D; // ⟨w_k, f_sim^m(x_t)⟩ [B, T_L, T_m]
+  weights: tf.Tensor3D; // α^m [B, T_L, T_m], 0 on padded frames
+  attended: tf.Tensor3D; // X̃^m = α^m X^m [B, T_L, d_m]
+}
+
+/** Every intermediate of eqs. 2–6 (`WsaFusion.steps`). */
+export interface WsaSteps {
+  audio: WsaAttention;
+  visual: WsaAttention;
+  gateAudioPre: tf.Tensor3D; // FC([W; X̃^A]) before σ / ReLU [B, T_L, H]
+  gateVisualPre: tf.Tensor3D; // [B, T_L, H]
+  gateAudio: tf.Tensor3D; // G^A [B, T_L, H]
+  gateVisual: tf.Tensor3D; // G^V [B, T_L, H]
+  shift: tf.Tensor3D; // H [B, T_L, H]
+  wordNorm: tf.Tensor2D; // ‖w_k‖₂ [B, T_L]
+  shiftNorm: tf.Tensor2D; // ‖h_k‖₂ [B, T_L]
+  lambda: tf.Tensor2D; // λ_k [B, T_L]
+  out: tf.Tensor3D; // W̃ = Dropout(LayerNorm(W + diag(λ) H)) [B, T_L, H]
 }
 
 export interface WsaInputs {
@@ -102,9 +124,7 @@ export class WsaFusion {
    * eq. 2 for one modality: scores [B, T_L, T_m], weights α (Sparsemax or softmax over the
    * real frames), attended features X̃^m = α X^m [B, T_L, d_m].
    */
-  attend(
-    words: tf.Tensor3D, x: tf.Tensor3D, mask: tf.Tensor2D, sim: Dense, kind: AttentionKind = this.config.attention,
-  ): { scores: tf.Tensor3D; weights: tf.Tensor3D; attended: tf.Tensor3D } {
+  attend(words: tf.Tensor3D, x: tf.Tensor3D, mask: tf.Tensor2D, sim: Dense, kind: AttentionKind = this.config.attention): WsaAttention {
     const projected = sim.apply(x) as tf.Tensor3D; // f_sim^m(X^m) [B, T_m, H]
     let scores = matMul(words, projected, false, true); // [B, T_L, T_m]
     if (this.config.attentionScale === 'sqrt') scores = tf.mul(scores, 1 / Math.sqrt(this.hidden));
@@ -114,38 +134,45 @@ export class WsaFusion {
     return { scores, weights, attended };
   }
 
-  gate(words: tf.Tensor3D, attended: tf.Tensor3D, fc: Dense): tf.Tensor3D {
-    const pre = fc.apply(tf.concat([words, attended], 2)); // [B, T_L, H]
-    return (this.config.gate === 'sigmoid' ? tf.sigmoid(pre) : tf.relu(pre)) as tf.Tensor3D;
+  /**
+   * eqs. 2–6 with every intermediate: W_mid [B, T_L, H] → W̃ [B, T_L, H]. `dropoutSeed` makes
+   * training dropout reproducible.
+   */
+  steps(inputs: WsaInputs, training: boolean, dropoutSeed: number): WsaSteps {
+    const { words } = inputs;
+    const audio = this.attend(words, inputs.audio, inputs.audioMask, this.simAudio);
+    const visual = this.attend(words, inputs.visual, inputs.visualMask, this.simVisual);
+    const activate = (pre: tf.Tensor3D): tf.Tensor3D => (this.config.gate === 'sigmoid' ? tf.sigmoid(pre) : tf.relu(pre));
+    const gateAudioPre = this.gateAudioFc.apply(tf.concat([words, audio.attended], 2)) as tf.Tensor3D; // FC([W; X̃^A]) [B, T_L, H]
+    const gateVisualPre = this.gateVisualFc.apply(tf.concat([words, visual.attended], 2)) as tf.Tensor3D; // [B, T_L, H]
+    const gateAudio = activate(gateAudioPre); // G^A [B, T_L, H]
+    const gateVisual = activate(gateVisualPre); // G^V [B, T_L, H]
+    const shift = tf.add(tf.mul(gateVisual, this.disVisual.apply(visual.attended)), tf.mul(gateAudio, this.disAudio.apply(audio.attended))) as tf.Tensor3D; // H [B, T_L, H]
+    // eq. 5 with the authors' guard: ‖h‖ := 1 where it is 0, then + 1e-6
+    const wordNorm = normOrZero(words) as tf.Tensor2D; // [B, T_L]
+    const lambda = tf.minimum(tf.mul(tf.div(wordNorm, tf.add(normOrOne(shift), 1e-6)), this.config.betaShift), 1) as tf.Tensor2D; // [B, T_L]
+    const shifted = tf.add(words, tf.mul(tf.expandDims(lambda, 2), shift)); // W + diag(λ) H [B, T_L, H]
+    let out = layerNorm(shifted, this.lnGamma as tf.Tensor as tf.Tensor1D, this.lnBeta as tf.Tensor as tf.Tensor1D, this.config.wsaLayerNormEps) as tf.Tensor3D; // [B, T_L, H]
+    if (training && this.config.wsaDropout > 0) out = tf.dropout(out, this.config.wsaDropout, undefined, dropoutSeed) as tf.Tensor3D;
+    const shiftNorm = normOrZero(shift) as tf.Tensor2D; // ‖h_k‖₂ unguarded, for inspection [B, T_L]
+    return { audio, visual, gateAudioPre, gateVisualPre, gateAudio, gateVisual, shift, wordNorm, shiftNorm, lambda, out };
   }
 
-  /** eqs. 2–6: W_mid [B, T_L, H] → W̃ [B, T_L, H]; `dropoutSeed` makes training dropout reproducible. */
+  /** eqs. 2–6: W_mid [B, T_L, H] → W̃ [B, T_L, H], and the trace when asked for. */
   apply(inputs: WsaInputs, training: boolean, dropoutSeed: number, withTrace = false): { out: tf.Tensor3D; trace: WsaTrace | null } {
-    const { words } = inputs;
-    const a = this.attend(words, inputs.audio, inputs.audioMask, this.simAudio);
-    const v = this.attend(words, inputs.visual, inputs.visualMask, this.simVisual);
-    const gA = this.gate(words, a.attended, this.gateAudioFc); // G^A [B, T_L, H]
-    const gV = this.gate(words, v.attended, this.gateVisualFc); // G^V [B, T_L, H]
-    const shift = tf.add(tf.mul(gV, this.disVisual.apply(v.attended)), tf.mul(gA, this.disAudio.apply(a.attended))) as tf.Tensor3D; // H [B, T_L, H]
-    // eq. 5 with the authors' guard: ‖h‖ := 1 where it is 0, then + 1e-6
-    const wordNorm = normOrZero(words); // [B, T_L]
-    const shiftNorm = normOrOne(shift); // [B, T_L]
-    const lambda = tf.minimum(tf.mul(tf.div(wordNorm, tf.add(shiftNorm, 1e-6)), this.config.betaShift), 1); // [B, T_L]
-    const shifted = tf.add(words, tf.mul(tf.expandDims(lambda, 2), shift)); // W + diag(λ) H
-    let out = layerNorm(shifted, this.lnGamma as tf.Tensor as tf.Tensor1D, this.lnBeta as tf.Tensor as tf.Tensor1D, this.config.wsaLayerNormEps) as tf.Tensor3D;
-    if (training && this.config.wsaDropout > 0) out = tf.dropout(out, this.config.wsaDropout, undefined, dropoutSeed) as tf.Tensor3D;
+    const s = this.steps(inputs, training, dropoutSeed);
     const trace: WsaTrace | null = withTrace
       ? {
-          attentionAudio: a.weights,
-          attentionVisual: v.weights,
-          gateAudio: gA,
-          gateVisual: gV,
-          lambda: lambda as tf.Tensor2D,
-          shiftNorm: normOrZero(shift) as tf.Tensor2D,
-          wordNorm: wordNorm as tf.Tensor2D,
+          attentionAudio: s.audio.weights,
+          attentionVisual: s.visual.weights,
+          gateAudio: s.gateAudio,
+          gateVisual: s.gateVisual,
+          lambda: s.lambda,
+          shiftNorm: s.shiftNorm,
+          wordNorm: s.wordNorm,
         }
       : null;
-    return { out, trace };
+    return { out: s.out, trace };
   }
 
   variables(): tf.Variable[] {
@@ -169,7 +196,7 @@ export class WsaFusion {
 export class Pooling {
   readonly pooler: Dense | null;
 
-  constructor(name: string, readonly kind: 'mean' | 'pooled', hidden: number, rng: Rng) {
+  constructor(name: string, readonly kind: PoolingKind, hidden: number, rng: Rng) {
     this.pooler = kind === 'pooled' ? new Dense(`${name}/pooler`, hidden, hidden, rng, { init: 'bert' }) : null;
   }
 
@@ -231,26 +258,18 @@ export class SharedEncoder {
       const other: AttentionKind = this.config.attention === 'sparsemax' ? 'softmax' : 'sparsemax';
       const embedded = this.bert.embed(inputs.textIds, false); // [B, T_L, H]
       const wMid = this.bert.runLayers(embedded, inputs.textMask, 0, k, false); // [B, T_L, H]
-      const a = w.attend(wMid, inputs.audio, inputs.audioMask, w.simAudio);
-      const v = w.attend(wMid, inputs.visual, inputs.visualMask, w.simVisual);
-      const aOther = w.attend(wMid, inputs.audio, inputs.audioMask, w.simAudio, other);
-      const vOther = w.attend(wMid, inputs.visual, inputs.visualMask, w.simVisual, other);
-      const gateAudioPre = w.gateAudioFc.apply(tf.concat([wMid, a.attended], 2)); // before σ / ReLU
-      const gateVisualPre = w.gateVisualFc.apply(tf.concat([wMid, v.attended], 2));
-      const gateAudio = w.gate(wMid, a.attended, w.gateAudioFc);
-      const gateVisual = w.gate(wMid, v.attended, w.gateVisualFc);
-      const shift = tf.add(tf.mul(gateVisual, w.disVisual.apply(v.attended)), tf.mul(gateAudio, w.disAudio.apply(a.attended))); // [B, T_L, H]
-      const fused = w.apply({ ...inputs, words: wMid }, false, 0, true);
-      const last = this.bert.runLayers(fused.out, inputs.textMask, k, this.config.bert.numLayers, false);
-      const pooled = this.pooling.apply(last, inputs.textMask);
-      const trace = fused.trace as WsaTrace;
+      const s = w.steps({ ...inputs, words: wMid }, false, 0);
+      const last = this.bert.runLayers(s.out, inputs.textMask, k, this.config.bert.numLayers, false); // [B, T_L, H]
+      const pooled = this.pooling.apply(last, inputs.textMask); // [B, H]
       return {
         embedded, wMid,
-        audioScores: a.scores, audioWeights: a.weights, audioAttended: a.attended, audioWeightsOther: aOther.weights,
-        visualScores: v.scores, visualWeights: v.weights, visualAttended: v.attended, visualWeightsOther: vOther.weights,
-        gateAudioPre, gateVisualPre, gateAudio, gateVisual, shift,
-        wordNorm: trace.wordNorm, shiftNorm: trace.shiftNorm, lambda: trace.lambda,
-        fused: fused.out, last, pooled, zShared: this.fc.apply(pooled),
+        audioScores: s.audio.scores, audioWeights: s.audio.weights, audioAttended: s.audio.attended,
+        audioWeightsOther: w.attend(wMid, inputs.audio, inputs.audioMask, w.simAudio, other).weights,
+        visualScores: s.visual.scores, visualWeights: s.visual.weights, visualAttended: s.visual.attended,
+        visualWeightsOther: w.attend(wMid, inputs.visual, inputs.visualMask, w.simVisual, other).weights,
+        gateAudioPre: s.gateAudioPre, gateVisualPre: s.gateVisualPre, gateAudio: s.gateAudio, gateVisual: s.gateVisual, shift: s.shift,
+        wordNorm: s.wordNorm, shiftNorm: s.shiftNorm, lambda: s.lambda,
+        fused: s.out, last, pooled, zShared: this.fc.apply(pooled),
       };
     });
   }
