@@ -25,19 +25,6 @@ export interface LstmState {
   c: tf.Tensor2D; // [B, H]
 }
 
-export interface LstmOptions {
-  /** Added to the forget-gate bias at init (1 keeps early gradients flowing; PyTorch uses 0). */
-  forgetBias?: number;
-}
-
-/** One cell update from precomputed gate pre-activations [B, 4H]. */
-export function lstmCell(gates: tf.Tensor2D, c: tf.Tensor2D): LstmState {
-  const [i, f, g, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const cNext = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D; // [B, H]
-  const hNext = tf.mul(tf.sigmoid(o), tf.tanh(cNext)) as tf.Tensor2D; // [B, H]
-  return { h: hNext, c: cNext };
-}
-
 export type StepKind = 'all' | 'none' | 'some';
 
 /**
@@ -214,7 +201,6 @@ export class Lstm {
     readonly inDim: number,
     readonly hidden: number,
     rng: Rng,
-    options: LstmOptions = {},
   ) {
     if (!Number.isInteger(inDim) || inDim <= 0 || !Number.isInteger(hidden) || hidden <= 0) {
       throw new Error(`Lstm ${name}: dimensions must be positive integers, got ${inDim}→${hidden}`);
@@ -222,21 +208,18 @@ export class Lstm {
     this.wx = makeVariable(`${name}/wx`, [inDim, 4 * hidden], 'glorot', rng);
     this.wh = makeVariable(`${name}/wh`, [hidden, 4 * hidden], 'glorot', rng);
     this.b = makeVariable(`${name}/b`, [4 * hidden], 'zeros', rng);
+    // forget-gate bias 1 at init keeps early gradients flowing (PyTorch's LSTMCell, as in the
+    // authors' code, draws every bias from U(±1/√H) instead)
     const bias = new Float32Array(4 * hidden);
-    bias.fill(options.forgetBias ?? 1, hidden, 2 * hidden);
+    bias.fill(1, hidden, 2 * hidden);
     tf.tidy(() => this.b.assign(tf.tensor1d(bias)));
   }
 
-  zeroState(batch: number): LstmState {
-    return { h: tf.zeros([batch, this.hidden]), c: tf.zeros([batch, this.hidden]) };
-  }
-
   /**
-   * Runs over x [B, T, d] with mask [B, T] (1 real, 0 padded; null = all real). Returns the
-   * final state (= the state at each sequence's last real step) and, if asked, every h_t
-   * stacked [B, T, H] (padded steps repeat the frozen state).
+   * Runs over x [B, T, d] with mask [B, T] (1 real, 0 padded; null = all real) from the zero
+   * state. Returns the final state = the state at each sequence's last real step.
    */
-  run(x: tf.Tensor3D, mask: tf.Tensor2D | null, options: { init?: LstmState; returnSequence?: boolean } = {}): LstmState & { sequence: tf.Tensor3D | null } {
+  run(x: tf.Tensor3D, mask: tf.Tensor2D | null): LstmState {
     const [batch, steps, d] = x.shape;
     if (d !== this.inDim) throw new Error(`Lstm ${this.name}: input has ${d} features per step, expected ${this.inDim} (x shape [${x.shape}])`);
     if (mask !== null && (mask.shape[0] !== batch || mask.shape[1] !== steps)) {
@@ -247,22 +230,17 @@ export class Lstm {
     const xT = tf.transpose(x, [1, 0, 2]); // [T, B, d] time-major
     const xProj = tf.reshape(linear(tf.reshape(xT, [steps * batch, d]), this.wx as tf.Tensor2D, this.b as tf.Tensor1D), [steps, batch, 4 * h]); // [T, B, 4H]
     const maskT = mask === null ? tf.ones([steps, batch, 1]) : tf.expandDims(tf.transpose(mask), 2); // [T, B, 1]
-    const init = options.init ?? this.zeroState(batch);
-    const hc = lstmScan(xProj as tf.Tensor3D, this.wh as tf.Tensor as tf.Tensor2D, init.h, init.c, maskT as tf.Tensor3D, kinds); // [T, B, 2H]
+    const zeros = tf.zeros([batch, h]) as tf.Tensor2D; // h_0 = c_0 = 0 [B, H]
+    const hc = lstmScan(xProj as tf.Tensor3D, this.wh as tf.Tensor as tf.Tensor2D, zeros, zeros, maskT as tf.Tensor3D, kinds); // [T, B, 2H]
     const last = tf.squeeze(tf.slice(hc, [steps - 1, 0, 0], [1, batch, 2 * h]), [0]); // [B, 2H]
     return {
-      h: tf.slice(last, [0, 0], [batch, h]) as tf.Tensor2D,
-      c: tf.slice(last, [0, h], [batch, h]) as tf.Tensor2D,
-      sequence: options.returnSequence === true ? (tf.transpose(tf.slice(hc, [0, 0, 0], [steps, batch, h]), [1, 0, 2]) as tf.Tensor3D) : null, // [B, T, H]
+      h: tf.slice(last, [0, 0], [batch, h]) as tf.Tensor2D, // [B, H]
+      c: tf.slice(last, [0, h], [batch, h]) as tf.Tensor2D, // [B, H]
     };
   }
 
   variables(): tf.Variable[] {
     return [this.wx, this.wh, this.b];
-  }
-
-  paramCount(): number {
-    return (this.inDim + this.hidden + 1) * 4 * this.hidden;
   }
 
   dispose(): void {
