@@ -20,10 +20,12 @@ export interface BenchResult {
   warmup: number;
 }
 
-async function timeSteps(step: () => Promise<void>, n: number): Promise<{ times: number[]; cpu: number[] }> {
+/** Runs `warmup` untimed then `timed` timed steps; medians of wall-clock and process CPU time. */
+async function timeSteps(name: string, step: () => Promise<void>, timed: number, warmup: number): Promise<BenchResult> {
+  for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
   const cpu: number[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < timed; i++) {
     const start = performance.now();
     const c0 = process.cpuUsage();
     await step();
@@ -33,7 +35,8 @@ async function timeSteps(step: () => Promise<void>, n: number): Promise<{ times:
   }
   times.sort((p, q) => p - q);
   cpu.sort((p, q) => p - q);
-  return { times, cpu };
+  const median = (xs: number[]): number => xs[Math.floor(xs.length / 2)] as number;
+  return { name, backend: tf.getBackend(), msPerStep: median(times), minMs: times[0] as number, cpuMsPerStep: median(cpu), steps: timed, warmup };
 }
 
 export interface LstmBenchOptions {
@@ -70,20 +73,11 @@ export async function benchLstmStep(options: LstmBenchOptions = {}): Promise<Ben
       loss.dispose();
     }
   };
-  for (let i = 0; i < warmup; i++) await step();
-  const { times, cpu } = await timeSteps(step, timed);
+  const result = await timeSteps(`LSTM(${d}→${h}) × ${t} steps, batch ${b}: forward + backward + Adam`, step, timed, warmup);
   tf.dispose([x, mask]);
   opt.dispose();
   lstm.dispose();
-  return {
-    name: `LSTM(${d}→${h}) × ${t} steps, batch ${b}: forward + backward + Adam`,
-    backend: tf.getBackend(),
-    msPerStep: times[Math.floor(times.length / 2)] as number,
-    minMs: times[0] as number,
-    cpuMsPerStep: cpu[Math.floor(cpu.length / 2)] as number,
-    steps: timed,
-    warmup,
-  };
+  return result;
 }
 
 export interface ModelBenchOptions {
@@ -124,18 +118,10 @@ export async function benchModelStep(config: ModelConfig, options: ModelBenchOpt
       loss.dispose();
     }
   };
-  for (let i = 0; i < warmup; i++) await step();
-  const { times, cpu } = await timeSteps(step, timed);
+  const name = `MIRD step, BERT ${config.bert.numLayers}×${config.bert.hiddenSize}, batch ${b}, lengths ${config.textLength}/${config.audioLength}/${config.visualLength}`;
+  const result = await timeSteps(name, step, timed, warmup);
   disposeInputs(x);
   opt.dispose();
   model.dispose();
-  return {
-    name: `MIRD step, BERT ${config.bert.numLayers}×${config.bert.hiddenSize}, batch ${b}, lengths ${config.textLength}/${config.audioLength}/${config.visualLength}`,
-    backend: tf.getBackend(),
-    msPerStep: times[Math.floor(times.length / 2)] as number,
-    minMs: times[0] as number,
-    cpuMsPerStep: cpu[Math.floor(cpu.length / 2)] as number,
-    steps: timed,
-    warmup,
-  };
+  return result;
 }
