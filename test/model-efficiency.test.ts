@@ -1,8 +1,9 @@
 // Parameter and MAC counts against hand counts on a toy config, and parameter counts
 // against the real variables of built models (toy config and the quick preset, both text
-// encoders).
+// encoders), and `mird info`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { initBackend } from '../src/backend';
 import { resolveModelConfig } from '../src/model/config';
 import { MirdModel } from '../src/model/mird';
@@ -23,9 +24,9 @@ const HAND: Record<string, [number, number]> = {
   sharedBertLayers: [4 * 20 + 40 + 36 + 16, 4 * (4 * 16 + 2 * 4 * 8) + 2 * 16 * 4], // QKVO, FFN in/out, 2 LayerNorms | projections + QKᵀ, AV
   wsa: [(12 + 32 + 16) + (20 + 40 + 24) + 8, (72 + 96 + 72 + 112 + 48) + (40 + 32 + 40 + 144 + 80)], // f_sim without bias
   sharedHead: [10, 8],
-  textDecoder: [144 + 50, 64 + 3 * 64 + 4 * 4 * 10],
-  audioDecoder: [144 + 15, 64 + 5 * 64 + 6 * 4 * 3],
-  visualDecoder: [144 + 25, 64 + 64 + 2 * 4 * 5],
+  textDecoder: [144 + 50, 64 + 4 * 64 + 4 * 4 * 10], // LSTM (4+4+1)·16, FC 4·10+10 | z W_x 4·16, 4 steps·4·16, FC 4 steps·4·10
+  audioDecoder: [144 + 15, 64 + 6 * 64 + 6 * 4 * 3],
+  visualDecoder: [144 + 25, 64 + 2 * 64 + 2 * 4 * 5],
   regressor: [27 + 4, 24 + 3],
 };
 
@@ -39,7 +40,7 @@ test('efficiency: per-module parameters and MACs equal hand counts on a toy conf
   }
   const t = costTotals(rows);
   assert.equal(t.params, Object.values(HAND).reduce((s, [p]) => s + p, 0));
-  assert.equal(t.inferenceMacs, t.macs - (416 + 456 + 168));
+  assert.equal(t.inferenceMacs, t.macs - (480 + 520 + 232));
 });
 
 test('efficiency: parameter counts equal the sizes of the built model variables', async () => {
@@ -69,4 +70,28 @@ test('efficiency: the paper preset is counted without allocating it (bert-base =
   const bert = rows.filter((r) => r.module.startsWith('sharedBert')).reduce((s, r) => s + r.params, 0);
   assert.equal(bert + 768 * 768 + 768, 109482240); // Hugging Face BertModel incl. its pooler
   assert.ok(rows.every((r) => Number.isInteger(r.params) && Number.isInteger(r.macs) && r.params >= 0));
+});
+
+test('mird info: --json modules equal modelCost of the preset with overrides; bad flags exit 2 naming the flag', () => {
+  const info = (args: string[]) => spawnSync(process.execPath, ['bin/mird.js', 'info', ...args], { encoding: 'utf8', env: { ...process.env, MIRD_QUIET: '1' } });
+  const r = info(['--preset', 'quick', '--text-encoder', 'bert', '--injection-layer', '0', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { preset: string; modules: unknown; totals: { params: number } };
+  const rows = modelCost(resolveModelConfig('quick', { textEncoder: 'bert', injectionLayer: 0 }));
+  assert.equal(out.preset, 'quick');
+  assert.deepEqual(out.modules, rows);
+  assert.equal(out.totals.params, costTotals(rows).params);
+  const text = info(['--preset', 'paper']);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /WSA after layer 6/);
+  assert.match(text.stdout, new RegExp(`total\\s+${costTotals(modelCost(resolveModelConfig('paper'))).params}\\s`));
+  for (const [args, message] of [
+    [['--preset', 'nope'], /--preset must be one of paper, small, quick, got "nope"/],
+    [['--preset', 'quick', '--text-encoder', 'gpt'], /--text-encoder must be lstm or bert/],
+    [['--preset', 'quick', '--injection-layer', '5'], /injectionLayer must be an integer in \[0, bert\.numLayers = 2\]/],
+  ] as const) {
+    const bad = info([...args]);
+    assert.equal(bad.status, 2, `${args.join(' ')} should exit 2`);
+    assert.match(bad.stderr, message);
+  }
 });

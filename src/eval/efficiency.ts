@@ -6,10 +6,11 @@
 // products, BERT's Q/K/V/O and FFN products, attention scores QKᵀ and weighted sums AV, the
 // WSA scores and weighted sums. Not counted: elementwise ops, LayerNorm, softmax/Sparsemax,
 // embedding lookups, biases. LSTMs are counted as implemented in src/model/lstm.ts and
-// src/model/decoders.ts (the 'previousHidden' decoder fuses W_x + W_h: one H×4H product per
-// step after step 0).
+// src/model/decoders.ts: every step's recurrent product h_{t−1} W_h counts, step 0's with the
+// zero initial state included (the 'previousHidden' decoder fuses W_x + W_h into that one
+// H×4H product per step; z W_x is one 2d×4H product per clip).
 import type { BertConfig } from '../text/bert-types';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig, PoolingKind } from '../model/config';
 import type { ModuleName } from '../model/mird';
 
 export interface ModuleCost {
@@ -43,9 +44,8 @@ export function bertLayerMacs(c: BertConfig, len: number): number {
 function decoderCost(c: ModelConfig, outDim: number, steps: number): { params: number; macs: number } {
   const d2 = 2 * c.latentDim;
   const h = c.decoderHidden;
-  const rec = (steps - 1) * h * 4 * h; // same count for both decoderInput kinds
-  // step 0: z W_x (2d·4H); then one [H]·[H, 4H] product per step; the output FC at every step
-  return { params: lstmParams(d2, h) + fc(h, outDim), macs: d2 * 4 * h + rec + steps * h * outDim };
+  // z W_x once (2d·4H), one [H]·[H, 4H] product per step (both decoderInput kinds), the output FC at every step
+  return { params: lstmParams(d2, h) + fc(h, outDim), macs: d2 * 4 * h + steps * h * 4 * h + steps * h * outDim };
 }
 
 /** Parameters and MACs per module for any config. */
@@ -57,8 +57,8 @@ export function modelCost(c: ModelConfig): ModuleCost[] {
   const ta = c.audioLength;
   const tv = c.visualLength;
   const rows: ModuleCost[] = [];
-  const poolParams = (kind: 'mean' | 'pooled'): number => (kind === 'pooled' ? fc(hb, hb) : 0);
-  const poolMacs = (kind: 'mean' | 'pooled'): number => (kind === 'pooled' ? hb * hb : 0);
+  const poolParams = (kind: PoolingKind): number => (kind === 'pooled' ? fc(hb, hb) : 0);
+  const poolMacs = (kind: PoolingKind): number => (kind === 'pooled' ? hb * hb : 0);
   if (c.textEncoder === 'lstm') {
     rows.push({
       module: 'textEncoder', group: 'encoders',
@@ -74,18 +74,13 @@ export function modelCost(c: ModelConfig): ModuleCost[] {
       note: `second BERT ${b.numLayers}×${hb} (${c.textBertPooling}), FC →${d}`,
     });
   }
-  rows.push({
-    module: 'audioEncoder', group: 'encoders',
-    params: lstmParams(c.audioDim, c.encoderHidden) + fc(c.encoderHidden, d),
-    macs: lstmMacs(c.audioDim, c.encoderHidden, ta) + c.encoderHidden * d,
-    note: `LSTM ${c.audioDim}→${c.encoderHidden} × ${ta} steps, FC →${d}`,
+  const sequenceEncoder = (module: 'audioEncoder' | 'visualEncoder', dm: number, tm: number): ModuleCost => ({
+    module, group: 'encoders',
+    params: lstmParams(dm, c.encoderHidden) + fc(c.encoderHidden, d),
+    macs: lstmMacs(dm, c.encoderHidden, tm) + c.encoderHidden * d,
+    note: `LSTM ${dm}→${c.encoderHidden} × ${tm} steps, FC →${d}`,
   });
-  rows.push({
-    module: 'visualEncoder', group: 'encoders',
-    params: lstmParams(c.visualDim, c.encoderHidden) + fc(c.encoderHidden, d),
-    macs: lstmMacs(c.visualDim, c.encoderHidden, tv) + c.encoderHidden * d,
-    note: `LSTM ${c.visualDim}→${c.encoderHidden} × ${tv} steps, FC →${d}`,
-  });
+  rows.push(sequenceEncoder('audioEncoder', c.audioDim, ta), sequenceEncoder('visualEncoder', c.visualDim, tv));
   rows.push({ module: 'sharedBertEmbeddings', group: 'sharedEncoder', params: bertEmbeddingParams(b), macs: 0, note: 'word + position + type tables, LayerNorm' });
   rows.push({
     module: 'sharedBertLayers', group: 'sharedEncoder',
