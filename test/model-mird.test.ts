@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, useBackend } from '../src/backend';
-import { resolveModelConfig, type ModelConfig } from '../src/model/config';
+import { AUTHORS_CODE_OVERRIDES, paperVsCode, resolveModelConfig, type ModelConfig } from '../src/model/config';
 import { MirdModel, disposeOutput, type MirdOutput, type MirdInputs } from '../src/model/mird';
 import { randomInputs, disposeInputs } from '../src/model/inputs';
 import { maskedCrossEntropy, maskedMse } from '../src/model/decoders';
@@ -232,6 +232,15 @@ test('bad input names the field and the expected shape; unknown config keys are 
   assert.throws(() => resolveModelConfig('quick', { bert: { hidenSize: 3 } } as never), /unknown key "bert\.hidenSize"/);
   assert.throws(() => resolveModelConfig('quick', { injectionLayer: 9 }), /injectionLayer must be an integer in \[0, bert\.numLayers = 2\]/);
   assert.throws(() => resolveModelConfig('quick', { gate: 'tanh' as never }), /gate must be one of sigmoid \| relu/);
+});
+
+test("paper-vs-code rows read the config: the paper preset and the authors' overrides", () => {
+  const value = (c: ModelConfig): Record<string, string> => Object.fromEntries(paperVsCode(c).map((r) => [r.field, r['this config']]));
+  const paper = value(resolveModelConfig('paper'));
+  const authors = value(resolveModelConfig('paper', AUTHORS_CODE_OVERRIDES));
+  assert.ok(Object.values(paper).every((v) => v !== 'undefined'), 'every switch row names a ModelConfig field');
+  assert.deepEqual([paper.injectionLayer, paper.gate, paper.textEncoder, paper.sharedPooling], ['6', 'sigmoid', 'lstm', 'mean']);
+  assert.deepEqual([authors.injectionLayer, authors.gate, authors.textEncoder, authors.sharedPooling], ['0', 'relu', 'bert', 'pooled']);
 });
 
 test('small and paper presets: output shapes (batch 1, paper: 50 / 400 / 55)', async () => {

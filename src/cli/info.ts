@@ -2,7 +2,7 @@
 // the MIRD network (paper Table 2), counted from the config (nothing is allocated), and the
 // paper-vs-code switches with their values in that preset.
 import { CliError, helpText, parseArgs, type FlagSpec } from './args';
-import { PAPER_VS_CODE, PRESET_NAMES, resolveModelConfig, type ModelConfig, type ModelConfigOverrides, type PresetName } from '../model/config';
+import { paperVsCode, PRESET_NAMES, resolveModelConfig, type ModelConfig, type ModelConfigOverrides, type PresetName } from '../model/config';
 import { costTotals, humanCount, modelCost } from '../eval/efficiency';
 import { textTable, type Row } from '../viz/display';
 
@@ -53,10 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     textTable(table),
     '',
     'paper vs authors’ code:',
-    textTable(PAPER_VS_CODE.map((d) => {
-      const value = (config as unknown as Record<string, unknown>)[d.field];
-      return { field: d.field, paper: d.paper, "authors' code": d.authorsCode, 'this preset': value === undefined ? d.defaultHere : String(value) };
-    })),
+    textTable(paperVsCode(config)),
   ];
   process.stdout.write(out.join('\n') + '\n');
   return 0;

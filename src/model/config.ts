@@ -264,16 +264,41 @@ export function resolveModelConfig(preset: PresetName | ModelConfig = 'paper', o
   return merged;
 }
 
-/** The paper-vs-code differences as rows (for notebooks and `mird info`). */
-export const PAPER_VS_CODE: ReadonlyArray<{ field: string; paper: string; authorsCode: string; defaultHere: string }> = Object.freeze([
-  { field: 'injectionLayer', paper: 'intermediate BERT layer (preset: ⌊N/2⌋)', authorsCode: '0 (after the embeddings)', defaultHere: '⌊N/2⌋' },
-  { field: 'gate', paper: "sigmoid σ (eq. 3)", authorsCode: 'relu', defaultHere: 'sigmoid' },
-  { field: 'textEncoder', paper: 'lstm over token embeddings (eq. 1)', authorsCode: 'bert (a second BERT, pooled)', defaultHere: 'lstm' },
-  { field: 'sharedPooling', paper: 'mean over words (eq. 7)', authorsCode: 'pooled ([CLS] → FC → tanh)', defaultHere: 'mean' },
-  { field: 'attention', paper: 'sparsemax (WSA)', authorsCode: 'sparsemax (WSA); softmax = WA-BERT', defaultHere: 'sparsemax' },
-  { field: 'attentionScale', paper: 'none (eq. 2)', authorsCode: 'none', defaultHere: 'none' },
-  { field: 'frame / token masks', paper: 'unaligned sequences (lengths implied)', authorsCode: 'none: padded frames enter LSTMs and Sparsemax', defaultHere: 'always masked (not configurable)' },
-  { field: 'decoderInput', paper: 'LSTM from [z^m; z^S] (eq. 8)', authorsCode: 'step 0 [z^S; z^m], then h_{t-1}', defaultHere: 'previousHidden' },
-  { field: 'λ guard', paper: 'λ = min(‖w‖/‖h‖·ε, 1)', authorsCode: '‖h‖ := 1 where 0, then + 1e-6', defaultHere: 'as code' },
-  { field: 'reconstruction loss', paper: 'CE (text), MSE (audio/visual)', authorsCode: 'CE incl. [PAD]/[CLS]/[SEP], MSE incl. padded frames', defaultHere: 'masked (maskedCrossEntropy / maskedMse)' },
-]);
+/** The authors' code (qianfan1996/MIRD) as overrides of a preset. */
+export const AUTHORS_CODE_OVERRIDES: Readonly<ModelConfigOverrides> = Object.freeze({
+  injectionLayer: 0, gate: 'relu', textEncoder: 'bert', sharedPooling: 'pooled',
+});
+
+/**
+ * The paper-vs-code differences. `field` names a ModelConfig key, or `fixed` says what this code
+ * always does where the difference is not a switch.
+ */
+const PAPER_VS_CODE: ReadonlyArray<{ field: string; paper: string; authorsCode: string; fixed?: string }> = [
+  { field: 'injectionLayer', paper: 'an intermediate BERT layer (presets: ⌊N/2⌋)', authorsCode: '0 (after the embeddings)' },
+  { field: 'gate', paper: 'sigmoid σ (eq. 3)', authorsCode: 'relu' },
+  { field: 'textEncoder', paper: 'lstm over token embeddings (eq. 1)', authorsCode: 'bert (a second BERT, pooled)' },
+  { field: 'sharedPooling', paper: 'mean over words (eq. 7)', authorsCode: 'pooled ([CLS] → FC → tanh)' },
+  { field: 'attention', paper: 'sparsemax (WSA)', authorsCode: 'sparsemax (WSA); softmax = WA-BERT' },
+  { field: 'attentionScale', paper: 'none (eq. 2)', authorsCode: 'none' },
+  { field: 'decoderInput', paper: 'LSTM from [z^m; z^S] (eq. 8)', authorsCode: 'step 0 [z^S; z^m], then h_{t-1}' },
+  {
+    field: 'frame / token masks', paper: 'unaligned sequences (lengths implied)',
+    authorsCode: 'none: padded frames enter LSTMs and Sparsemax; the language BERT gets no attention mask', fixed: 'always masked',
+  },
+  { field: 'f_sim bias', paper: 'a fully connected map (eq. 2)', authorsCode: 'Linear with bias (a no-op: Sparsemax is shift-invariant)', fixed: 'no bias' },
+  { field: 'λ guard', paper: 'λ = min(‖w‖/‖h‖·ε, 1)', authorsCode: '‖h‖ := 1 where 0, then + 1e-6', fixed: 'as the code' },
+  {
+    field: 'reconstruction loss', paper: 'CE (text), MSE (audio/visual)', authorsCode: 'CE incl. [PAD]/[CLS]/[SEP], MSE incl. padded frames',
+    fixed: 'masked (maskedCrossEntropy / maskedMse)',
+  },
+];
+
+/** The paper-vs-code differences as rows with the value `config` takes (for notebooks and `mird info`). */
+export function paperVsCode(config: ModelConfig): Array<{ field: string; paper: string; "authors' code": string; 'this config': string }> {
+  return PAPER_VS_CODE.map((d) => ({
+    field: d.field,
+    paper: d.paper,
+    "authors' code": d.authorsCode,
+    'this config': d.fixed ?? String((config as unknown as Record<string, unknown>)[d.field]),
+  }));
+}

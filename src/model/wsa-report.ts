@@ -50,6 +50,8 @@ export interface SparsityStats {
   meanSupport: number;
   minSupport: number;
   maxSupport: number;
+  /** words whose support is one frame: their scores get no gradient (Sparsemax Jacobian 0) */
+  oneFrameWords: number;
   /** fraction of (word, real frame) weights that are exactly 0 */
   zeroFraction: number;
   /** mean of each word's largest weight */
@@ -66,6 +68,7 @@ export function sparsityStats(map: number[][]): SparsityStats {
     meanSupport: supports.reduce((a, b) => a + b, 0) / Math.max(supports.length, 1),
     minSupport: supports.length ? Math.min(...supports) : 0,
     maxSupport: supports.length ? Math.max(...supports) : 0,
+    oneFrameWords: supports.filter((n) => n === 1).length,
     zeroFraction: zeros / Math.max(cells, 1),
     meanMaxWeight: map.reduce((s, row) => s + Math.max(...row), 0) / Math.max(map.length, 1),
   };
