@@ -248,3 +248,21 @@ test('fusedLinearCrossEntropy equals maskedCrossEntropy on materialised logits (
   }
   tf.dispose([h, w, b, ids, mask]);
 });
+
+test('wsa-report: real words × real frames, support statistics, statistics over real words only', async () => {
+  await initBackend();
+  const { realAttention, sparsityStats, maskedStats } = await import('../src/model/wsa-report');
+  const weights = tf.tensor3d([[[0, 1, 0, 9], [0.5, 0.5, 0, 9], [9, 9, 9, 9]]]); // [1, 3 words, 4 frames]
+  const textMask = tf.tensor2d([[1, 1, 0]]);
+  const frameMask = tf.tensor2d([[1, 1, 1, 0]]);
+  const map = realAttention(weights, textMask, frameMask);
+  assert.deepEqual(map, [[0, 1, 0], [0.5, 0.5, 0]]);
+  assert.deepEqual(sparsityStats(map), { words: 2, frames: 3, meanSupport: 1.5, minSupport: 1, maxSupport: 2, oneFrameWords: 1, zeroFraction: 3 / 6, meanMaxWeight: 0.75 });
+  const lambda = tf.tensor2d([[1, 0.5, 123]]); // the padded word's 123 must not count
+  const row = maskedStats('λ', lambda, textMask);
+  assert.equal(row.values, 2);
+  assert.equal(row.mean, 0.75);
+  assert.equal(row.max, 1);
+  assert.equal(row['fraction = 1'], 0.5);
+  tf.dispose([weights, textMask, frameMask, lambda]);
+});
