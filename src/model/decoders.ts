@@ -42,13 +42,13 @@ export class SequenceDecoder {
     // gradient: 12 s for a 400-step decoder), while add's broadcast gradient is one sum.
     if (this.input === 'previousHidden') {
       // step 0: z W_x + b (h_{−1} = 0); step t ≥ 1: h_{t−1}(W_x + W_h) + b
-      xT = steps === 1 ? zProj : tf.concat([zProj, tf.add(tf.zeros([steps - 1, batch, 4 * h]), b)], 0);
-      w = tf.add(wx, wh) as tf.Tensor2D;
+      xT = steps === 1 ? zProj : tf.concat([zProj, tf.add(tf.zeros([steps - 1, batch, 4 * h]), b)], 0); // [T, B, 4H]
+      w = tf.add(wx, wh) as tf.Tensor2D; // W_x + W_h [H, 4H]
     } else {
-      xT = tf.add(tf.zeros([steps, batch, 4 * h]), zProj);
+      xT = tf.add(tf.zeros([steps, batch, 4 * h]), zProj); // [T, B, 4H]
       w = wh;
     }
-    const zeros = tf.zeros([batch, h]) as tf.Tensor2D;
+    const zeros = tf.zeros([batch, h]) as tf.Tensor2D; // h_0 = c_0 = 0 [B, H]
     const kinds = new Array<StepKind>(steps).fill('all');
     const hc = lstmScan(xT as tf.Tensor3D, w, zeros, zeros, tf.ones([steps, batch, 1]) as tf.Tensor3D, kinds); // [T, B, 2H]
     return tf.transpose(tf.slice(hc, [0, 0, 0], [steps, batch, h]), [1, 0, 2]) as tf.Tensor3D; // [B, T, H]
@@ -131,7 +131,7 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, ids: tf.Tensor2D, mask: 
       const [flat, idsF, weights, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
       const rowMax = tf.max(flat, 1, true); // [N, 1]
       const shifted = tf.sub(flat, rowMax); // [N, V]
-      const e = tf.exp(shifted);
+      const e = tf.exp(shifted); // [N, V]
       shifted.dispose();
       const sumExp = tf.sum(e, 1); // [N]
       e.dispose();
@@ -142,7 +142,7 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, ids: tf.Tensor2D, mask: 
         value: tf.sum(tf.mul(tf.sub(lse, target), weights)), // Σ c_n · nll_n
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sf, l, si, sw] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-          const centred = tf.sub(sf, tf.expandDims(l, 1));
+          const centred = tf.sub(sf, tf.expandDims(l, 1)); // logits − lse [N, V]
           const p = tf.exp(centred); // softmax [N, V]
           centred.dispose();
           const diff = minusOneHot(p as tf.Tensor2D, tf.cast(si, 'int32') as tf.Tensor1D); // [N, V]
@@ -167,7 +167,7 @@ export function maskedMse(pred: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tenso
   }
   return tf.tidy(() => {
     const m = tf.expandDims(tf.cast(mask, 'float32'), 2); // [B, T, 1]
-    const sq = tf.sum(tf.mul(tf.square(tf.sub(pred, target)), m));
+    const sq = tf.sum(tf.mul(tf.square(tf.sub(pred, target)), m)); // Σ over real frames []
     return tf.div(sq, tf.maximum(tf.mul(tf.sum(m), pred.shape[2]), 1)) as tf.Scalar;
   });
 }

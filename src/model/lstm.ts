@@ -62,7 +62,7 @@ export function lstmScan(xT: tf.Tensor3D, wh: tf.Tensor2D, h0: tf.Tensor2D, c0: 
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x3, w, hInit, cInit, m3, save] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
     const k = tf.tensor1d(kCols); // [4H]
-    const kMinus1 = tf.sub(k, 1);
+    const kMinus1 = tf.sub(k, 1); // [4H]
     const xs = rowsOf(x3, steps) as tf.Tensor2D[]; // T × [B, 4H]
     const ms = rowsOf(m3, steps) as tf.Tensor2D[]; // T × [B, 1]
     let h = hInit;
@@ -77,9 +77,9 @@ export function lstmScan(xT: tf.Tensor3D, wh: tf.Tensor2D, h0: tf.Tensor2D, c0: 
       if (kind !== 'none') {
         const gates = tf.add(xs[t] as tf.Tensor2D, tf.matMul(h, w)); // [B, 4H]; plain product, no gradient needed here
         const act = tf.sub(tf.mul(tf.sigmoid(tf.mul(gates, k)), k), kMinus1); // [B, 4H]
-        const [i, f, g, o] = tf.split(act, 4, 1) as tf.Tensor2D[];
+        const [i, f, g, o] = tf.split(act, 4, 1) as tf.Tensor2D[]; // [B, H] each
         const cNew = tf.add(tf.mul(f as tf.Tensor, c), tf.mul(i as tf.Tensor, g as tf.Tensor)) as tf.Tensor2D; // ĉ
-        const tau = tf.tanh(cNew);
+        const tau = tf.tanh(cNew); // [B, H]
         const hNew = tf.mul(o as tf.Tensor, tau) as tf.Tensor2D; // ĥ
         acts.push(act);
         taus.push(tau);
@@ -90,8 +90,8 @@ export function lstmScan(xT: tf.Tensor3D, wh: tf.Tensor2D, h0: tf.Tensor2D, c0: 
           c = cNew;
         } else {
           const m = ms[t] as tf.Tensor2D; // [B, 1]
-          h = tf.add(h, tf.mul(m, tf.sub(hNew, h))) as tf.Tensor2D;
-          c = tf.add(c, tf.mul(m, tf.sub(cNew, c))) as tf.Tensor2D;
+          h = tf.add(h, tf.mul(m, tf.sub(hNew, h))) as tf.Tensor2D; // [B, H]
+          c = tf.add(c, tf.mul(m, tf.sub(cNew, c))) as tf.Tensor2D; // [B, H]
         }
       }
       outs.push(tf.concat([h, c], 1) as tf.Tensor2D);
@@ -120,16 +120,16 @@ export function lstmScan(xT: tf.Tensor3D, wh: tf.Tensor2D, h0: tf.Tensor2D, c0: 
         if (n > 0) {
           const actAll = tf.stack(sActs); // [n, B, 4H]
           const tauAll = tf.stack(sTaus); // [n, B, H]
-          const [iA, fA, gA, oA] = tf.split(actAll, 4, 2) as tf.Tensor[];
+          const [iA, fA, gA, oA] = tf.split(actAll, 4, 2) as tf.Tensor[]; // [n, B, H] each
           const sigCols = tf.sub(2, sk); // 1 on σ columns, 0 on g
           const deriv = tf.sub(tf.add(tf.mul(actAll, sigCols), tf.sub(1, sigCols)), tf.square(actAll)); // [n, B, 4H]
-          const p = tf.concat([gA as tf.Tensor, tf.stack(sCPrev), iA as tf.Tensor, tf.onesLike(oA as tf.Tensor)], 2);
-          pd = rowsOf(tf.mul(p, deriv), n);
-          otd = rowsOf(tf.mul(oA as tf.Tensor, tf.sub(1, tf.square(tauAll))), n);
+          const p = tf.concat([gA as tf.Tensor, tf.stack(sCPrev), iA as tf.Tensor, tf.onesLike(oA as tf.Tensor)], 2); // [n, B, 4H]
+          pd = rowsOf(tf.mul(p, deriv), n); // n × [B, 4H]
+          otd = rowsOf(tf.mul(oA as tf.Tensor, tf.sub(1, tf.square(tauAll))), n); // n × [B, H]
           fs = rowsOf(fA as tf.Tensor, n);
         }
-        let dh: tf.Tensor = tf.zeros([batch, hidden]);
-        let dc: tf.Tensor = tf.zeros([batch, hidden]);
+        let dh: tf.Tensor = tf.zeros([batch, hidden]); // ∂L/∂h_t [B, H]
+        let dc: tf.Tensor = tf.zeros([batch, hidden]); // ∂L/∂c_t [B, H]
         const dGates: tf.Tensor[] = new Array<tf.Tensor>(steps);
         const dGatesComputed: tf.Tensor[] = new Array<tf.Tensor>(n);
         let j = n;

@@ -30,7 +30,7 @@ function sparsemaxForward(z: tf.Tensor, mask: tf.Tensor): tf.Tensor {
   const numReal = tf.sum(tf.cast(maskB, 'float32'), -1, true); // [..., 1]
   // support condition, restricted to the first numReal sorted entries (the real ones)
   const cond = tf.logicalAnd(tf.greater(tf.add(1, tf.mul(k, sorted)), cums), tf.lessEqual(k, numReal)); // [..., n]
-  const condF = tf.cast(cond, 'float32');
+  const condF = tf.cast(cond, 'float32'); // [..., n]
   const kz = tf.maximum(tf.sum(condF, -1, true), 1); // [..., 1], ≥ 1 guards all-masked rows
   const tau = tf.div(tf.sub(tf.sum(tf.mul(sorted, condF), -1, true), 1), kz); // [..., 1]
   return tf.mul(tf.relu(tf.sub(shifted, tau)), tf.cast(maskB, 'float32')); // [..., n]
@@ -47,7 +47,7 @@ const sparsemaxWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveF
       const s = tf.cast(tf.greater(out, 0), 'float32'); // support indicator
       const size = tf.maximum(tf.sum(s, -1, true), 1); // |S|, ≥ 1
       const meanS = tf.div(tf.sum(tf.mul(dy, s), -1, true), size); // [..., 1]
-      const dz = tf.mul(s, tf.sub(dy, meanS));
+      const dz = tf.mul(s, tf.sub(dy, meanS)); // [..., n]
       return [dz, tf.zerosLike(mask)];
     },
   };
@@ -59,7 +59,7 @@ const sparsemaxWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveF
  */
 export function sparsemax(z: tf.Tensor, mask?: tf.Tensor | null): tf.Tensor {
   return tf.tidy(() => {
-    const m = mask === undefined || mask === null ? tf.onesLike(z) : tf.broadcastTo(tf.cast(mask, 'float32'), z.shape);
+    const m = mask === undefined || mask === null ? tf.onesLike(z) : tf.broadcastTo(tf.cast(mask, 'float32'), z.shape); // [..., n]
     return sparsemaxWithGrad(z, m);
   });
 }
@@ -71,8 +71,8 @@ export function sparsemax(z: tf.Tensor, mask?: tf.Tensor | null): tf.Tensor {
 export function maskedSoftmax(z: tf.Tensor, mask?: tf.Tensor | null): tf.Tensor {
   return tf.tidy(() => {
     if (mask === undefined || mask === null) return tf.softmax(z);
-    const m = tf.broadcastTo(tf.cast(mask, 'float32'), z.shape);
-    const maskB = tf.greater(m, 0);
+    const m = tf.broadcastTo(tf.cast(mask, 'float32'), z.shape); // [..., n]
+    const maskB = tf.greater(m, 0); // [..., n] bool
     const p = tf.softmax(tf.where(maskB, z, tf.fill(z.shape, -1e9))); // exp(-1e9 − max) = 0
     return tf.mul(p, m); // all-masked rows: uniform × 0 = 0
   });

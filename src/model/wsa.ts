@@ -75,16 +75,16 @@ function makeSafeNorm(atZero: number): (x: tf.Tensor) => tf.Tensor {
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const sq = tf.sum(tf.square(x), -1); // [...]
-    const zero = tf.equal(sq, 0);
+    const zero = tf.equal(sq, 0); // [...]
     const root = tf.sqrt(tf.where(zero, tf.onesLike(sq), sq)); // [...], never 0
-    const norm = tf.where(zero, tf.fill(sq.shape, atZero), root);
+    const norm = tf.where(zero, tf.fill(sq.shape, atZero), root); // [...]
     save([x, root, tf.cast(zero, 'float32')]);
     return {
       value: norm,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sroot, szero] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
         const scale = tf.div(tf.mul(dy, tf.sub(1, szero)), sroot); // dy/‖x‖, 0 where x = 0
-        return [tf.mul(sx, tf.expandDims(scale, -1))];
+        return [tf.mul(sx, tf.expandDims(scale, -1))]; // dy · x/‖x‖ [..., n]
       },
     };
   }) as (x: tf.Tensor) => tf.Tensor;
@@ -203,7 +203,7 @@ export class Pooling {
   apply(h: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
     if (this.pooler === null) return meanPool(h, mask); // [B, H]
     const cls = tf.squeeze(tf.slice(h, [0, 0, 0], [h.shape[0], 1, h.shape[2]]), [1]); // [B, H]
-    return tf.tanh(this.pooler.apply(cls)) as tf.Tensor2D;
+    return tf.tanh(this.pooler.apply(cls)) as tf.Tensor2D; // [B, H]
   }
 
   variables(): tf.Variable[] {
