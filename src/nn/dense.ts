@@ -31,7 +31,10 @@ export function initValues(shape: number[], init: Init, rng: Rng): Float32Array 
 }
 
 export function makeVariable(name: string, shape: number[], init: Init, rng: Rng, trainable = true): tf.Variable {
-  return tf.variable(tf.tensor(initValues(shape, init, rng), shape), trainable, `${name}_${uniqueSuffix()}`);
+  const initial = tf.tensor(initValues(shape, init, rng), shape);
+  const v = tf.variable(initial, trainable, `${name}_${uniqueSuffix()}`);
+  initial.dispose(); // the variable holds its own reference to the data
+  return v;
 }
 
 let counter = 0;
