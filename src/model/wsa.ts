@@ -2,7 +2,7 @@
 //
 // eq. 2  word-wise sparse attention, for m ∈ {A, V}: every word state w_k of W_mid (BERT's
 //        states after layer k) scores every frame of X^m,
-//          s^m_{kt} = ⟨w_k, f_sim^m(x^m_t)⟩        (f_sim^m = FC: d_m → H)
+//          s^m_{kt} = ⟨w_k, f_sim^m(x^m_t)⟩        (f_sim^m = FC: d_m → H, no bias)
 //          α^m_k = Sparsemax_t(s^m_k) over the real frames,   X̃^m = α^m X^m   [T_L, d_m]
 // eq. 3  G^m = σ(FC([W_mid; X̃^m]))                                   (authors' code: ReLU)
 // eq. 4  H = G^V ⊙ f_dis^V(X̃^V) + G^A ⊙ f_dis^A(X̃^A)                 (f_dis^m = FC: d_m → H)
