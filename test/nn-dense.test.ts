@@ -22,7 +22,7 @@ test('Dense owns exactly its kernel and bias and applies x·W + b on the last ax
   assert.equal(tf.memory().numTensors - before, 2);
   assert.equal(d.paramCount(), 8);
   const x = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 2, 3]);
-  const y = d.apply(x); // [1, 2, 2]
+  const y = tf.tidy(() => d.apply(x)); // [1, 2, 2]
   const w = d.w.arraySync() as number[][];
   const expected00 = 1 * w[0]![0]! + 2 * w[1]![0]! + 3 * w[2]![0]!;
   assert.deepEqual(y.shape, [1, 2, 2]);
