@@ -4,13 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import { linear } from './ops';
 import { Rng } from '../util/rng';
 
-export type Init = 'glorot' | 'bert' | 'zeros' | 'lecun';
+export type Init = 'glorot' | 'bert' | 'zeros' | 'ones' | 'lecun';
 
 /** Host-side initial values for a [fanIn, fanOut] weight. */
 export function initValues(shape: number[], init: Init, rng: Rng): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n);
   if (init === 'zeros') return out;
+  if (init === 'ones') return out.fill(1);
   const fanIn = shape[0] ?? 1;
   const fanOut = shape[shape.length - 1] ?? 1;
   if (init === 'glorot') {
