@@ -8,6 +8,7 @@ import { initBackend, useBackend } from '../src/backend';
 import { AUTHORS_CODE_OVERRIDES, paperVsCode, resolveModelConfig, type ModelConfig } from '../src/model/config';
 import { MirdModel, disposeOutput, type MirdOutput, type MirdInputs } from '../src/model/mird';
 import { randomInputs, disposeInputs } from '../src/model/inputs';
+import { Rng } from '../src/util/rng';
 import { maskedCrossEntropy, maskedMse } from '../src/model/decoders';
 
 const TINY = resolveModelConfig('quick', { bert: { vocabSize: 300 }, wsaDropout: 0 });
@@ -162,6 +163,26 @@ test('gradients of a combined loss reach every trainable variable (attention key
     }
     assert.equal(keyBiases, c.bert.numLayers * (overrides.textEncoder === 'bert' ? 2 : 1));
     tf.dispose([value, ...Object.values(grads)]);
+    disposeInputs(x);
+    model.dispose();
+  }
+});
+
+test('with a zero displacement H the shared encoder is BERT over every layer, mean-pooled over real tokens, FC (any injection layer)', async () => {
+  await initBackend();
+  const { meanPool } = await import('../src/text/bert');
+  for (const injectionLayer of [0, 1, 2]) {
+    const c = resolveModelConfig(TINY, { injectionLayer });
+    const model = new MirdModel(c, 8);
+    const s = model.sharedEncoder;
+    // f_dis = 0 ⇒ H = 0 ⇒ W̃ = LayerNorm(W_mid) = W_mid (BERT's states are LayerNormed, γ = 1, β = 0 at init)
+    for (const d of [s.wsa.disAudio, s.wsa.disVisual]) tf.tidy(() => { d.w.assign(tf.zerosLike(d.w)); d.b?.assign(tf.zerosLike(d.b)); });
+    const x = randomInputs(c, spec(13, true));
+    const [got, want] = tf.tidy(() => [
+      s.apply(x, false, new Rng(0)).z, // [B, d]
+      s.fc.apply(meanPool(s.bert.forward(x.textIds, x.textMask, false), x.textMask)), // [B, d]
+    ].map((t) => Array.from(t.dataSync())));
+    assert.ok(maxDiff(got as number[], want as number[]) < 1e-4, `injection after layer ${injectionLayer}: z^S differs from plain BERT + mean pooling`);
     disposeInputs(x);
     model.dispose();
   }
