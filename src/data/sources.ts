@@ -114,6 +114,12 @@ export function openSource(spec: string, options: SourceOptions = {}): Dataset {
 function combineSources(spec: string, options: SourceOptions): Dataset {
   const parts = spec.split('+').map((p) => p.trim());
   if (parts.some((p) => p === '')) throw new Error(`source "${spec}": empty part around '+' (expected labeled+unlabeled, e.g. mosi-pkl+emovoxceleb)`);
+  // The same source twice would put its own valid/test clips into training as unlabeled
+  // clips: test inputs leaking into training, even without labels.
+  const repeated = parts.slice(1).find((p) => p === parts[0]);
+  if (repeated !== undefined) {
+    throw new Error(`source "${spec}": ${repeated} is both the labeled source and an unlabeled one; its valid/test clips would leak into training`);
+  }
   const [first, ...rest] = parts.map((p) => ({ spec: p, ds: openSource(p, options) }));
   const base = (first as { spec: string; ds: Dataset }).ds;
   const unlabeled = [...base.unlabeled];
