@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig, BertEncoderApi } from './bert-types';
 import { linear, matMul } from '../nn/ops';
-import { initValues, type Init } from '../nn/dense';
+import { makeVariable, type Init } from '../nn/dense';
 import { deriveSeed, Rng } from '../util/rng';
 
 export type BertPreset = 'base' | 'small' | 'mini' | 'tiny';
@@ -111,25 +111,6 @@ export function isLinearWeight(name: string): boolean {
   return /(query|key|value|dense)\.weight$/.test(name);
 }
 
-let idCounter = 0;
-// tfjs variable names are unique per engine
-function nextId(): number {
-  idCounter += 1;
-  return idCounter;
-}
-
-/**
- * A trainable variable with host-side initial values ('ones' for LayerNorm γ). Unlike
- * tf.variable(tf.tensor(...)), the initial tensor is disposed, so building a model leaks nothing.
- */
-export function ownedVariable(name: string, shape: number[], init: Init | 'ones', rng: Rng): tf.Variable {
-  const values = init === 'ones' ? new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1) : initValues(shape, init, rng);
-  const t = tf.tensor(values, shape, 'float32');
-  const v = tf.variable(t, true, `${name}_${nextId()}`);
-  t.dispose();
-  return v;
-}
-
 export class Bert implements BertEncoderApi {
   readonly config: BertConfig;
   /** Hugging Face names (no "bert." prefix) → variables, in checkpoint order. */
@@ -144,7 +125,7 @@ export class Bert implements BertEncoderApi {
     this.dropoutRng = new Rng(deriveSeed(seed, 'bert/dropout'));
     const add = (name: string, shape: number[], init: Init): void => {
       // LayerNorm γ starts at 1
-      const v = ownedVariable(`bert/${name}`, shape, name.endsWith('LayerNorm.weight') ? 'ones' : init, rng);
+      const v = makeVariable(`bert/${name}`, shape, name.endsWith('LayerNorm.weight') ? 'ones' : init, rng);
       this.params.set(name, v);
     };
     add('embeddings.word_embeddings.weight', [c.vocabSize, h], 'bert');

@@ -5,7 +5,8 @@
 // over the first 10% of steps, then linear decay).
 import * as tf from '@tensorflow/tfjs';
 import type { Bert } from './bert';
-import { meanPool, ownedVariable } from './bert';
+import { meanPool } from './bert';
+import { makeVariable } from '../nn/dense';
 import type { LabeledText } from './corpus';
 import { NamedAdamW } from './optim';
 import type { WordPieceTokenizer } from './tokenizer';
@@ -55,8 +56,8 @@ export class TextRegressorHead {
 
   constructor(hidden: number, seed: number) {
     const rng = new Rng(deriveSeed(seed, 'regressor/init'));
-    this.params.set('regressor.dense.weight', ownedVariable('regressor/kernel', [hidden, 1], 'glorot', rng));
-    this.params.set('regressor.dense.bias', ownedVariable('regressor/bias', [1], 'zeros', rng));
+    this.params.set('regressor.dense.weight', makeVariable('regressor/kernel', [hidden, 1], 'glorot', rng));
+    this.params.set('regressor.dense.bias', makeVariable('regressor/bias', [1], 'zeros', rng));
   }
 
   apply(pooled: tf.Tensor2D): tf.Tensor1D {

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BertConfig } from './bert-types';
-import { Bert, gelu, layerNorm, ownedVariable } from './bert';
+import { Bert, gelu, layerNorm } from './bert';
+import { makeVariable } from '../nn/dense';
 import { NamedAdamW } from './optim';
 import { bertTensors, loadBertWeights, configFromHf, configToHf, type HfBertConfigJson } from './checkpoint';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
@@ -29,11 +30,11 @@ export class MlmHead {
   constructor(readonly bert: Bert, seed: number) {
     const h = bert.config.hiddenSize;
     const rng = new Rng(deriveSeed(seed, 'mlm/head'));
-    this.params.set('cls.predictions.transform.dense.weight', ownedVariable('mlm/transform/kernel', [h, h], 'bert', rng));
-    this.params.set('cls.predictions.transform.dense.bias', ownedVariable('mlm/transform/bias', [h], 'zeros', rng));
-    this.params.set('cls.predictions.transform.LayerNorm.weight', ownedVariable('mlm/ln_gamma', [h], 'ones', rng));
-    this.params.set('cls.predictions.transform.LayerNorm.bias', ownedVariable('mlm/ln_beta', [h], 'zeros', rng));
-    this.params.set('cls.predictions.bias', ownedVariable('mlm/output_bias', [bert.config.vocabSize], 'zeros', rng));
+    this.params.set('cls.predictions.transform.dense.weight', makeVariable('mlm/transform/kernel', [h, h], 'bert', rng));
+    this.params.set('cls.predictions.transform.dense.bias', makeVariable('mlm/transform/bias', [h], 'zeros', rng));
+    this.params.set('cls.predictions.transform.LayerNorm.weight', makeVariable('mlm/ln_gamma', [h], 'ones', rng));
+    this.params.set('cls.predictions.transform.LayerNorm.bias', makeVariable('mlm/ln_beta', [h], 'zeros', rng));
+    this.params.set('cls.predictions.bias', makeVariable('mlm/output_bias', [bert.config.vocabSize], 'zeros', rng));
   }
 
   private p(name: string): tf.Tensor {
