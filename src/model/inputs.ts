@@ -1,7 +1,7 @@
 // Random padded inputs for a config, for tests, benchmarks and notebooks that need tensors of
 // the right shapes without a data source (the data layer's `makeBatch` builds real ones).
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../util/rng';
+import { deriveSeed, Rng } from '../util/rng';
 import type { ModelConfig } from './config';
 import type { MirdInputs } from './mird';
 
@@ -32,7 +32,7 @@ export function randomInputs(config: ModelConfig, spec: RandomInputSpec): MirdIn
     throw new Error(`randomInputs: textLengths, audioLengths and visualLengths must have the same count (${b})`);
   }
   const rng = new Rng(spec.seed);
-  const junk = new Rng(spec.seed + 7919);
+  const junk = new Rng(deriveSeed(spec.seed, 'randomInputs/junk'));
   const v = config.bert.vocabSize;
   const first = spec.firstId ?? (v > 2000 ? 1000 : 1);
   const pad = (lens: number[], p: number | undefined): number => p ?? Math.max(1, ...lens);
