@@ -39,6 +39,17 @@ test('Acc7 and Acc5', () => {
   close(acc5(p, y), 4 / 6);
 });
 
+test('Acc7 / Acc5 round ties to even, as np.round in MMSA', () => {
+  // np.round: 0.5 → 0, 1.5 → 2, 2.5 → 2, −0.5 → −0, −1.5 → −2, −2.5 → −2
+  assert.equal(acc7([0.5, 1.5, 2.5, -0.5, -1.5, -2.5], [0, 2, 2, 0, -2, -2]), 1);
+  // half away from zero would give 1, 2, 3, −1, −2, −3: only 1.5 and −1.5 would agree
+  assert.equal(acc7([0.5, 1.5, 2.5, -0.5, -1.5, -2.5], [1, 2, 3, -1, -2, -3]), 2 / 6);
+  // Acc5 clips to ±2 first: 2.5 → 2, −2.5 → −2
+  assert.equal(acc5([0.5, 2.5, -2.5, 3.7], [0, 2, -2, 2]), 1);
+  // an ordinary non-tie rounds to the nearest integer in both directions
+  assert.equal(acc7([0.49, 0.51, -0.51, 2.6], [0, 1, -1, 3]), 1);
+});
+
 test('all metrics at once and bad input', () => {
   const m = regressionMetrics(p, y);
   assert.equal(m.n, 6);

@@ -7,7 +7,8 @@
 //   MAE, Pearson correlation: over ALL clips (MMSA). The MIRD / MAG-BERT code computes them on
 //         the non-zero subset only; `maeNon0` / `pearsonNon0` give that convention.
 //   Acc7: round(clip(x, −3, 3)) agreement (7 classes); Acc5: round(clip(x, −2, 2)) (5 classes).
-// Rounding is half away from zero (numpy's round is half to even; they differ only at exact .5).
+// Rounding is half to even, as numpy's np.round in MMSA's metricsTop.py (a label or prediction
+// of exactly ±0.5, ±1.5, ±2.5 goes to the even neighbour: 0.5 → 0, 1.5 → 2, 2.5 → 2).
 
 export type BinaryConvention = 'non0' | 'has0';
 
@@ -121,14 +122,16 @@ export function pearsonNon0(pred: ArrayLike<number>, y: ArrayLike<number>): numb
   return pearson(p, t);
 }
 
-function roundHalfAway(x: number): number {
-  return Math.sign(x) * Math.round(Math.abs(x));
+/** numpy's round: to the nearest integer, ties to the even one. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x); // ties go up (towards +∞)
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function accClasses(pred: ArrayLike<number>, y: ArrayLike<number>, bound: number, what: string): number {
   check(pred, y, what);
   let hit = 0;
-  const cls = (x: number): number => roundHalfAway(Math.min(bound, Math.max(-bound, x)));
+  const cls = (x: number): number => roundHalfEven(Math.min(bound, Math.max(-bound, x)));
   for (let i = 0; i < y.length; i++) if (cls(pred[i] as number) === cls(y[i] as number)) hit += 1;
   return hit / y.length;
 }
