@@ -4,12 +4,19 @@
 // the paper is silent, the default follows the authors' code and the comment says so.
 import type { BertConfig } from '../text/bert-types';
 
-export type TextEncoderKind = 'lstm' | 'bert';
-export type AttentionKind = 'sparsemax' | 'softmax';
-export type GateKind = 'sigmoid' | 'relu';
-export type PoolingKind = 'mean' | 'pooled';
-export type DecoderInputKind = 'previousHidden' | 'repeatLatent';
-export type AttentionScaleKind = 'none' | 'sqrt';
+// The allowed values of each switch, once: the types derive from them and validation reads them.
+const TEXT_ENCODER_KINDS = ['lstm', 'bert'] as const;
+const ATTENTION_KINDS = ['sparsemax', 'softmax'] as const;
+const GATE_KINDS = ['sigmoid', 'relu'] as const;
+const POOLING_KINDS = ['mean', 'pooled'] as const;
+const DECODER_INPUT_KINDS = ['previousHidden', 'repeatLatent'] as const;
+const ATTENTION_SCALE_KINDS = ['none', 'sqrt'] as const;
+export type TextEncoderKind = (typeof TEXT_ENCODER_KINDS)[number];
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
+export type GateKind = (typeof GATE_KINDS)[number];
+export type PoolingKind = (typeof POOLING_KINDS)[number];
+export type DecoderInputKind = (typeof DECODER_INPUT_KINDS)[number];
+export type AttentionScaleKind = (typeof ATTENTION_SCALE_KINDS)[number];
 export type PresetName = 'paper' | 'small' | 'quick';
 export const PRESET_NAMES: readonly PresetName[] = ['paper', 'small', 'quick'];
 
@@ -181,13 +188,13 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<ModelConfig>>> = Obje
 export type ModelConfigOverrides = Partial<Omit<ModelConfig, 'bert'>> & { bert?: Partial<BertConfig> };
 
 const ENUMS: Record<string, readonly string[]> = {
-  textEncoder: ['lstm', 'bert'],
-  attention: ['sparsemax', 'softmax'],
-  attentionScale: ['none', 'sqrt'],
-  gate: ['sigmoid', 'relu'],
-  textBertPooling: ['mean', 'pooled'],
-  sharedPooling: ['mean', 'pooled'],
-  decoderInput: ['previousHidden', 'repeatLatent'],
+  textEncoder: TEXT_ENCODER_KINDS,
+  attention: ATTENTION_KINDS,
+  attentionScale: ATTENTION_SCALE_KINDS,
+  gate: GATE_KINDS,
+  textBertPooling: POOLING_KINDS,
+  sharedPooling: POOLING_KINDS,
+  decoderInput: DECODER_INPUT_KINDS,
 };
 const POSITIVE_INTS = [
   'audioDim', 'visualDim', 'textLength', 'audioLength', 'visualLength', 'latentDim',
