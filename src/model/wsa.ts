@@ -23,7 +23,7 @@ import { Rng } from '../util/rng';
 import type { AttentionKind, ModelConfig, PoolingKind } from './config';
 import { maskedSoftmax, sparsemax } from './sparsemax';
 
-/** What the notebook inspects: attention maps, gates, λ (all detached copies owned by the caller). */
+/** What a traced forward returns: attention maps, gates, λ (owned by the caller; disposeOutput releases them). */
 export interface WsaTrace {
   attentionAudio: tf.Tensor3D; // [B, T_L, T_A]
   attentionVisual: tf.Tensor3D; // [B, T_L, T_V]
