@@ -32,6 +32,9 @@ test('CLI errors name the option', () => {
   const r = mird('backbones', 'compare', '--candidates', 'bogus', '--csv', join(dir, 'x.csv'));
   assert.equal(r.code, 2);
   assert.match(r.err, /unknown candidate "bogus"/);
+  const f = mird('backbones', 'compare', '--candidates', 'glove', '--freeze', 'all', '--csv', join(dir, 'x.csv'));
+  assert.equal(f.code, 2);
+  assert.match(f.err, /--freeze must be none or embeddings, got "all"/);
   const p = mird('pretrain-text', '--preset', 'huge');
   assert.equal(p.code, 2);
   assert.match(p.err, /--preset must be one of base, small, mini, tiny/);

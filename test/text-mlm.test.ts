@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { Bert, bertConfig } from '../src/text/bert';
 import { maskBatch, pretrainMlm, learningRate } from '../src/text/mlm';
-import { finetuneTextRegressor } from '../src/text/finetune';
+import { finetuneTextRegressor, poolSentence } from '../src/text/finetune';
 import { randomOrthonormal, initWordEmbeddingsFromGlove, loadGlove } from '../src/text/glove';
 import { WordPieceTokenizer, defaultTokenizer } from '../src/text/tokenizer';
 import { Rng } from '../src/util/rng';
@@ -85,6 +85,29 @@ test('text regressor fine-tuning: selects on valid, scores test, leaves no tenso
   assert.equal(r.epochs[r.bestEpoch - 1]?.valid.mae, bestMae);
   assert.ok(r.test !== null && r.test.n === 32 && r.testPredictions?.length === 32);
   assert.ok(r.epochs[2]!.trainLoss < r.epochs[0]!.trainLoss, `train loss ${r.epochs.map((e) => e.trainLoss)}`);
+  bert.dispose();
+});
+
+test('fine-tuning with frozen embeddings updates only the layers; [CLS] pooling reads position 0', () => {
+  const rng = new Rng(7);
+  const make = (n: number): { id: string; text: string; label: number }[] =>
+    sentences(n, rng.int(1000)).map((text, i) => ({ id: String(i), text, label: text.includes('good') ? 1 : -1 }));
+  const bert = new Bert(cfg, 6);
+  const before = new Map([...bert.params].map(([k, v]) => [k, Array.from(v.dataSync())]));
+  const r = finetuneTextRegressor(bert, small, { train: make(32), valid: make(16), test: [] }, { seed: 2, epochs: 1, batchSize: 16, lr: 3e-3, maxLength: 12, freeze: 'embeddings', pooling: 'cls' });
+  assert.equal(r.test, null);
+  for (const [k, v] of bert.params) {
+    const same = Array.from(v.dataSync()).every((x, i) => x === before.get(k)![i]);
+    if (k.startsWith('embeddings.')) assert.ok(same, `${k} changed although frozen`);
+    else if (k.endsWith('.weight') && !k.includes('LayerNorm')) assert.ok(!same, `${k} did not change`);
+  }
+  const h = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 3, 2]);
+  const m = tf.tensor2d([1, 1, 0, 1, 1, 1], [2, 3]);
+  assert.deepEqual(Array.from(poolSentence(h as tf.Tensor3D, m as tf.Tensor2D, 'cls').dataSync()), [1, 2, 7, 8]);
+  assert.deepEqual(Array.from(poolSentence(h as tf.Tensor3D, m as tf.Tensor2D, 'mean').dataSync()), [2, 3, 9, 10]);
+  tf.dispose([h, m]);
+  const opts = { seed: 0, epochs: 1, freeze: 'all' } as unknown as { seed: number };
+  assert.throws(() => finetuneTextRegressor(bert, small, { train: make(4), valid: make(4), test: [] }, opts), /freeze must be 'none' or 'embeddings'/);
   bert.dispose();
 });
 

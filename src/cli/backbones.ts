@@ -27,6 +27,9 @@ const SPEC: Record<string, FlagSpec> = {
   epochs: { type: 'number', description: `MOSI fine-tuning epochs (default ${DEFAULT_FINETUNE.epochs})` },
   lr: { type: 'number', description: `fine-tuning learning rate (default ${DEFAULT_FINETUNE.lr})` },
   'mosei-epochs': { type: 'number', description: 'epochs of the MOSEI intermediate stage (default 2)' },
+  'mosei-lr': { type: 'number', description: 'learning rate of the MOSEI intermediate stage (default: --lr)' },
+  freeze: { type: 'string', description: 'MOSI fine-tuning: none (default) or embeddings (embedding block kept fixed)' },
+  pooling: { type: 'string', description: 'MOSI fine-tuning sentence vector: mean (default) or cls' },
   mlm: { type: 'string', description: 'MLM checkpoint folder (default runs/pretrain-text-mini-glove-s0/checkpoint)' },
   mosei: { type: 'string', description: 'MOSEI intermediate encoder folder (default runs/text-backbones/mosei-intermediate; built if missing)' },
   csv: { type: 'string', description: 'results table (default results/text_backbones.csv)' },
@@ -49,7 +52,7 @@ function ensureMoseiIntermediate(sources: CandidateSources, epochs: number, lr: 
   // test: [] — the MOSEI test fold is not needed to build an encoder, so it is never touched
   const r = finetuneTextRegressor(bert, tokenizer, { train: mosei.train, valid: mosei.valid, test: [] }, { seed: 0, epochs, lr, label: 'mosei' });
   const log = {
-    stage: 'MOSEI supervised intermediate training', from: sources.mlmDir, epochs: r.epochs, bestEpoch: r.bestEpoch, valid: r.valid, secondsPerEpoch: r.secondsPerEpoch,
+    stage: 'MOSEI supervised intermediate training', from: sources.mlmDir, lr, epochs: r.epochs, bestEpoch: r.bestEpoch, valid: r.valid, secondsPerEpoch: r.secondsPerEpoch,
   };
   saveBertCheckpoint(sources.moseiDir, bert, defaultVocabPath(), { metadata: { stage: 'mosei-intermediate', best_epoch: String(r.bestEpoch) } });
   writeFileSync(join(sources.moseiDir, 'training.json'), JSON.stringify(log, null, 2) + '\n');
@@ -79,11 +82,16 @@ export async function run(argv: string[]): Promise<number> {
   };
   const lr = flags.lr === undefined ? DEFAULT_FINETUNE.lr : Number(flags.lr);
   const moseiEpochs = flags['mosei-epochs'] === undefined ? 2 : Number(flags['mosei-epochs']);
+  const moseiLr = flags['mosei-lr'] === undefined ? lr : Number(flags['mosei-lr']);
+  const freeze = String(flags.freeze ?? DEFAULT_FINETUNE.freeze);
+  if (freeze !== 'none' && freeze !== 'embeddings') throw new CliError(`--freeze must be none or embeddings, got "${freeze}"`);
+  const pooling = String(flags.pooling ?? DEFAULT_FINETUNE.pooling);
+  if (pooling !== 'mean' && pooling !== 'cls') throw new CliError(`--pooling must be mean or cls, got "${pooling}"`);
   const info = await initBackend();
   if (sub === 'ship') {
     if (flags.candidate === undefined) throw new CliError('ship needs --candidate');
     const candidate = parseCandidate(String(flags.candidate));
-    if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, lr);
+    if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, moseiLr);
     const bert = buildCandidate(candidate, flags.seed === undefined ? 0 : Number(flags.seed), sources);
     const out = String(flags.out ?? defaultBackboneDir());
     saveBertCheckpoint(out, bert, defaultVocabPath(), { dtype: 'F16', metadata: { candidate, mosei_epochs: String(moseiEpochs) } });
@@ -101,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
   const epochs = flags.epochs === undefined ? DEFAULT_FINETUNE.epochs : Number(flags.epochs);
   if (flags.label !== undefined && candidates.length !== 1) throw new CliError('--label needs exactly one candidate');
   const labelOf = (c: BackboneCandidate): string => (flags.label === undefined ? c : String(flags.label));
-  process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${candidates.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}\n`);
+  process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${candidates.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}, freeze ${freeze}, pooling ${pooling}\n`);
   mkdirSync(dirname(csv), { recursive: true });
   if (!existsSync(csv)) writeFileSync(csv, BACKBONE_CSV_HEADER + '\n');
   const done = readBackboneResults(csv);
@@ -110,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
   const logDir = repoPath('runs', 'text-backbones');
   mkdirSync(logDir, { recursive: true });
   for (const candidate of candidates) {
-    if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, lr);
+    if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, moseiLr);
     for (const seed of seeds) {
       const name = labelOf(candidate);
       if (done.some((r) => r.candidate === name && r.seed === seed)) {
@@ -118,11 +126,11 @@ export async function run(argv: string[]): Promise<number> {
         continue;
       }
       const bert = buildCandidate(candidate, seed, sources);
-      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, label: `${name} s${seed}` });
+      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, freeze, pooling, label: `${name} s${seed}` });
       bert.dispose();
       const test = r.test as RegressionMetrics;
       appendFileSync(csv, csvRow(name, seed, 'valid', r.valid) + '\n' + csvRow(name, seed, 'test', test) + '\n');
-      writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, sources, moseiEpochs, seed, epochs, lr, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
+      writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, sources, moseiEpochs, moseiLr, seed, epochs, lr, freeze, pooling, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
       process.stdout.write(
         `${name} seed ${seed}: best epoch ${r.bestEpoch}; valid acc2_non0 ${(100 * r.valid.acc2Non0).toFixed(1)}% mae ${r.valid.mae.toFixed(3)}; ` +
           `test acc2_non0 ${(100 * test.acc2Non0).toFixed(1)}% f1 ${(100 * test.f1Non0).toFixed(1)}% mae ${test.mae.toFixed(3)} corr ${test.corr.toFixed(3)} (${r.secondsPerEpoch.toFixed(1)} s/epoch)\n`,

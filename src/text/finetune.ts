@@ -1,5 +1,6 @@
 // Text-only sentiment regression on top of a BERT encoder, used to compare backbones:
-//   ŷ = w · Dropout(meanPool(BERT(x), mask)) + b,   loss = mean (ŷ − y)²
+//   ŷ = w · Dropout(pool(BERT(x), mask)) + b,   loss = mean (ŷ − y)²
+// pool = mean over real tokens (default) or the [CLS] state.
 // Train on train, keep the epoch with the lowest VALID MAE (weights restored in memory), score
 // the test split once with those weights. The encoder is fine-tuned too (AdamW, linear warm-up
 // over the first 10% of steps, then linear decay).
@@ -26,13 +27,27 @@ export interface FinetuneOptions {
   /** dropout on the pooled vector before the regression layer */
   dropout: number;
   weightDecay: number;
+  /**
+   * Parameters kept fixed during fine-tuning: 'embeddings' freezes the embedding block
+   * (word/position/type tables and their LayerNorm), which MOSI's 1,284 clips would otherwise
+   * update only on the rows of the words they contain.
+   */
+  freeze: 'none' | 'embeddings';
+  /** sentence vector: mean over real tokens, or the [CLS] state (position 0) */
+  pooling: 'mean' | 'cls';
   /** label for the progress line */
   label?: string;
   /** per-epoch callback (e.g. to log) */
   onEpoch?: (r: EpochRecord) => void;
 }
 
-export const DEFAULT_FINETUNE: Omit<FinetuneOptions, 'seed'> = { epochs: 5, batchSize: 32, lr: 5e-4, maxLength: 50, dropout: 0.1, weightDecay: 0.01 };
+export const DEFAULT_FINETUNE: Omit<FinetuneOptions, 'seed'> = { epochs: 5, batchSize: 32, lr: 5e-4, maxLength: 50, dropout: 0.1, weightDecay: 0.01, freeze: 'none', pooling: 'mean' };
+
+/** The sentence vector the regressor reads: h [B, L, H], mask [B, L] → [B, H]. */
+export function poolSentence(h: tf.Tensor3D, mask: tf.Tensor2D, pooling: FinetuneOptions['pooling']): tf.Tensor2D {
+  if (pooling === 'mean') return meanPool(h, mask);
+  return tf.tidy(() => tf.squeeze(tf.slice(h, [0, 0, 0], [h.shape[0], 1, h.shape[2]]), [1]) as tf.Tensor2D); // [B, H] at [CLS]
+}
 
 export interface EpochRecord {
   epoch: number;
@@ -86,13 +101,13 @@ function batchTensors(rows: Int32Array[], padId: number): { ids: tf.Tensor2D; ma
 }
 
 /** Predictions in evaluation mode (no dropout), 64 clips at a time. */
-export function predictText(bert: Bert, head: TextRegressorHead, rows: Int32Array[], padId: number): Float32Array {
+export function predictText(bert: Bert, head: TextRegressorHead, rows: Int32Array[], padId: number, pooling: FinetuneOptions['pooling'] = 'mean'): Float32Array {
   const out = new Float32Array(rows.length);
   for (let i = 0; i < rows.length; i += 64) {
     const chunk = rows.slice(i, i + 64);
     const y = tf.tidy(() => {
       const { ids, mask } = batchTensors(chunk, padId);
-      return head.apply(meanPool(bert.forward(ids, mask, false), mask));
+      return head.apply(poolSentence(bert.forward(ids, mask, false), mask, pooling));
     });
     out.set(y.dataSync() as Float32Array, i);
     y.dispose();
@@ -128,7 +143,11 @@ export function finetuneTextRegressor(
   const train = encodeAll(splits.train, tokenizer, o.maxLength);
   const valid = encodeAll(splits.valid, tokenizer, o.maxLength);
   const head = new TextRegressorHead(bert.config.hiddenSize, o.seed);
-  const params = new Map<string, tf.Variable>([...bert.params, ...head.params]);
+  if (o.freeze !== 'none' && o.freeze !== 'embeddings') throw new Error(`finetuneTextRegressor: freeze must be 'none' or 'embeddings', got ${String(o.freeze)}`);
+  if (o.pooling !== 'mean' && o.pooling !== 'cls') throw new Error(`finetuneTextRegressor: pooling must be 'mean' or 'cls', got ${String(o.pooling)}`);
+  const trained = [...bert.params].filter(([name]) => !(o.freeze === 'embeddings' && name.startsWith('embeddings.')));
+  // only the trained parameters get gradients and updates; frozen ones are not even snapshotted
+  const params = new Map<string, tf.Variable>([...trained, ...head.params]);
   const opt = new NamedAdamW(params, { weightDecay: o.weightDecay });
   const stepsPerEpoch = Math.ceil(train.rows.length / o.batchSize);
   const totalSteps = stepsPerEpoch * o.epochs;
@@ -154,7 +173,7 @@ export function finetuneTextRegressor(
         () =>
           tf.tidy(() => {
             const { ids, mask } = batchTensors(rows, tokenizer.padId);
-            const pooled = meanPool(bert.forward(ids, mask, true), mask); // [B, H]
+            const pooled = poolSentence(bert.forward(ids, mask, true), mask, o.pooling); // [B, H]
             const dropped = o.dropout > 0 ? (tf.dropout(pooled, o.dropout, undefined, dropSeed) as tf.Tensor2D) : pooled;
             return tf.mean(tf.square(tf.sub(head.apply(dropped), tf.tensor1d(y)))) as tf.Scalar;
           }),
@@ -163,7 +182,7 @@ export function finetuneTextRegressor(
       lossSum += loss * rows.length;
       progress.tick(1, `epoch ${epoch} loss ${loss.toFixed(3)}`);
     }
-    const validPred = predictText(bert, head, valid.rows, tokenizer.padId);
+    const validPred = predictText(bert, head, valid.rows, tokenizer.padId, o.pooling);
     const vm = regressionMetrics(validPred, valid.labels);
     const rec = { epoch, trainLoss: lossSum / train.rows.length, valid: vm };
     records.push(rec);
@@ -177,7 +196,7 @@ export function finetuneTextRegressor(
   let testPredictions: Float32Array | null = null;
   if (splits.test.length > 0) {
     const te = encodeAll(splits.test, tokenizer, o.maxLength);
-    testPredictions = predictText(bert, head, te.rows, tokenizer.padId);
+    testPredictions = predictText(bert, head, te.rows, tokenizer.padId, o.pooling);
     test = regressionMetrics(testPredictions, te.labels);
   }
   head.dispose();
