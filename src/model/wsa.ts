@@ -115,8 +115,7 @@ export class WsaFusion {
     this.gateVisualFc = new Dense('wsa/gateVisual', h + config.visualDim, h, rng);
     this.disAudio = new Dense('wsa/disAudio', config.audioDim, h, rng);
     this.disVisual = new Dense('wsa/disVisual', config.visualDim, h, rng);
-    this.lnGamma = makeVariable('wsa/ln_gamma', [h], 'zeros', rng);
-    tf.tidy(() => this.lnGamma.assign(tf.ones([h])));
+    this.lnGamma = makeVariable('wsa/ln_gamma', [h], 'ones', rng);
     this.lnBeta = makeVariable('wsa/ln_beta', [h], 'zeros', rng);
   }
 
