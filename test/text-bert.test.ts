@@ -123,3 +123,27 @@ test('a training step with dropout on wasm matches cpu to 1e-4', async () => {
   for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
   assert.ok(maxDiff < 1e-4, `max parameter difference ${maxDiff}`);
 });
+
+test('dropout acts only in training mode and is reproducible from its seed', () => {
+  const bert = new Bert(cfg, 6);
+  const { ids, mask } = idsAndMask([[1, 5, 6, 7, 2], [1, 8, 2]], 5);
+  const maxDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+  const e1 = bert.forward(ids, mask, false);
+  const e2 = bert.forward(ids, mask, false);
+  assert.equal(maxDiff(e1, e2), 0);
+  bert.setDropoutSeed(11);
+  const t1 = bert.forward(ids, mask, true);
+  const t2 = bert.forward(ids, mask, true); // the stream moved on: other masks
+  bert.setDropoutSeed(11);
+  const t3 = bert.forward(ids, mask, true);
+  assert.ok(maxDiff(t1, e1) > 1e-3, 'training forward equals evaluation forward');
+  assert.ok(maxDiff(t1, t2) > 1e-3, 'two training forwards drew the same dropout masks');
+  assert.equal(maxDiff(t1, t3), 0);
+  // with both dropout rates 0 a training forward is the evaluation forward
+  const plain = new Bert({ ...cfg, hiddenDropout: 0, attentionDropout: 0 }, 6);
+  const p1 = plain.forward(ids, mask, true);
+  assert.equal(maxDiff(p1, e1), 0);
+  tf.dispose([ids, mask, e1, e2, t1, t2, t3, p1]);
+  bert.dispose();
+  plain.dispose();
+});
