@@ -98,6 +98,11 @@ test('float16 and bfloat16 conversions', () => {
   new DataView(buf.buffer).setUint16(8 + header.length + 2, 0xc000, true);
   assert.deepEqual(Array.from(parseSafetensors(buf).tensors.get('x')?.data ?? []), [1.5, -2]);
   assert.throws(() => parseSafetensors(new Uint8Array(4), 'x.safetensors'), /x\.safetensors: not a safetensors file/);
+  // writing refuses what could not be read back as the same finite numbers
+  assert.throws(() => serializeSafetensors(new Map([['w', { dtype: 'F16', shape: [2], data: Float32Array.from([1, 70000]) }]])), /tensor "w" value 70000 at flat index 1 cannot be written as F16/);
+  assert.throws(() => serializeSafetensors(new Map([['w', { shape: [1], data: Float32Array.from([NaN]) }]])), /tensor "w" value NaN at flat index 0 cannot be written as F32/);
+  const ok = parseSafetensors(serializeSafetensors(new Map([['w', { dtype: 'F16', shape: [2], data: Float32Array.from([65504, -0.5]) }]])));
+  assert.deepEqual(Array.from(ok.tensors.get('w')?.data ?? []), [65504, -0.5]);
 });
 
 test('export then import gives identical weights and outputs', () => {

@@ -198,6 +198,11 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, TensorToWrite>
     const view = new DataView(bytes.buffer);
     for (let i = 0; i < count; i++) {
       const v = t.data[i] as number;
+      // a NaN/inf or a value beyond float16's range (which f32ToF16 turns into inf) would only
+      // surface when the file is read back ("non-finite value"), far from its cause
+      if (dtype !== 'I32' && (!Number.isFinite(v) || (dtype === 'F16' && Math.abs(v) > 65504))) {
+        throw new Error(`safetensors: tensor "${name}" value ${v} at flat index ${i} cannot be written as ${dtype}${dtype === 'F16' ? ' (finite, |x| ≤ 65504)' : ' (finite)'}`);
+      }
       if (dtype === 'F32') view.setFloat32(4 * i, v, true);
       else if (dtype === 'F16') view.setUint16(2 * i, f32ToF16(v), true);
       else view.setInt32(4 * i, v, true);
