@@ -188,6 +188,23 @@ test('with a zero displacement H the shared encoder is BERT over every layer, me
   }
 });
 
+test('a clip with no real audio or visual frame: finite outputs and gradients, zero attention for it', async () => {
+  await initBackend();
+  const model = new MirdModel(TINY, 12);
+  const x = randomInputs(TINY, { textLengths: [5, 3], audioLengths: [4, 0], visualLengths: [0, 2], junkPadding: true, seed: 17 });
+  const out = model.forward(x, { training: false, trace: true });
+  for (const t of [out.zAudio, out.zVisual, out.zShared, out.yHat]) assert.ok(Array.from(t.dataSync()).every(Number.isFinite));
+  assert.ok(Array.from(tf.tidy(() => tf.slice(out.trace?.attentionAudio as tf.Tensor3D, [1, 0, 0], [1, -1, -1]).dataSync())).every((v) => v === 0));
+  assert.ok(Array.from(tf.tidy(() => tf.slice(out.trace?.attentionVisual as tf.Tensor3D, [0, 0, 0], [1, -1, -1]).dataSync())).every((v) => v === 0));
+  disposeOutput(out);
+  const { value, grads } = tf.variableGrads(() => tf.tidy(() => combinedLoss(model.forward(x, { training: false, textLogits: false }), x, model)), model.variables());
+  assert.ok(Number.isFinite(value.dataSync()[0] as number));
+  for (const [name, g] of Object.entries(grads)) assert.ok(Array.from(g.dataSync()).every(Number.isFinite), `non-finite gradient for ${name}`);
+  tf.dispose([value, ...Object.values(grads)]);
+  disposeInputs(x);
+  model.dispose();
+});
+
 test('no tensor leak after burn-in: forward + training step', async () => {
   await initBackend();
   const c = TINY;
