@@ -8,11 +8,10 @@ import { dirname, resolve } from 'node:path';
 import { execSync } from 'node:child_process';
 import { initBackend, useBackend, backendInfo, type BackendName } from '../src/backend';
 import { matMul } from '../src/nn/ops';
-import { benchLstmStep } from '../src/model/bench';
+import { benchLstmStep, benchModelStep } from '../src/model/bench';
 import { Bert, bertConfig } from '../src/text/bert';
-import { MirdModel } from '../src/model/mird';
 import { resolveModelConfig, type PresetName } from '../src/model/config';
-import { createSynthetic, SYNTHETIC_PAPER, SYNTHETIC_SMALL } from '../src/data/synthetic';
+import { createSynthetic, SYNTHETIC_PAPER } from '../src/data/synthetic';
 import { makeBatch, disposeBatch } from '../src/data/batching';
 import { defaultTokenizer } from '../src/text/tokenizer';
 import { makeEstimator, parseEstimatorSpec } from '../src/mi/factory';
@@ -80,27 +79,15 @@ async function bertStep(backend: BackendName, preset: 'mini' | 'small'): Promise
   return e;
 }
 
-async function mirdStep(backend: BackendName, preset: PresetName): Promise<Entry> {
+async function mirdStep(backend: BackendName, preset: PresetName, batch: number): Promise<Entry> {
   await useBackend(backend);
-  const synth = createSynthetic(preset === 'paper' ? SYNTHETIC_PAPER : SYNTHETIC_SMALL);
-  const ds = synth.dataset();
-  const config = resolveModelConfig(preset, { audioDim: ds.audioDim, visualDim: ds.visualDim });
-  const model = new MirdModel(config, 0);
-  const batchSize = preset === 'paper' ? 4 : 16;
-  const batch = makeBatch(ds.splits.train.slice(0, batchSize), [], defaultTokenizer(), { maxTextLength: 50 });
-  const opt = tf.train.adam(1e-4);
-  const e = await time(`MIRD-${preset} forward+backward+Adam (regression + recon MSE), B${batchSize}`, quick ? 1 : 3, 1, async () => {
-    const loss = opt.minimize(() => {
-      const out = model.forward(batch, { training: true });
-      const r = out.reconstructions;
-      const recon = r === null ? tf.scalar(0) : tf.add(tf.mean(tf.square(tf.sub(r.audio, batch.audio))), tf.mean(tf.square(tf.sub(r.visual, batch.visual))));
-      return tf.add(tf.mean(tf.square(tf.sub(out.yHat, batch.labels))), recon) as tf.Scalar;
-    }, true, model.variables());
-    if (loss !== null) { await loss.data(); loss.dispose(); }
-  }, `${model.paramCount()} parameters`);
-  disposeBatch(batch);
-  opt.dispose();
-  model.dispose();
+  const config = resolveModelConfig(preset);
+  const r = await benchModelStep(config, { batch, timedSteps: quick ? 1 : 3, warmup: 1 });
+  return logged({ name: r.name + ' (regression + all three reconstruction losses)', backend: r.backend, msPerStep: round(r.msPerStep), minMs: round(r.minMs), steps: r.steps });
+}
+
+function logged(e: Entry): Entry {
+  process.stderr.write(`${e.name.padEnd(58)} ${e.backend.padEnd(5)} ${String(e.msPerStep).padStart(9)} ms/step\n`);
   return e;
 }
 
@@ -147,14 +134,13 @@ async function main(): Promise<void> {
   for (const backend of primary === 'cpu' ? ['cpu' as const] : [primary, 'cpu' as const]) {
     await useBackend(backend);
     const r = await benchLstmStep({ timedSteps: backend === 'cpu' || quick ? 3 : 20, warmup: backend === 'cpu' ? 1 : 3 });
-    const e: Entry = { name: 'LSTM(33→64) T50 B32 fwd+bwd+Adam', backend: r.backend, msPerStep: round(r.msPerStep), minMs: round(r.minMs), steps: r.steps };
-    process.stderr.write(`${e.name.padEnd(58)} ${e.backend.padEnd(5)} ${String(e.msPerStep).padStart(9)} ms/step\n`);
-    entries.push(e);
+    entries.push(logged({ name: 'LSTM(33→64) T50 B32 fwd+bwd+Adam', backend: r.backend, msPerStep: round(r.msPerStep), minMs: round(r.minMs), steps: r.steps }));
   }
   entries.push(await clubStep(primary));
   entries.push(await bertStep(primary, 'mini'));
   if (!quick) entries.push(await bertStep(primary, 'small'));
-  entries.push(await mirdStep(primary, 'quick'));
+  entries.push(await mirdStep(primary, 'quick', 16));
+  if (!quick) entries.push(await mirdStep(primary, 'small', 8));
   entries.push(await batchBuild());
   await useBackend(primary);
   const mem = process.memoryUsage();
