@@ -39,4 +39,12 @@ test('CLI errors name the option', () => {
   assert.equal(p.code, 2);
   assert.match(p.err, /--preset must be one of base, small, mini, tiny/);
   assert.equal(mird('pretrain-text', '--help').code, 0);
+  // --seed 0 is the default seed, so it must be accepted (it was rejected as "not positive");
+  // a negative seed names the flag. --steps 0 fails after the seed check, before any data is read.
+  const s0 = mird('pretrain-text', '--seed', '0', '--steps', '0');
+  assert.equal(s0.code, 2);
+  assert.match(s0.err, /--steps must be a positive integer, got 0/);
+  const sn = mird('pretrain-text', '--seed', '-1');
+  assert.equal(sn.code, 2);
+  assert.match(sn.err, /--seed must be a non-negative integer, got -1/);
 });

@@ -43,7 +43,8 @@ export async function run(argv: string[]): Promise<number> {
     if (v <= 0 || (integer && !Number.isInteger(v))) throw new CliError(`--${k} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
     return v;
   };
-  const seed = flags.seed === undefined ? 0 : num('seed', 0);
+  const seed = flags.seed === undefined ? 0 : (flags.seed as number);
+  if (!Number.isInteger(seed) || seed < 0) throw new CliError(`--seed must be a non-negative integer, got ${seed}`);
   const steps = num('steps', quick ? 20 : 2400);
   const config = bertConfig(preset, { maxPositions: 512 });
   const out = String(flags.out ?? repoPath('runs', `pretrain-text-${preset}-${init}-s${seed}${quick ? '-quick' : ''}`));
