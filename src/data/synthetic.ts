@@ -20,6 +20,7 @@
 import type { Clip, ClipFactors, Dataset, Sequence, SplitName } from './types';
 import type { UnlabeledPool } from './pool';
 import { deriveSeed, Rng } from '../util/rng';
+import { freezeConfig } from '../util/config';
 
 export interface LabelWeights {
   shared: number;
@@ -57,11 +58,6 @@ export interface SyntheticConfig {
   mapHiddenSize: number;
   /** β: how strongly [s; p_L] steers word choice (0 = uniform words) */
   wordSharpness: number;
-}
-
-function freezeConfig(c: SyntheticConfig): Readonly<SyntheticConfig> {
-  Object.freeze(c.labelWeights);
-  return Object.freeze(c);
 }
 
 /** Small preset: fast enough for unit tests and quick notebooks. ≤ 40 × 8 audio, ≤ 12 × 16 visual, ≤ 16 tokens. */

@@ -3,6 +3,7 @@
 // difference is a field here; the default follows the paper, the comment names both. Where
 // the paper is silent, the default follows the authors' code and the comment says so.
 import type { BertConfig } from '../text/bert-types';
+import { freezeConfig } from '../util/config';
 
 // The allowed values of each switch, once: the types derive from them and validation reads them.
 const TEXT_ENCODER_KINDS = ['lstm', 'bert'] as const;
@@ -108,11 +109,6 @@ export const BERT_BASE: Readonly<BertConfig> = Object.freeze({
   hiddenDropout: 0.1,
   attentionDropout: 0.1,
 });
-
-function freezeConfig(c: ModelConfig): Readonly<ModelConfig> {
-  Object.freeze(c.bert);
-  return Object.freeze(c);
-}
 
 /** The paper: bert-base, 33-d audio × 400, 709-d visual × 55, 50 tokens, d = 64. */
 export const PAPER_CONFIG: Readonly<ModelConfig> = freezeConfig({
