@@ -9,26 +9,12 @@ import { resolveModelConfig } from '../src/model/config';
 import { WsaFusion } from '../src/model/wsa';
 import { SequenceDecoder, maskedCrossEntropy, maskedMse } from '../src/model/decoders';
 import { Rng } from '../src/util/rng';
+import { projectSimplex } from './reference-math';
 
 type M = number[][];
 const mm = (a: M, b: M): M => a.map((r) => (b[0] as number[]).map((_, j) => r.reduce((s, v, k) => s + v * ((b[k] as number[])[j] as number), 0)));
 const affine = (x: M, w: M, b: number[]): M => mm(x, w).map((r) => r.map((v, j) => v + (b[j] as number)));
 const sig = (v: number): number => 1 / (1 + Math.exp(-v));
-
-function projectSimplex(z: number[], mask: number[]): number[] {
-  const idx = z.map((_, i) => i).filter((i) => (mask[i] as number) > 0);
-  if (idx.length === 0) return z.map(() => 0);
-  const vals = idx.map((i) => z[i] as number);
-  let lo = Math.min(...vals) - 1;
-  let hi = Math.max(...vals);
-  for (let it = 0; it < 200; it++) {
-    const mid = (lo + hi) / 2;
-    if (vals.reduce((a, v) => a + Math.max(v - mid, 0), 0) > 1) lo = mid;
-    else hi = mid;
-  }
-  const tau = (lo + hi) / 2;
-  return z.map((v, i) => ((mask[i] as number) > 0 ? Math.max(v - tau, 0) : 0));
-}
 
 function rand(rows: number, cols: number, rng: Rng, scale = 1): M {
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rng.normal() * scale));
