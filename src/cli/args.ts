@@ -57,3 +57,17 @@ export function helpText(command: string, synopsis: string, spec: Record<string,
   const rows = Object.entries(spec).map(([k, s]) => `  --${k}${s.type === 'boolean' ? '' : ` <${s.type}>`}  ${s.description}`);
   return [`usage: mird ${command} ${synopsis}`, ...(rows.length ? ['', 'options:', ...rows] : [])].join('\n');
 }
+
+/**
+ * For commands that take options only: parses, prints the help and returns null on --help
+ * (the spec must define `help`), and rejects positional words.
+ */
+export function parseOptionsOnly(argv: string[], command: string, synopsis: string, spec: Record<string, FlagSpec>): Parsed['flags'] | null {
+  const { flags, positional } = parseArgs(argv, spec);
+  if (flags.help === true) {
+    process.stdout.write(helpText(command, synopsis, spec) + '\n');
+    return null;
+  }
+  if (positional.length > 0) throw new CliError(`unexpected argument "${positional[0]}"`);
+  return flags;
+}

@@ -1,7 +1,7 @@
 // `mird info --preset paper|small|quick`: parameters and multiply–accumulates per module of
 // the MIRD network (paper Table 2), counted from the config (nothing is allocated), and the
 // paper-vs-code switches with their values in that preset.
-import { CliError, helpText, parseArgs, type FlagSpec } from './args';
+import { CliError, parseOptionsOnly, type FlagSpec } from './args';
 import { paperVsCode, PRESET_NAMES, resolveModelConfig, type ModelConfig, type ModelConfigOverrides, type PresetName } from '../model/config';
 import { costTotals, humanCount, modelCost } from '../eval/efficiency';
 import { textTable, type Row } from '../viz/display';
@@ -15,12 +15,8 @@ const SPEC: Record<string, FlagSpec> = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, SPEC);
-  if (flags.help === true) {
-    process.stdout.write(helpText('info', '[--preset paper|small|quick] [--text-encoder lstm|bert] [--injection-layer k] [--json]', SPEC) + '\n');
-    return 0;
-  }
-  if (positional.length > 0) throw new CliError(`unexpected argument "${positional[0]}"`);
+  const flags = parseOptionsOnly(argv, 'info', '[--preset paper|small|quick] [--text-encoder lstm|bert] [--injection-layer k] [--json]', SPEC);
+  if (flags === null) return 0;
   const preset = (flags.preset ?? 'paper') as string;
   if (!(PRESET_NAMES as readonly string[]).includes(preset)) throw new CliError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got "${preset}"`);
   const overrides: ModelConfigOverrides = {};

@@ -23,7 +23,7 @@ import {
 } from '../mi/toy-experiment';
 import { markdownTable, meansTable } from '../mi/toy-results';
 import { Progress } from '../util/progress';
-import { CliError, type FlagSpec, helpText, parseArgs } from './args';
+import { CliError, type FlagSpec, parseOptionsOnly } from './args';
 
 const SPEC: Record<string, FlagSpec> = {
   out: { type: 'string', description: 'output JSON file (required); sibling files share its stem' },
@@ -79,12 +79,8 @@ function table(rows: EstimationRow[], d: number): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, SPEC);
-  if (flags.help === true) {
-    process.stdout.write(helpText('mi-toy', '[--quick] --out <file.json> [--seed N] [--steps N]', SPEC) + '\n');
-    return 0;
-  }
-  if (positional.length > 0) throw new CliError(`unexpected argument "${positional[0]}"`);
+  const flags = parseOptionsOnly(argv, 'mi-toy', '[--quick] --out <file.json> [--seed N] [--steps N]', SPEC);
+  if (flags === null) return 0;
   const outFlag = flags.out;
   if (typeof outFlag !== 'string') throw new CliError('--out <file.json> is required');
   if (!outFlag.endsWith('.json')) throw new CliError(`--out must name a .json file, got "${outFlag}"`);
