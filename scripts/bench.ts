@@ -3,9 +3,7 @@
 //   npm run bench                 # all benchmarks on the default backend (+ cpu comparisons)
 //   npm run bench -- --quick      # fewer timed steps
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { execSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { initBackend, useBackend, backendInfo, type BackendName } from '../src/backend';
 import { matMul } from '../src/nn/ops';
 import { benchLstmStep, benchModelStep } from '../src/model/bench';
@@ -17,6 +15,7 @@ import { defaultTokenizer } from '../src/text/tokenizer';
 import { makeEstimator, parseEstimatorSpec } from '../src/mi/factory';
 import { Rng } from '../src/util/rng';
 import { repoPath } from '../src/paths';
+import { gitCommit, writeFileAtomic } from '../src/util/files';
 
 interface Entry {
   name: string;
@@ -118,14 +117,6 @@ async function batchBuild(): Promise<Entry> {
   return time('makeBatch, 32 synthetic clips at paper shapes', quick ? 3 : 10, 1, () => disposeBatch(makeBatch(clips, [], tok, { maxTextLength: 50 })));
 }
 
-function gitCommit(): string | null {
-  try {
-    return execSync('git rev-parse HEAD', { cwd: repoPath(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
-
 async function main(): Promise<void> {
   await initBackend();
   const primary = backendInfo().name;
@@ -154,10 +145,7 @@ async function main(): Promise<void> {
     entries,
     memory: { rssMB: round(mem.rss / 2 ** 20), heapUsedMB: round(mem.heapUsed / 2 ** 20), tfNumTensors: tf.memory().numTensors, tfNumBytesMB: round(tf.memory().numBytes / 2 ** 20) },
   };
-  mkdirSync(dirname(outPath), { recursive: true });
-  const tmp = `${outPath}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
-  renameSync(tmp, outPath);
+  writeFileAtomic(outPath, JSON.stringify(report, null, 2) + '\n');
   process.stderr.write(`wrote ${outPath}\n`);
 }
 

@@ -6,9 +6,8 @@
 //   results/mi_toy.d64.json           rows in the same format for d = 64, h32 (MIRD) vs h256
 //   results/mi_toy.traces.json        thinned raw estimates per estimator (for plots)
 //   results/mi_toy.md                 what was run: seed, steps, backend, git commit, tables
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { backendInfo, describeBackend, initBackend } from '../backend';
 import { type EstimatorSpec, parseEstimatorSpec, specName } from '../mi/factory';
 import {
@@ -24,6 +23,7 @@ import {
 import { markdownTable, meansTable } from '../mi/toy-results';
 import { Progress } from '../util/progress';
 import { CliError, type FlagSpec, parseOptionsOnly } from './args';
+import { gitCommit, gitDirty, writeFileAtomic } from '../util/files';
 
 const SPEC: Record<string, FlagSpec> = {
   out: { type: 'string', description: 'output JSON file (required); sibling files share its stem' },
@@ -50,29 +50,6 @@ export const D64_CHECK: Omit<EstimationConfig, 'seed' | 'stepsPerLevel' | 'lastK
     { kind: 'CLUB', hiddenSize: 256 },
   ],
 };
-
-function writeAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function gitDirty(): boolean {
-  try {
-    return execFileSync('git', ['status', '--porcelain', '--', 'src/mi', 'src/cli/mi-toy.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-  } catch {
-    return false;
-  }
-}
 
 function table(rows: EstimationRow[], d: number): string {
   return markdownTable(meansTable(rows, 2, d));
@@ -105,13 +82,13 @@ export async function run(argv: string[]): Promise<number> {
   const config: EstimationConfig = { ...PAPER_ESTIMATION, stepsPerLevel: steps, lastK, seed, cubic: flags.cubic === true, estimators };
   const started = new Date().toISOString();
   // at start: other commits may land while a long run works
-  const commit = gitCommit();
-  const dirty = gitDirty();
+  const commit = gitCommit(true) ?? 'unknown';
+  const dirty = gitDirty(['src/mi', 'src/cli/mi-toy.ts']);
 
   const total = estimators.length * config.levels.length * steps;
   const bar = new Progress({ label: 'mi-toy estimation', total, unit: 'steps' });
   const estimation = runEstimation(config, { onStep: (name, level, v) => bar.tick(1, `${name} MI ${level}: ${v.toFixed(2)}`) });
-  writeAtomic(out, JSON.stringify(estimation.rows, null, 1) + '\n');
+  writeFileAtomic(out, JSON.stringify(estimation.rows, null, 1) + '\n');
   // files sharing the stem describe one run (loadToyResults reads them together): a part skipped
   // now must not leave an earlier run's file behind
   for (const [flag, suffix] of [['skip-d64', 'd64'], ['skip-minimisation', 'minimisation']] as const) {
@@ -121,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`removed ${stale} (from an earlier run; --${flag} given)\n`);
     }
   }
-  writeAtomic(`${stem}.traces.json`, JSON.stringify({ config, traces: estimation.traces }) + '\n');
+  writeFileAtomic(`${stem}.traces.json`, JSON.stringify({ config, traces: estimation.traces }) + '\n');
 
   let d64: { config: EstimationConfig; rows: EstimationRow[] } | null = null;
   if (flags['skip-d64'] !== true) {
@@ -129,7 +106,7 @@ export async function run(argv: string[]): Promise<number> {
     const bar64 = new Progress({ label: 'mi-toy d=64 check', total: d64Config.estimators.length * d64Config.levels.length * steps, unit: 'steps' });
     const r = runEstimation(d64Config, { onStep: (name, level, v) => bar64.tick(1, `${name} MI ${level}: ${v.toFixed(2)}`) });
     d64 = { config: d64Config, rows: r.rows };
-    writeAtomic(`${stem}.d64.json`, JSON.stringify(d64, null, 1) + '\n');
+    writeFileAtomic(`${stem}.d64.json`, JSON.stringify(d64, null, 1) + '\n');
   }
 
   let minimisation: ReturnType<typeof runMinimisation> | null = null;
@@ -140,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
       : { ...PAPER_MINIMISATION, seed };
     const barM = new Progress({ label: 'mi-toy minimisation', total: mConfig.iterations, unit: 'iterations' });
     minimisation = runMinimisation(mConfig, (_i, mi) => barM.tick(1, `true MI ${mi.toFixed(3)}`));
-    writeAtomic(`${stem}.minimisation.json`, JSON.stringify(minimisation, null, 1) + '\n');
+    writeFileAtomic(`${stem}.minimisation.json`, JSON.stringify(minimisation, null, 1) + '\n');
   }
 
   const msPerStep = estimation.traces.map((t) => `${t.estimator} ${t.msPerStep} ms`).join(', ');
@@ -172,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
         ]),
     '',
   ].join('\n');
-  writeAtomic(`${stem}.md`, md);
+  writeFileAtomic(`${stem}.md`, md);
   process.stderr.write(`wrote ${out} and siblings (${stem}.*)\n`);
   return 0;
 }

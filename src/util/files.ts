@@ -1,0 +1,59 @@
+// Writing results without ever leaving a half-written file, and the facts every run records.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { backendInfo, type BackendInfo } from '../backend';
+import { repoRoot } from '../paths';
+
+/** Write to `<path>.tmp-<pid>` then rename: readers see the old file or the whole new one. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null; // not a git checkout (e.g. an unpacked release)
+  }
+}
+
+/** The checked-out commit, or null outside a git checkout. */
+export function gitCommit(short = false): string | null {
+  return git(short ? ['rev-parse', '--short', 'HEAD'] : ['rev-parse', 'HEAD']);
+}
+
+/** Whether the given paths (default: everything) have uncommitted changes. */
+export function gitDirty(paths: string[] = []): boolean {
+  const out = git(['status', '--porcelain', '--', ...paths]);
+  return out !== null && out !== '';
+}
+
+export interface RunInfo {
+  startedAt: string;
+  command: string;
+  gitCommit: string | null;
+  gitDirty: boolean;
+  backend: BackendInfo;
+  node: string;
+}
+
+/** What every run records next to its outputs; call after `initBackend()`. */
+export function runInfo(command: string): RunInfo {
+  return {
+    startedAt: new Date().toISOString(),
+    command,
+    gitCommit: gitCommit(),
+    gitDirty: gitDirty(),
+    backend: backendInfo(),
+    node: process.version,
+  };
+}
