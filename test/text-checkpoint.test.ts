@@ -105,6 +105,38 @@ test('float16 and bfloat16 conversions', () => {
   assert.deepEqual(Array.from(ok.tensors.get('w')?.data ?? []), [65504, -0.5]);
 });
 
+test('integer dtypes are read as int32; I64 beyond int32 is an error', () => {
+  const file = (entries: Record<string, { dtype: string; shape: number[]; bytes: number[] }>): Uint8Array => {
+    const header: Record<string, unknown> = {};
+    let off = 0;
+    for (const [k, e] of Object.entries(entries)) {
+      header[k] = { dtype: e.dtype, shape: e.shape, data_offsets: [off, off + e.bytes.length] };
+      off += e.bytes.length;
+    }
+    const h = new TextEncoder().encode(JSON.stringify(header));
+    const buf = new Uint8Array(8 + h.length + off);
+    new DataView(buf.buffer).setBigUint64(0, BigInt(h.length), true);
+    buf.set(h, 8);
+    buf.set(Object.values(entries).flatMap((e) => e.bytes), 8 + h.length);
+    return buf;
+  };
+  const f = parseSafetensors(file({
+    a: { dtype: 'I64', shape: [2], bytes: [5, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] },
+    b: { dtype: 'I16', shape: [1], bytes: [0x00, 0x80] },
+    c: { dtype: 'I8', shape: [2], bytes: [0xff, 7] },
+    d: { dtype: 'U8', shape: [1], bytes: [0xff] },
+    e: { dtype: 'F64', shape: [1], bytes: Array.from(new Uint8Array(Float64Array.from([-0.25]).buffer)) },
+  }));
+  assert.deepEqual(Array.from(f.tensors.get('a')!.data), [5, -2]);
+  assert.ok(f.tensors.get('a')!.data instanceof Int32Array);
+  assert.deepEqual(Array.from(f.tensors.get('b')!.data), [-32768]);
+  assert.deepEqual(Array.from(f.tensors.get('c')!.data), [-1, 7]);
+  assert.deepEqual(Array.from(f.tensors.get('d')!.data), [255]);
+  assert.deepEqual(Array.from(f.tensors.get('e')!.data), [-0.25]);
+  assert.ok(f.tensors.get('e')!.data instanceof Float32Array);
+  assert.throws(() => parseSafetensors(file({ big: { dtype: 'I64', shape: [1], bytes: [0, 0, 0, 0x80, 0, 0, 0, 0] } }), 'x'), /x, tensor "big": I64 value 2147483648 does not fit in int32/);
+});
+
 test('export then import gives identical weights and outputs', () => {
   const { bert } = loadBertCheckpoint(FIXTURE, { pooler: true });
   const dir = mkdtempSync(join(tmpdir(), 'bert-export-'));

@@ -70,62 +70,35 @@ export function f32ToF16(value: number): number {
   return sign | (e << 10) | r;
 }
 
+// element i of a little-endian buffer, as a JS number
+const READ: Record<SafetensorsDtype, (view: DataView, i: number) => number> = {
+  F64: (v, i) => v.getFloat64(8 * i, true),
+  F32: (v, i) => v.getFloat32(4 * i, true),
+  F16: (v, i) => f16ToF32(v.getUint16(2 * i, true)),
+  // bfloat16 is the upper half of a float32
+  BF16: (v, i) => {
+    u32Scratch[0] = v.getUint16(2 * i, true) << 16;
+    return f32Scratch[0] as number;
+  },
+  I64: (v, i) => Number(v.getBigInt64(8 * i, true)),
+  I32: (v, i) => v.getInt32(4 * i, true),
+  I16: (v, i) => v.getInt16(2 * i, true),
+  I8: (v, i) => v.getInt8(i),
+  U8: (v, i) => v.getUint8(i),
+  BOOL: (v, i) => v.getUint8(i),
+};
+
 function decode(dtype: SafetensorsDtype, bytes: Uint8Array, count: number, where: string): Float32Array | Int32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  switch (dtype) {
-    case 'F32': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-      return out;
-    }
-    case 'F64': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true);
-      return out;
-    }
-    case 'F16': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = f16ToF32(view.getUint16(2 * i, true));
-      return out;
-    }
-    case 'BF16': {
-      // bfloat16 is the upper half of a float32
-      const out = new Float32Array(count);
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
-      return out;
-    }
-    case 'I64': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) {
-        const v = view.getBigInt64(8 * i, true);
-        if (v > 2147483647n || v < -2147483648n) throw new Error(`${where}: I64 value ${v} does not fit in int32`);
-        out[i] = Number(v);
-      }
-      return out;
-    }
-    case 'I32': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
-      return out;
-    }
-    case 'I16': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, true);
-      return out;
-    }
-    case 'I8': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt8(i);
-      return out;
-    }
-    case 'U8':
-    case 'BOOL': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getUint8(i);
-      return out;
-    }
+  const read = READ[dtype];
+  const isFloat = dtype === 'F64' || dtype === 'F32' || dtype === 'F16' || dtype === 'BF16';
+  const out = isFloat ? new Float32Array(count) : new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const x = read(view, i);
+    if (dtype === 'I64' && (x > 2147483647 || x < -2147483648)) throw new Error(`${where}: I64 value ${view.getBigInt64(8 * i, true)} does not fit in int32`);
+    out[i] = x;
   }
+  return out;
 }
 
 /** Parses a safetensors buffer; `path` only names the file in errors. */
