@@ -35,6 +35,9 @@ test('CLI errors name the option', () => {
   const f = mird('backbones', 'compare', '--candidates', 'glove', '--freeze', 'all', '--csv', join(dir, 'x.csv'));
   assert.equal(f.code, 2);
   assert.match(f.err, /--freeze must be none or embeddings, got "all"/);
+  const b = mird('backbones', 'compare', '--candidates', 'glove', '--batch', '0', '--csv', join(dir, 'x.csv'));
+  assert.equal(b.code, 2);
+  assert.match(b.err, /--batch must be a positive integer, got 0/);
   const p = mird('pretrain-text', '--preset', 'huge');
   assert.equal(p.code, 2);
   assert.match(p.err, /--preset must be one of base, small, mini, tiny/);

@@ -26,6 +26,7 @@ const SPEC: Record<string, FlagSpec> = {
   seeds: { type: 'string', description: 'comma-separated fine-tuning seeds (default 0,1,2)' },
   epochs: { type: 'number', description: `MOSI fine-tuning epochs (default ${DEFAULT_FINETUNE.epochs})` },
   lr: { type: 'number', description: `fine-tuning learning rate (default ${DEFAULT_FINETUNE.lr})` },
+  batch: { type: 'number', description: `MOSI fine-tuning batch size (default ${DEFAULT_FINETUNE.batchSize})` },
   'mosei-epochs': { type: 'number', description: 'epochs of the MOSEI intermediate stage (default 2)' },
   'mosei-lr': { type: 'number', description: 'learning rate of the MOSEI intermediate stage (default: --lr)' },
   freeze: { type: 'string', description: 'MOSI fine-tuning: none (default) or embeddings (embedding block kept fixed)' },
@@ -107,9 +108,11 @@ export async function run(argv: string[]): Promise<number> {
     return n;
   });
   const epochs = flags.epochs === undefined ? DEFAULT_FINETUNE.epochs : Number(flags.epochs);
+  const batchSize = flags.batch === undefined ? DEFAULT_FINETUNE.batchSize : Number(flags.batch);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch must be a positive integer, got ${batchSize}`);
   if (flags.label !== undefined && candidates.length !== 1) throw new CliError('--label needs exactly one candidate');
   const labelOf = (c: BackboneCandidate): string => (flags.label === undefined ? c : String(flags.label));
-  process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${candidates.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}, freeze ${freeze}, pooling ${pooling}\n`);
+  process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${candidates.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}, batch ${batchSize}, freeze ${freeze}, pooling ${pooling}\n`);
   mkdirSync(dirname(csv), { recursive: true });
   if (!existsSync(csv)) writeFileSync(csv, BACKBONE_CSV_HEADER + '\n');
   const done = readBackboneResults(csv);
@@ -126,11 +129,11 @@ export async function run(argv: string[]): Promise<number> {
         continue;
       }
       const bert = buildCandidate(candidate, seed, sources);
-      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, freeze, pooling, label: `${name} s${seed}` });
+      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, batchSize, freeze, pooling, label: `${name} s${seed}` });
       bert.dispose();
       const test = r.test as RegressionMetrics;
       appendFileSync(csv, csvRow(name, seed, 'valid', r.valid) + '\n' + csvRow(name, seed, 'test', test) + '\n');
-      writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, sources, moseiEpochs, moseiLr, seed, epochs, lr, freeze, pooling, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
+      writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, sources, moseiEpochs, moseiLr, seed, epochs, lr, batchSize, freeze, pooling, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
       process.stdout.write(
         `${name} seed ${seed}: best epoch ${r.bestEpoch}; valid acc2_non0 ${(100 * r.valid.acc2Non0).toFixed(1)}% mae ${r.valid.mae.toFixed(3)}; ` +
           `test acc2_non0 ${(100 * test.acc2Non0).toFixed(1)}% f1 ${(100 * test.f1Non0).toFixed(1)}% mae ${test.mae.toFixed(3)} corr ${test.corr.toFixed(3)} (${r.secondsPerEpoch.toFixed(1)} s/epoch)\n`,
