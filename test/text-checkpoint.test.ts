@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { loadBertCheckpoint, saveBertCheckpoint, canonicalName } from '../src/text/checkpoint';
+import { readRegressorHead, regressorHeadTensors } from '../src/text/backbone';
 import { f16ToF32, f32ToF16, parseSafetensors, readSafetensors, serializeSafetensors, type TensorToWrite } from '../src/text/safetensors';
 import { repoPath } from '../src/paths';
 
@@ -150,6 +151,19 @@ test('export then import gives identical weights and outputs', () => {
   const out = readSafetensors(join(dir, 'model.safetensors')).tensors;
   for (const [name, e] of out) assert.deepEqual(Array.from(e.data), Array.from(src.get(name)?.data ?? []), `${name} differs from the source file`);
   assert.equal(canonicalName('bert.encoder.layer.0.output.LayerNorm.gamma'), 'encoder.layer.0.output.LayerNorm.weight');
+  assert.equal(canonicalName('classifier.weight'), null);
+  // a sequence-level head saved next to the encoder is skipped on load and readable on its own
+  const withHead = mkdtempSync(join(tmpdir(), 'bert-head-'));
+  const head = { weight: Float32Array.from({ length: bert.config.hiddenSize }, (_, i) => i / 100), bias: Float32Array.from([-0.5]) };
+  saveBertCheckpoint(withHead, bert, join(FIXTURE, 'vocab.txt'), { extra: regressorHeadTensors(head) });
+  const loaded = loadBertCheckpoint(withHead, { pooler: true });
+  assert.ok(loaded.extra.has('classifier.weight') && loaded.extra.has('classifier.bias'));
+  const back = readRegressorHead(withHead);
+  assert.deepEqual(Array.from(back.weight), Array.from(head.weight));
+  assert.deepEqual(Array.from(back.bias), [-0.5]);
+  assert.throws(() => readRegressorHead(dir), /no classifier\.weight \/ classifier\.bias/);
+  loaded.bert.dispose();
+  rmSync(withHead, { recursive: true });
   bert.dispose();
   again.bert.dispose();
   rmSync(dir, { recursive: true });

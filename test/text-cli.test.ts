@@ -38,6 +38,9 @@ test('CLI errors name the option', () => {
   const b = mird('backbones', 'compare', '--candidates', 'glove', '--batch', '0', '--csv', join(dir, 'x.csv'));
   assert.equal(b.code, 2);
   assert.match(b.err, /--batch must be a positive integer, got 0/);
+  const th = mird('backbones', 'compare', '--candidates', 'glove', '--transfer-head', '--csv', join(dir, 'x.csv'));
+  assert.equal(th.code, 2);
+  assert.match(th.err, /--transfer-head applies to the mosei candidate only/);
   const p = mird('pretrain-text', '--preset', 'huge');
   assert.equal(p.code, 2);
   assert.match(p.err, /--preset must be one of base, small, mini, tiny/);

@@ -111,6 +111,25 @@ test('fine-tuning with frozen embeddings updates only the layers; [CLS] pooling 
   bert.dispose();
 });
 
+test('the regression head can start from given values and is returned at the selected epoch', () => {
+  const rng = new Rng(8);
+  const make = (n: number): { id: string; text: string; label: number }[] =>
+    sentences(n, rng.int(1000)).map((text, i) => ({ id: String(i), text, label: text.includes('good') ? 1 : -1 }));
+  const h = cfg.hiddenSize;
+  const init = { weight: Float32Array.from({ length: h }, (_, i) => (i % 2 === 0 ? 0.5 : -0.5)), bias: Float32Array.from([0.25]) };
+  // lr 0: nothing moves, so the returned head is the initial one and a fresh head differs from it
+  const bert = new Bert(cfg, 9);
+  const r = finetuneTextRegressor(bert, small, { train: make(16), valid: make(8), test: [] }, { seed: 3, epochs: 1, batchSize: 8, lr: 0, maxLength: 12, headInit: init });
+  assert.deepEqual(Array.from(r.head.weight), Array.from(init.weight));
+  assert.deepEqual(Array.from(r.head.bias), [0.25]);
+  const fresh = finetuneTextRegressor(bert, small, { train: make(16), valid: make(8), test: [] }, { seed: 3, epochs: 1, batchSize: 8, lr: 0, maxLength: 12 });
+  assert.notDeepEqual(Array.from(fresh.head.weight), Array.from(init.weight));
+  assert.deepEqual(Array.from(fresh.head.bias), [0]);
+  const bad = { weight: new Float32Array(h - 1), bias: new Float32Array(1) };
+  assert.throws(() => finetuneTextRegressor(bert, small, { train: make(4), valid: make(4), test: [] }, { seed: 0, epochs: 1, headInit: bad }), new RegExp(`initial weight has ${h - 1} values and bias 1, expected ${h} and 1`));
+  bert.dispose();
+});
+
 test('GloVe initialisation keeps the geometry of the vectors and the BERT init scale', () => {
   const p = randomOrthonormal(4, 6, new Rng(1)); // [4, 6], orthonormal rows
   for (let i = 0; i < 4; i++) {

@@ -11,7 +11,7 @@ import { CliError, helpText, parseArgs, type FlagSpec } from './args';
 import { initBackend, describeBackend } from '../backend';
 import {
   BACKBONE_CANDIDATES, BACKBONE_CSV_HEADER, backboneSummary, buildCandidate, defaultBackboneCsv, defaultBackboneDir,
-  readBackboneResults, type BackboneCandidate, type CandidateSources,
+  readBackboneResults, readRegressorHead, regressorHeadTensors, type BackboneCandidate, type CandidateSources,
 } from '../text/backbone';
 import { saveBertCheckpoint } from '../text/checkpoint';
 import { moseiTextSplits, mosiTextSplits } from '../text/corpus';
@@ -31,6 +31,7 @@ const SPEC: Record<string, FlagSpec> = {
   'mosei-lr': { type: 'number', description: 'learning rate of the MOSEI intermediate stage (default: --lr)' },
   freeze: { type: 'string', description: 'MOSI fine-tuning: none (default) or embeddings (embedding block kept fixed)' },
   pooling: { type: 'string', description: 'MOSI fine-tuning sentence vector: mean (default) or cls' },
+  'transfer-head': { type: 'boolean', description: 'mosei: start the MOSI regression head from the MOSEI stage\'s head instead of a fresh one' },
   mlm: { type: 'string', description: 'MLM checkpoint folder (default runs/pretrain-text-mini-glove-s0/checkpoint)' },
   mosei: { type: 'string', description: 'MOSEI intermediate encoder folder (default runs/text-backbones/mosei-intermediate; built if missing)' },
   csv: { type: 'string', description: 'results table (default results/text_backbones.csv)' },
@@ -55,7 +56,8 @@ function ensureMoseiIntermediate(sources: CandidateSources, epochs: number, lr: 
   const log = {
     stage: 'MOSEI supervised intermediate training', from: sources.mlmDir, lr, epochs: r.epochs, bestEpoch: r.bestEpoch, valid: r.valid, secondsPerEpoch: r.secondsPerEpoch,
   };
-  saveBertCheckpoint(sources.moseiDir, bert, defaultVocabPath(), { metadata: { stage: 'mosei-intermediate', best_epoch: String(r.bestEpoch) } });
+  // the selected epoch's regression head is kept as classifier.* (skipped when the encoder loads)
+  saveBertCheckpoint(sources.moseiDir, bert, defaultVocabPath(), { extra: regressorHeadTensors(r.head), metadata: { stage: 'mosei-intermediate', best_epoch: String(r.bestEpoch) } });
   writeFileSync(join(sources.moseiDir, 'training.json'), JSON.stringify(log, null, 2) + '\n');
   process.stderr.write(`backbones: MOSEI valid at best epoch ${r.bestEpoch}: MAE ${r.valid.mae.toFixed(3)}, Acc2 non0 ${(100 * r.valid.acc2Non0).toFixed(1)}%\n`);
   bert.dispose();
@@ -95,7 +97,12 @@ export async function run(argv: string[]): Promise<number> {
     if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, moseiLr);
     const bert = buildCandidate(candidate, flags.seed === undefined ? 0 : Number(flags.seed), sources);
     const out = String(flags.out ?? defaultBackboneDir());
-    saveBertCheckpoint(out, bert, defaultVocabPath(), { dtype: 'F16', metadata: { candidate, mosei_epochs: String(moseiEpochs) } });
+    const transfer = flags['transfer-head'] === true;
+    if (transfer && candidate !== 'mosei') throw new CliError('--transfer-head needs --candidate mosei');
+    const extra = transfer ? regressorHeadTensors(readRegressorHead(sources.moseiDir)) : undefined;
+    saveBertCheckpoint(out, bert, defaultVocabPath(), {
+      dtype: 'F16', extra, metadata: { candidate, mosei_epochs: String(moseiEpochs), mosei_lr: String(moseiLr), transfer_head: String(transfer) },
+    });
     process.stdout.write(`backbones: shipped candidate ${candidate} to ${out}\n`);
     bert.dispose();
     return 0;
@@ -111,6 +118,8 @@ export async function run(argv: string[]): Promise<number> {
   const batchSize = flags.batch === undefined ? DEFAULT_FINETUNE.batchSize : Number(flags.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch must be a positive integer, got ${batchSize}`);
   if (flags.label !== undefined && candidates.length !== 1) throw new CliError('--label needs exactly one candidate');
+  const transferHead = flags['transfer-head'] === true;
+  if (transferHead && candidates.some((c) => c !== 'mosei')) throw new CliError('--transfer-head applies to the mosei candidate only');
   const labelOf = (c: BackboneCandidate): string => (flags.label === undefined ? c : String(flags.label));
   process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${candidates.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}, batch ${batchSize}, freeze ${freeze}, pooling ${pooling}\n`);
   mkdirSync(dirname(csv), { recursive: true });
@@ -129,11 +138,12 @@ export async function run(argv: string[]): Promise<number> {
         continue;
       }
       const bert = buildCandidate(candidate, seed, sources);
-      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, batchSize, freeze, pooling, label: `${name} s${seed}` });
+      const headInit = transferHead ? readRegressorHead(sources.moseiDir) : undefined;
+      const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, batchSize, freeze, pooling, headInit, label: `${name} s${seed}` });
       bert.dispose();
       const test = r.test as RegressionMetrics;
       appendFileSync(csv, csvRow(name, seed, 'valid', r.valid) + '\n' + csvRow(name, seed, 'test', test) + '\n');
-      writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, sources, moseiEpochs, moseiLr, seed, epochs, lr, batchSize, freeze, pooling, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
+      writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, sources, moseiEpochs, moseiLr, seed, epochs, lr, batchSize, freeze, pooling, transferHead, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
       process.stdout.write(
         `${name} seed ${seed}: best epoch ${r.bestEpoch}; valid acc2_non0 ${(100 * r.valid.acc2Non0).toFixed(1)}% mae ${r.valid.mae.toFixed(3)}; ` +
           `test acc2_non0 ${(100 * test.acc2Non0).toFixed(1)}% f1 ${(100 * test.f1Non0).toFixed(1)}% mae ${test.mae.toFixed(3)} corr ${test.corr.toFixed(3)} (${r.secondsPerEpoch.toFixed(1)} s/epoch)\n`,

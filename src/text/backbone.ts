@@ -11,6 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert, bertConfig } from './bert';
 import { loadBertCheckpoint } from './checkpoint';
+import type { RegressorHeadValues } from './finetune';
+import { readSafetensors, type TensorToWrite } from './safetensors';
 import { initWordEmbeddingsFromGlove } from './glove';
 import { defaultTokenizer, type WordPieceTokenizer } from './tokenizer';
 import { repoPath } from '../paths';
@@ -55,6 +57,29 @@ export function buildCandidate(candidate: BackboneCandidate, seed: number, sourc
   const loaded = loadBertCheckpoint(dir, { seed: deriveSeed(seed, `backbone/${candidate}`) });
   if (loaded.tokenizer.vocabSize !== tokenizer.vocabSize) throw new Error(`${dir}: vocabulary differs from data/text/vocab.txt`);
   return loaded.bert;
+}
+
+/**
+ * The MOSEI stage's regression head in Hugging Face's sequence-classification layout
+ * (classifier.weight [1, H] = PyTorch [out, in], classifier.bias [1]); loading an encoder skips it.
+ */
+export function regressorHeadTensors(head: RegressorHeadValues): Map<string, TensorToWrite> {
+  return new Map<string, TensorToWrite>([
+    ['classifier.weight', { shape: [1, head.weight.length], data: head.weight }],
+    ['classifier.bias', { shape: [1], data: head.bias }],
+  ]);
+}
+
+/** The regression head stored next to an encoder (classifier.*), for `--transfer-head`. */
+export function readRegressorHead(dir: string): RegressorHeadValues {
+  const file = readSafetensors(join(dir, 'model.safetensors'));
+  const w = file.tensors.get('classifier.weight');
+  const b = file.tensors.get('classifier.bias');
+  if (w === undefined || b === undefined) throw new Error(`${file.path}: no classifier.weight / classifier.bias (a regression head is saved by the MOSEI stage of mird backbones)`);
+  if (w.shape.length !== 2 || w.shape[0] !== 1 || b.shape.join(',') !== '1' || !(w.data instanceof Float32Array) || !(b.data instanceof Float32Array)) {
+    throw new Error(`${file.path}: classifier.weight must be float [1, H] and classifier.bias float [1], got [${w.shape}] and [${b.shape}]`);
+  }
+  return { weight: w.data, bias: b.data };
 }
 
 export interface BackboneRow {

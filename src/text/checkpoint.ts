@@ -82,8 +82,9 @@ export function configToHf(c: BertConfig): HfBertConfigJson {
 /** Our parameter name for a checkpoint tensor name, or null for tensors the encoder does not own. */
 export function canonicalName(name: string): string | null {
   let n = name.startsWith('bert.') ? name.slice(5) : name;
-  // cls.*: MLM head; adam.*: optimizer state of a `mird pretrain-text` checkpoint
-  if (n.startsWith('cls.') || n.startsWith('adam.') || n === 'embeddings.position_ids') return null;
+  // cls.*: MLM head; classifier.*: a sequence-level head (BertForSequenceClassification, or the
+  // MOSEI stage's regressor); adam.*: optimizer state of a `mird pretrain-text` checkpoint
+  if (n.startsWith('cls.') || n.startsWith('classifier.') || n.startsWith('adam.') || n === 'embeddings.position_ids') return null;
   n = n.replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
   return n;
 }

@@ -35,6 +35,8 @@ export interface FinetuneOptions {
   freeze: 'none' | 'embeddings';
   /** sentence vector: mean over real tokens, or the [CLS] state (position 0) */
   pooling: 'mean' | 'cls';
+  /** start the regression head from these values (e.g. the MOSEI stage's head) instead of a fresh init */
+  headInit?: RegressorHeadValues;
   /** label for the progress line */
   label?: string;
   /** per-epoch callback (e.g. to log) */
@@ -47,6 +49,12 @@ export const DEFAULT_FINETUNE: Omit<FinetuneOptions, 'seed'> = { epochs: 5, batc
 export function poolSentence(h: tf.Tensor3D, mask: tf.Tensor2D, pooling: FinetuneOptions['pooling']): tf.Tensor2D {
   if (pooling === 'mean') return meanPool(h, mask);
   return tf.tidy(() => tf.squeeze(tf.slice(h, [0, 0, 0], [h.shape[0], 1, h.shape[2]]), [1]) as tf.Tensor2D); // [B, H] at [CLS]
+}
+
+/** The regression head as host arrays: weight [H] (one output), bias [1]. */
+export interface RegressorHeadValues {
+  weight: Float32Array;
+  bias: Float32Array;
 }
 
 export interface EpochRecord {
@@ -62,6 +70,8 @@ export interface FinetuneResult {
   valid: RegressionMetrics;
   test: RegressionMetrics | null;
   testPredictions: Float32Array | null;
+  /** the head at the selected epoch */
+  head: RegressorHeadValues;
   secondsPerEpoch: number;
 }
 
@@ -69,10 +79,28 @@ export interface FinetuneResult {
 export class TextRegressorHead {
   readonly params = new Map<string, tf.Variable>();
 
-  constructor(hidden: number, seed: number) {
+  constructor(hidden: number, seed: number, init?: RegressorHeadValues) {
     const rng = new Rng(deriveSeed(seed, 'regressor/init'));
     this.params.set('regressor.dense.weight', makeVariable('regressor/kernel', [hidden, 1], 'glorot', rng));
     this.params.set('regressor.dense.bias', makeVariable('regressor/bias', [1], 'zeros', rng));
+    if (init !== undefined) {
+      if (init.weight.length !== hidden || init.bias.length !== 1) {
+        throw new Error(`TextRegressorHead: initial weight has ${init.weight.length} values and bias ${init.bias.length}, expected ${hidden} and 1`);
+      }
+      if (![...init.weight, ...init.bias].every((x) => Number.isFinite(x))) throw new Error('TextRegressorHead: initial values must be finite');
+      for (const [name, data, shape] of [['regressor.dense.weight', init.weight, [hidden, 1]], ['regressor.dense.bias', init.bias, [1]]] as const) {
+        const t = tf.tensor(data, [...shape]);
+        (this.params.get(name) as tf.Variable).assign(t);
+        t.dispose();
+      }
+    }
+  }
+
+  values(): RegressorHeadValues {
+    return {
+      weight: (this.params.get('regressor.dense.weight') as tf.Variable).dataSync().slice() as Float32Array,
+      bias: (this.params.get('regressor.dense.bias') as tf.Variable).dataSync().slice() as Float32Array,
+    };
   }
 
   apply(pooled: tf.Tensor2D): tf.Tensor1D {
@@ -142,7 +170,7 @@ export function finetuneTextRegressor(
   if (splits.train.length === 0 || splits.valid.length === 0) throw new Error('finetuneTextRegressor: train and valid splits must not be empty');
   const train = encodeAll(splits.train, tokenizer, o.maxLength);
   const valid = encodeAll(splits.valid, tokenizer, o.maxLength);
-  const head = new TextRegressorHead(bert.config.hiddenSize, o.seed);
+  const head = new TextRegressorHead(bert.config.hiddenSize, o.seed, o.headInit);
   if (o.freeze !== 'none' && o.freeze !== 'embeddings') throw new Error(`finetuneTextRegressor: freeze must be 'none' or 'embeddings', got ${String(o.freeze)}`);
   if (o.pooling !== 'mean' && o.pooling !== 'cls') throw new Error(`finetuneTextRegressor: pooling must be 'mean' or 'cls', got ${String(o.pooling)}`);
   const trained = [...bert.params].filter(([name]) => !(o.freeze === 'embeddings' && name.startsWith('embeddings.')));
@@ -199,6 +227,7 @@ export function finetuneTextRegressor(
     testPredictions = predictText(bert, head, te.rows, tokenizer.padId, o.pooling);
     test = regressionMetrics(testPredictions, te.labels);
   }
+  const headValues = head.values();
   head.dispose();
-  return { epochs: records, bestEpoch: chosen.epoch, valid: chosen.valid, test, testPredictions, secondsPerEpoch: (Date.now() - t0) / 1000 / o.epochs };
+  return { epochs: records, bestEpoch: chosen.epoch, valid: chosen.valid, test, testPredictions, head: headValues, secondsPerEpoch: (Date.now() - t0) / 1000 / o.epochs };
 }
