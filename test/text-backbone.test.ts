@@ -10,7 +10,14 @@ import { join } from 'node:path';
 await initBackend();
 
 test('the shipped default backbone loads as a mini BERT and encodes a transcript', () => {
-  const { bert, tokenizer } = loadDefaultBackbone();
+  const meta0 = readSafetensors(join(defaultBackboneDir(), 'model.safetensors')).metadata;
+  const { bert, tokenizer, head } = loadDefaultBackbone();
+  // the shipped candidate (mosei-3ep-head) starts MOSI fine-tuning from the MOSEI stage's head
+  assert.equal(meta0.transfer_head, 'true');
+  assert.ok(head !== null, 'the shipped backbone has no classifier.* head');
+  assert.equal(head.weight.length, 128);
+  assert.equal(head.bias.length, 1);
+  assert.ok([...head.weight, ...head.bias].every((x) => Number.isFinite(x)) && head.weight.some((x) => x !== 0));
   const meta = readSafetensors(join(defaultBackboneDir(), 'model.safetensors')).metadata;
   assert.ok(['random', 'glove', 'mlm', 'mosei'].includes(meta.candidate ?? ''), `metadata candidate ${meta.candidate}`);
   for (const k of ['hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'vocabSize'] as const) assert.equal(bert.config[k], BERT_PRESETS.mini[k]);

@@ -5,7 +5,8 @@
 //   glove   random, with word-embedding rows from GloVe 6B-100d (src/text/glove.ts)
 //   mlm     glove, then masked-LM pretraining on MOSEI + MOSI-train transcripts (mird pretrain-text)
 //   mosei   mlm, then supervised sentiment regression on MOSEI train (selected on MOSEI valid;
-//           no MOSI text), the encoder kept, its head dropped
+//           no MOSI text), the encoder kept; its head is kept too (classifier.*), and
+//           --transfer-head starts the MOSI regressor from it
 // Each is fine-tuned as a text-only regressor on MOSI (src/text/finetune.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,13 +30,18 @@ export function defaultBackboneDir(): string {
 export const REBUILD_DEFAULT_BACKBONE = 'see data/text/README.md ("bert-mini"): npx mird pretrain-text, then npx mird backbones ship';
 
 /**
- * The default text backbone: the encoder in data/text/bert-mini and the bert-base-uncased
- * tokenizer. The caller owns (disposes) the encoder.
+ * The default text backbone: the encoder in data/text/bert-mini, the bert-base-uncased
+ * tokenizer and, when the folder has one, the MOSEI regression head (classifier.*; null
+ * otherwise). The caller owns (disposes) the encoder.
  */
-export function loadDefaultBackbone(dir: string = defaultBackboneDir()): { bert: Bert; tokenizer: WordPieceTokenizer; notes: string[] } {
+export function loadDefaultBackbone(dir: string = defaultBackboneDir()): { bert: Bert; tokenizer: WordPieceTokenizer; notes: string[]; head: RegressorHeadValues | null } {
   if (!existsSync(join(dir, 'model.safetensors'))) throw new Error(`default text backbone not found in ${dir}; ${REBUILD_DEFAULT_BACKBONE}`);
-  const { bert, tokenizer, notes } = loadBertCheckpoint(dir);
-  return { bert, tokenizer, notes };
+  const { bert, tokenizer, notes, extra } = loadBertCheckpoint(dir);
+  // the MOSEI stage's sentiment regressor, the start of a text-only regressor (finetune headInit)
+  const w = extra.get('classifier.weight');
+  const b = extra.get('classifier.bias');
+  const head = w !== undefined && b !== undefined && w.data instanceof Float32Array && b.data instanceof Float32Array ? { weight: w.data, bias: b.data } : null;
+  return { bert, tokenizer, notes, head };
 }
 
 export interface CandidateSources {
