@@ -38,6 +38,11 @@ test('CLI errors name the option', () => {
   const b = mird('backbones', 'compare', '--candidates', 'glove', '--batch', '0', '--csv', join(dir, 'x.csv'));
   assert.equal(b.code, 2);
   assert.match(b.err, /--batch must be a positive integer, got 0/);
+  for (const [flag, value] of [['lr', '-1'], ['epochs', '2.5'], ['mosei-lr', '0'], ['mosei-epochs', '0']]) {
+    const e = mird('backbones', 'compare', '--candidates', 'glove', `--${flag}`, value as string, '--csv', join(dir, 'x.csv'));
+    assert.equal(e.code, 2, `--${flag} ${value}`);
+    assert.match(e.err, new RegExp(`--${flag} must be a positive (integer|number), got ${value}`));
+  }
   const th = mird('backbones', 'compare', '--candidates', 'glove', '--transfer-head', '--csv', join(dir, 'x.csv'));
   assert.equal(th.code, 2);
   assert.match(th.err, /--transfer-head applies to the mosei candidate only/);

@@ -72,7 +72,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const csv = String(flags.csv ?? defaultBackboneCsv());
   if (sub === 'show') {
-    for (const r of backboneSummary(readBackboneResults(csv))) process.stdout.write(`${r.candidate.padEnd(8)} ${r.split.padEnd(5)} n=${r.seeds} acc2_non0 ${r.acc2_non0}  f1_non0 ${r.f1_non0}  mae ${r.mae}  corr ${r.corr}\n`);
+    const summary = backboneSummary(readBackboneResults(csv));
+    const width = Math.max(8, ...summary.map((r) => r.candidate.length));
+    for (const r of summary) process.stdout.write(`${r.candidate.padEnd(width)} ${r.split.padEnd(5)} n=${r.seeds} acc2_non0 ${r.acc2_non0}  f1_non0 ${r.f1_non0}  mae ${r.mae}  corr ${r.corr}\n`);
     return 0;
   }
   const sources: CandidateSources = {
@@ -83,9 +85,14 @@ export async function run(argv: string[]): Promise<number> {
     if (!(BACKBONE_CANDIDATES as readonly string[]).includes(c)) throw new CliError(`unknown candidate "${c}" (known: ${BACKBONE_CANDIDATES.join(', ')})`);
     return c as BackboneCandidate;
   };
-  const lr = flags.lr === undefined ? DEFAULT_FINETUNE.lr : Number(flags.lr);
-  const moseiEpochs = flags['mosei-epochs'] === undefined ? 2 : Number(flags['mosei-epochs']);
-  const moseiLr = flags['mosei-lr'] === undefined ? lr : Number(flags['mosei-lr']);
+  const positive = (key: string, fallback: number, integer: boolean): number => {
+    const v = flags[key] === undefined ? fallback : Number(flags[key]);
+    if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw new CliError(`--${key} must be a positive ${integer ? 'integer' : 'number'}, got ${String(flags[key])}`);
+    return v;
+  };
+  const lr = positive('lr', DEFAULT_FINETUNE.lr, false);
+  const moseiEpochs = positive('mosei-epochs', 2, true);
+  const moseiLr = positive('mosei-lr', lr, false);
   const freeze = String(flags.freeze ?? DEFAULT_FINETUNE.freeze);
   if (freeze !== 'none' && freeze !== 'embeddings') throw new CliError(`--freeze must be none or embeddings, got "${freeze}"`);
   const pooling = String(flags.pooling ?? DEFAULT_FINETUNE.pooling);
@@ -114,9 +121,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new CliError(`--seeds must be non-negative integers, got "${s}"`);
     return n;
   });
-  const epochs = flags.epochs === undefined ? DEFAULT_FINETUNE.epochs : Number(flags.epochs);
-  const batchSize = flags.batch === undefined ? DEFAULT_FINETUNE.batchSize : Number(flags.batch);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch must be a positive integer, got ${batchSize}`);
+  const epochs = positive('epochs', DEFAULT_FINETUNE.epochs, true);
+  const batchSize = positive('batch', DEFAULT_FINETUNE.batchSize, true);
   if (flags.label !== undefined && candidates.length !== 1) throw new CliError('--label needs exactly one candidate');
   const transferHead = flags['transfer-head'] === true;
   if (transferHead && candidates.some((c) => c !== 'mosei')) throw new CliError('--transfer-head applies to the mosei candidate only');
