@@ -2,7 +2,7 @@
 // workspace may learn from (MOSEI + MOSI train; see src/text/corpus.ts). Resumable: rerun the
 // same command and it continues from <out>/checkpoint. The final encoder + MLM head is a
 // Hugging Face-format folder (<out>/checkpoint: config.json, vocab.txt, model.safetensors).
-import { CliError, helpText, parseArgs, type FlagSpec } from './args';
+import { CliError, parseOptionsOnly, type FlagSpec } from './args';
 import { initBackend, describeBackend } from '../backend';
 import { bertConfig, bertParamCount, type BertPreset, BERT_PRESETS } from '../text/bert';
 import { pretrainingCorpus } from '../text/corpus';
@@ -27,12 +27,8 @@ const SPEC: Record<string, FlagSpec> = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, SPEC);
-  if (flags.help === true) {
-    process.stdout.write(helpText('pretrain-text', '[options]', SPEC) + '\n');
-    return 0;
-  }
-  if (positional.length > 0) throw new CliError(`unexpected argument "${positional[0]}"`);
+  const flags = parseOptionsOnly(argv, 'pretrain-text', '[options]', SPEC);
+  if (flags === null) return 0;
   const quick = flags.quick === true;
   const preset = String(flags.preset ?? (quick ? 'tiny' : 'mini')) as BertPreset;
   if (!(preset in BERT_PRESETS)) throw new CliError(`--preset must be one of ${Object.keys(BERT_PRESETS).join(', ')}, got "${preset}"`);
