@@ -12,7 +12,7 @@ await initBackend();
 test('the shipped default backbone loads as a mini BERT and encodes a transcript', () => {
   const meta0 = readSafetensors(join(defaultBackboneDir(), 'model.safetensors')).metadata;
   const { bert, tokenizer, head } = loadDefaultBackbone();
-  // the shipped candidate (mosei-3ep-head) starts MOSI fine-tuning from the MOSEI stage's head
+  // the shipped candidate (mlm2400-mosei-3ep-head) starts MOSI fine-tuning from the MOSEI stage's head
   assert.equal(meta0.transfer_head, 'true');
   assert.ok(head !== null, 'the shipped backbone has no classifier.* head');
   assert.equal(head.weight.length, 128);
