@@ -9,7 +9,8 @@
 // "piece" → "##piece". The package replaced id 1 ("[unused0]" in Google's vocab.txt) by a
 // bare "▁"; it is restored to "[unused0]". --check only verifies that data/text/vocab.txt
 // equals the conversion.
-import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from '../src/util/files';
 import { repoPath } from '../src/paths';
 
 const WORD_START = '\u2581';
@@ -45,9 +46,7 @@ function main(): void {
     process.stdout.write(`${target} matches (${tokens.length} tokens)\n`);
     return;
   }
-  const tmp = `${target}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, target);
+  writeFileAtomic(target, text);
   process.stdout.write(`wrote ${target} (${tokens.length} tokens)\n`);
 }
 

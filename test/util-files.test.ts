@@ -27,7 +27,7 @@ test('writeFileAtomic that cannot rename keeps the old target and removes its te
 
 test('runInfo records the backend, the commit and the command', async () => {
   const backend = await initBackend();
-  const info = runInfo('mird test');
+  const info = runInfo('mird test', backend);
   assert.equal(info.backend.name, backend.name);
   assert.equal(info.command, 'mird test');
   assert.equal(info.gitCommit, gitCommit());

@@ -8,7 +8,8 @@
 // Export writes the same format ("bert." prefix, F32), which Hugging Face's
 // BertModel/BertForMaskedLM.from_pretrained can read.
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/files';
 import { join, resolve } from 'node:path';
 import type { BertConfig } from './bert-types';
 import { Bert, isLinearWeight, validateBertConfig } from './bert';
@@ -229,12 +230,6 @@ export function saveBertCheckpoint(
   const tensors = bertTensors(bert, options.dtype ?? 'F32');
   for (const [k, t] of options.extra ?? []) tensors.set(k, t);
   writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt', ...(options.metadata ?? {}) });
-  const cfgTmp = join(dir, `config.json.tmp-${process.pid}`);
-  writeFileSync(cfgTmp, JSON.stringify(configToHf(bert.config), null, 2) + '\n');
-  renameSync(cfgTmp, join(dir, 'config.json'));
-  if (resolve(dir, 'vocab.txt') !== resolve(vocabPath)) {
-    const vTmp = join(dir, `vocab.txt.tmp-${process.pid}`);
-    copyFileSync(vocabPath, vTmp);
-    renameSync(vTmp, join(dir, 'vocab.txt'));
-  }
+  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(configToHf(bert.config), null, 2) + '\n');
+  if (resolve(dir, 'vocab.txt') !== resolve(vocabPath)) writeFileAtomic(join(dir, 'vocab.txt'), readFileSync(vocabPath));
 }

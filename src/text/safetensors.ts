@@ -5,7 +5,8 @@
 //   bytes 8+N..    raw little-endian tensor data; offsets are relative to this point
 // Floating tensors F32, F16 and BF16 (and F64) are read as Float32Array; integer tensors as
 // Int32Array (I64 values outside the int32 range are an error, not a silent wrap).
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/files';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -201,7 +202,5 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, TensorToWrite>
 
 /** Writes atomically (temporary file, then rename), so a crash never leaves half a file. */
 export function writeSafetensors(path: string, tensors: ReadonlyMap<string, TensorToWrite>, metadata: Record<string, string> = {}): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, serializeSafetensors(tensors, metadata));
-  renameSync(tmp, path);
+  writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }

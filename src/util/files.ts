@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { backendInfo, type BackendInfo } from '../backend';
+import type { BackendInfo } from '../backend';
 import { repoRoot } from '../paths';
 
 /** Write to `<path>.tmp-<pid>` then rename: readers see the old file or the whole new one. */
@@ -46,14 +46,17 @@ export interface RunInfo {
   node: string;
 }
 
-/** What every run records next to its outputs; call after `initBackend()`. */
-export function runInfo(command: string): RunInfo {
+/**
+ * What every run records next to its outputs. The backend is passed in (`backendInfo()` after
+ * `initBackend()`) so this module stays free of tfjs and can serve plain file writers.
+ */
+export function runInfo(command: string, backend: BackendInfo): RunInfo {
   return {
     startedAt: new Date().toISOString(),
     command,
     gitCommit: gitCommit(),
     gitDirty: gitDirty(),
-    backend: backendInfo(),
+    backend,
     node: process.version,
   };
 }
