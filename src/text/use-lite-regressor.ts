@@ -1,0 +1,178 @@
+// Candidate 5 of the text-backbone comparison: USE-lite (src/text/use-lite.ts) as a FROZEN
+// lower encoder whose last-layer token states feed trainable upper layers:
+//   x = LayerNorm(W_p s + b_p)          s: frozen USE-lite token states [B, T, 512], W_p ∈ R^{512×H}
+//   h = TransformerLayers(x, mask)      the layer code of src/text/bert.ts (preset mini: 2 × 128)
+//   ŷ = w · Dropout(meanPool(h)) + b
+// USE-lite already adds its own position signal, so the upper layers take no position
+// embeddings. Because the lower encoder never changes, its states are computed once per
+// sentence and reused for every epoch and seed.
+import * as tf from '@tensorflow/tfjs';
+import { Bert, bertConfig, layerNorm, meanPool } from './bert';
+import type { BertConfig } from './bert-types';
+import { makeVariable } from '../nn/dense';
+import { linear } from '../nn/ops';
+import { deriveSeed, Rng } from '../util/rng';
+import { Progress } from '../util/progress';
+import { moseiTextSplits, mosiTextSplits, type LabeledText } from './corpus';
+import { trainSentenceRegressor, type FinetuneResult, type PreparedSplit, type RegressorHeadValues, type RegressorTrainOptions, type SentenceEncoder } from './finetune';
+import { USE_LITE_WIDTH, type UseLite } from './use-lite';
+import type { SplitName } from '../data/types';
+
+/** One sentence's frozen token states: length × 512 values, row-major. */
+export interface FrozenStates {
+  states: Float32Array;
+  length: number;
+}
+
+/** Runs the frozen encoder over texts (batches of `batch`) and keeps each row's real states. */
+export async function frozenStates(use: UseLite, texts: readonly string[], label = 'use-lite states', batch = 32): Promise<FrozenStates[]> {
+  const out: FrozenStates[] = [];
+  const progress = new Progress({ label, total: texts.length, unit: 'sentences' });
+  for (let i = 0; i < texts.length; i += batch) {
+    const chunk = texts.slice(i, i + batch);
+    const { tokens, mask, sentence } = await use.encode(chunk);
+    const [b, t, d] = tokens.shape;
+    const all = tokens.dataSync() as Float32Array;
+    const m = mask.dataSync() as Float32Array;
+    for (let r = 0; r < b; r++) {
+      let len = 0;
+      while (len < t && m[r * t + len] === 1) len += 1;
+      const states = all.slice(r * t * d, (r * t + len) * d);
+      for (let k = 0; k < states.length; k++) {
+        if (!Number.isFinite(states[k] as number)) throw new Error(`USE-lite: non-finite state for text ${i + r} ("${(chunk[r] as string).slice(0, 40)}")`);
+      }
+      out.push({ states, length: len });
+    }
+    tokens.dispose();
+    mask.dispose();
+    sentence.dispose();
+    progress.tick(chunk.length);
+  }
+  return out;
+}
+
+export async function frozenSplits(use: UseLite, splits: Record<SplitName, readonly LabeledText[]>, label: string): Promise<Record<SplitName, PreparedSplit<FrozenStates>>> {
+  const prep = async (name: SplitName): Promise<PreparedSplit<FrozenStates>> => ({
+    rows: await frozenStates(use, splits[name].map((x) => x.text), `${label} ${name}`),
+    labels: Float32Array.from(splits[name].map((x) => x.label)),
+  });
+  return { train: await prep('train'), valid: await prep('valid'), test: await prep('test') };
+}
+
+/** Upper layers: projection 512 → H, LayerNorm, then `numLayers` BERT layers. */
+export class UseLiteUpper implements SentenceEncoder<FrozenStates> {
+  readonly hidden: number;
+  readonly params = new Map<string, tf.Variable>();
+  private readonly layers: Bert;
+
+  constructor(seed: number, shape: Partial<BertConfig> = {}) {
+    // the Bert object only lends its transformer layers: its embedding tables are minimal and unused
+    const config = { ...bertConfig('mini'), ...shape, vocabSize: 1, maxPositions: 1, typeVocabSize: 1 };
+    this.layers = new Bert(config, deriveSeed(seed, 'use-lite-upper/layers'));
+    this.hidden = config.hiddenSize;
+    const rng = new Rng(deriveSeed(seed, 'use-lite-upper/proj'));
+    this.params.set('proj.weight', makeVariable('use-lite-upper/proj/kernel', [USE_LITE_WIDTH, this.hidden], 'bert', rng));
+    this.params.set('proj.bias', makeVariable('use-lite-upper/proj/bias', [this.hidden], 'zeros', rng));
+    for (const [name, v] of this.layers.params) {
+      if (name.startsWith('encoder.') || name.startsWith('embeddings.LayerNorm.')) this.params.set(name, v);
+    }
+  }
+
+  setDropoutSeed(seed: number): void {
+    this.layers.setDropoutSeed(seed);
+  }
+
+  pooled(rows: readonly FrozenStates[], training: boolean): tf.Tensor2D {
+    if (rows.length === 0) throw new Error('UseLiteUpper: empty batch');
+    const width = Math.max(...rows.map((r) => r.length));
+    const x = new Float32Array(rows.length * width * USE_LITE_WIDTH);
+    const m = new Float32Array(rows.length * width);
+    rows.forEach((r, b) => {
+      if (r.states.length !== r.length * USE_LITE_WIDTH) throw new Error(`UseLiteUpper: row ${b} has ${r.states.length} values for ${r.length} states of ${USE_LITE_WIDTH}`);
+      x.set(r.states, b * width * USE_LITE_WIDTH);
+      m.fill(1, b * width, b * width + r.length);
+    });
+    const p = (name: string): tf.Tensor => this.params.get(name) as tf.Variable;
+    return tf.tidy(() => {
+      const mask = tf.tensor2d(m, [rows.length, width]);
+      const s = tf.tensor3d(x, [rows.length, width, USE_LITE_WIDTH]);
+      const projected = linear(s, p('proj.weight') as tf.Tensor2D, p('proj.bias') as tf.Tensor1D);
+      const h0 = layerNorm(projected, p('embeddings.LayerNorm.weight') as tf.Tensor1D, p('embeddings.LayerNorm.bias') as tf.Tensor1D, this.layers.config.layerNormEps) as tf.Tensor3D;
+      const h = this.layers.runLayers(h0, mask, 0, this.layers.config.numLayers, training);
+      return meanPool(h, mask);
+    });
+  }
+
+  /** host copies of the trainable values (to restart each seed from the same MOSEI stage) */
+  snapshot(): Map<string, Float32Array> {
+    return new Map([...this.params].map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
+  }
+
+  load(values: ReadonlyMap<string, Float32Array>): void {
+    for (const [k, v] of this.params) {
+      const data = values.get(k);
+      if (data === undefined || data.length !== v.size) throw new Error(`UseLiteUpper.load: missing or mis-sized "${k}"`);
+      const t = tf.tensor(data, v.shape);
+      v.assign(t);
+      t.dispose();
+    }
+  }
+
+  paramCount(): number {
+    return [...this.params.values()].reduce((s, v) => s + v.size, 0);
+  }
+
+  dispose(): void {
+    this.layers.dispose();
+    this.params.clear();
+  }
+}
+
+export const USE_LITE_CANDIDATES = ['use-lite', 'use-lite-mosei'] as const;
+export type UseLiteCandidate = (typeof USE_LITE_CANDIDATES)[number];
+
+export interface UseLiteCompareOptions {
+  seeds: readonly number[];
+  /** MOSI stage (and, for use-lite-mosei, the MOSEI stage's epochs/lr below) */
+  train: Omit<RegressorTrainOptions, 'seed' | 'headInit' | 'label' | 'onEpoch'>;
+  moseiEpochs: number;
+  moseiLr: number;
+  /** upper-layer shape (default: preset mini, 2 × 128) */
+  shape?: Partial<BertConfig>;
+  /** called after each seed with its MOSI result (valid at the selected epoch, test once) */
+  onSeed: (seed: number, result: FinetuneResult) => void;
+  /** called once with the MOSEI stage's result (use-lite-mosei) */
+  onMoseiStage?: (result: FinetuneResult) => void;
+}
+
+/**
+ * use-lite:       upper layers + head trained on MOSI train only (fresh per seed);
+ * use-lite-mosei: upper layers + head first trained on MOSEI train (seed 0, epoch picked on
+ *                 MOSEI valid; MOSEI test never read), then each seed fine-tunes a copy of
+ *                 them, head included, on MOSI.
+ * MOSI: standard split, epoch picked on valid MAE, test scored once per seed.
+ */
+export async function compareUseLite(candidate: UseLiteCandidate, use: UseLite, o: UseLiteCompareOptions): Promise<void> {
+  const mosi = await frozenSplits(use, mosiTextSplits(), 'use-lite MOSI');
+  let start: { values: Map<string, Float32Array>; head: RegressorHeadValues } | null = null;
+  if (candidate === 'use-lite-mosei') {
+    const m = moseiTextSplits();
+    const data = {
+      train: { rows: await frozenStates(use, m.train.map((x) => x.text), 'use-lite MOSEI train'), labels: Float32Array.from(m.train.map((x) => x.label)) },
+      valid: { rows: await frozenStates(use, m.valid.map((x) => x.text), 'use-lite MOSEI valid'), labels: Float32Array.from(m.valid.map((x) => x.label)) },
+      test: { rows: [] as FrozenStates[], labels: new Float32Array(0) },
+    };
+    const upper = new UseLiteUpper(0, o.shape);
+    const r = trainSentenceRegressor(upper, data, { ...o.train, seed: 0, epochs: o.moseiEpochs, lr: o.moseiLr, label: 'use-lite MOSEI stage' });
+    o.onMoseiStage?.(r);
+    start = { values: upper.snapshot(), head: r.head };
+    upper.dispose();
+  }
+  for (const seed of o.seeds) {
+    const upper = new UseLiteUpper(seed, o.shape);
+    if (start !== null) upper.load(start.values);
+    const r = trainSentenceRegressor(upper, mosi, { ...o.train, seed, headInit: start?.head, label: `${candidate} s${seed}` });
+    upper.dispose();
+    o.onSeed(seed, r);
+  }
+}
