@@ -1,6 +1,6 @@
 #!/bin/bash
 # usage: nbdebug.sh notebook.ipynb  -> executes with --allow-errors and prints outputs
-cd /work/main
+cd "$(dirname "$0")/.."
 JUPYTER_PATH=$PWD/.jupyter-prefix/share/jupyter MIRD_QUICK=1 MIRD_QUIET=1 /usr/bin/python3 -m nbconvert --to notebook --execute --allow-errors --ExecutePreprocessor.kernel_name=tslab --ExecutePreprocessor.timeout=1800 --output-dir /tmp/nbdebug "$1" >/dev/null 2>&1
 /usr/bin/python3 -c "
 import json,sys; nb=json.load(open('/tmp/nbdebug/'+sys.argv[1].split('/')[-1]))

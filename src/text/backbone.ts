@@ -1,4 +1,4 @@
-// The offline text backbones compared in results/text_backbones.csv, and the shipped default.
+// The offline text backbones compared in results/text_backbones.csv, and the shipped BERT default.
 //
 // Candidates (all the `mini` shape: 2 layers × 128, 2 heads, FFN 512, bert-base-uncased vocab):
 //   random  BERT init N(0, 0.02²)
@@ -7,7 +7,10 @@
 //   mosei   mlm, then supervised sentiment regression on MOSEI train (selected on MOSEI valid;
 //           no MOSI text), the encoder kept; its head is kept too (classifier.*), and
 //           --transfer-head starts the MOSI regressor from it
-// Each is fine-tuned as a text-only regressor on MOSI (src/text/finetune.ts).
+// Each is fine-tuned as a text-only regressor on MOSI (src/text/finetune.ts). Candidate 5,
+// USE-lite frozen + upper layers, lives in src/text/use-lite-regressor.ts; it won the comparison
+// and ships as the text-only default (data/text/use-lite-mosei). The best BERT ships here
+// (data/text/bert-mini) as the encoder MIRD's WSA injects into.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert, bertConfig } from './bert';
@@ -18,11 +21,12 @@ import { initWordEmbeddingsFromGlove } from './glove';
 import { defaultTokenizer, type WordPieceTokenizer } from './tokenizer';
 import { repoPath } from '../paths';
 import { deriveSeed } from '../util/rng';
+import type { VegaLiteSpec } from '../viz/render';
 
 export const BACKBONE_CANDIDATES = ['random', 'glove', 'mlm', 'mosei'] as const;
 export type BackboneCandidate = (typeof BACKBONE_CANDIDATES)[number];
 
-/** Folder of the shipped default backbone (Hugging Face format). */
+/** Folder of the shipped BERT default (Hugging Face format). */
 export function defaultBackboneDir(): string {
   return repoPath('data', 'text', 'bert-mini');
 }
@@ -30,7 +34,7 @@ export function defaultBackboneDir(): string {
 export const REBUILD_DEFAULT_BACKBONE = 'see data/text/README.md ("bert-mini"): npx mird pretrain-text, then npx mird backbones ship';
 
 /**
- * The default text backbone: the encoder in data/text/bert-mini, the bert-base-uncased
+ * The BERT default: the encoder in data/text/bert-mini, the bert-base-uncased
  * tokenizer and, when the folder has one, the MOSEI regression head (classifier.*; null
  * otherwise). The caller owns (disposes) the encoder.
  */
@@ -157,4 +161,46 @@ export function backboneSummary(rows: readonly BackboneRow[]): BackboneSummaryRo
       corr: meanStd(g.map((r) => r.corr), 3),
     };
   });
+}
+
+/** The CSV name of the shipped default (safetensors metadata "label", written by `mird backbones ship --label`), or null. */
+export function shippedBackboneLabel(dir: string = defaultBackboneDir()): string | null {
+  const path = join(dir, 'model.safetensors');
+  if (!existsSync(path)) return null;
+  return readSafetensors(path).metadata.label ?? null;
+}
+
+/**
+ * Vega-lite strip chart of a backbone table: one point per seed (acc2_non0 in %), a row per
+ * candidate, valid and test side by side, the issue's 75% test target as a rule on the test panel.
+ */
+export function backboneChartSpec(rows: readonly BackboneRow[], title = 'Text-only MOSI regressors: Acc2 (non-zero labels) per seed'): VegaLiteSpec {
+  const order = [...new Set(rows.map((r) => r.candidate))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    data: { values: rows.map((r) => ({ candidate: r.candidate, split: r.split, seed: r.seed, acc2: 100 * r.acc2_non0 })) },
+    facet: { column: { field: 'split', type: 'nominal', sort: ['valid', 'test'], title: null } },
+    spec: {
+      width: 260,
+      height: { step: 16 },
+      layer: [
+        {
+          mark: { type: 'point', filled: true, opacity: 0.8 },
+          encoding: {
+            y: { field: 'candidate', type: 'nominal', sort: order, title: null },
+            x: { field: 'acc2', type: 'quantitative', title: 'Acc2 non0 (%)', scale: { zero: false } },
+            color: { field: 'seed', type: 'nominal' },
+            tooltip: [{ field: 'candidate' }, { field: 'seed' }, { field: 'acc2', format: '.1f' }],
+          },
+        },
+        {
+          // the target applies to test only: one rule, in the test panel
+          transform: [{ filter: "datum.split === 'test'" }, { aggregate: [{ op: 'count', as: 'n' }], groupby: ['split'] }, { calculate: '75', as: 'target' }],
+          mark: { type: 'rule', strokeDash: [4, 3], color: 'gray' },
+          encoding: { x: { field: 'target', type: 'quantitative' } },
+        },
+      ],
+    },
+  };
 }

@@ -7,6 +7,8 @@
 // embeddings. Because the lower encoder never changes, its states are computed once per
 // sentence and reused for every epoch and seed.
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Bert, bertConfig, layerNorm, meanPool } from './bert';
 import type { BertConfig } from './bert-types';
 import { makeVariable } from '../nn/dense';
@@ -15,7 +17,10 @@ import { deriveSeed, Rng } from '../util/rng';
 import { Progress } from '../util/progress';
 import { moseiTextSplits, mosiTextSplits, type LabeledText } from './corpus';
 import { trainSentenceRegressor, type FinetuneResult, type PreparedSplit, type RegressorHeadValues, type RegressorTrainOptions, type SentenceEncoder } from './finetune';
-import { USE_LITE_WIDTH, type UseLite } from './use-lite';
+import { USE_LITE_MAX_PIECES, USE_LITE_PACKAGE, USE_LITE_WIDTH, UseLite } from './use-lite';
+import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
+import { writeFileAtomic } from '../util/files';
+import { repoPath } from '../paths';
 import type { SplitName } from '../data/types';
 
 /** One sentence's frozen token states: length × 512 values, row-major. */
@@ -31,21 +36,22 @@ export async function frozenStates(use: UseLite, texts: readonly string[], label
   for (let i = 0; i < texts.length; i += batch) {
     const chunk = texts.slice(i, i + batch);
     const { tokens, mask, sentence } = await use.encode(chunk);
-    const [b, t, d] = tokens.shape;
-    const all = tokens.dataSync() as Float32Array;
-    const m = mask.dataSync() as Float32Array;
-    for (let r = 0; r < b; r++) {
-      let len = 0;
-      while (len < t && m[r * t + len] === 1) len += 1;
-      const states = all.slice(r * t * d, (r * t + len) * d);
-      for (let k = 0; k < states.length; k++) {
-        if (!Number.isFinite(states[k] as number)) throw new Error(`USE-lite: non-finite state for text ${i + r} ("${(chunk[r] as string).slice(0, 40)}")`);
+    try {
+      const [b, t, d] = tokens.shape;
+      const all = tokens.dataSync() as Float32Array;
+      const m = mask.dataSync() as Float32Array;
+      for (let r = 0; r < b; r++) {
+        let len = 0;
+        while (len < t && m[r * t + len] === 1) len += 1;
+        const states = all.slice(r * t * d, (r * t + len) * d);
+        for (let k = 0; k < states.length; k++) {
+          if (!Number.isFinite(states[k] as number)) throw new Error(`USE-lite: non-finite state for text ${i + r} ("${(chunk[r] as string).slice(0, 40)}")`);
+        }
+        out.push({ states, length: len });
       }
-      out.push({ states, length: len });
+    } finally {
+      tf.dispose([tokens, mask, sentence]);
     }
-    tokens.dispose();
-    mask.dispose();
-    sentence.dispose();
     progress.tick(chunk.length);
   }
   return out;
@@ -62,6 +68,7 @@ export async function frozenSplits(use: UseLite, splits: Record<SplitName, reado
 /** Upper layers: projection 512 → H, LayerNorm, then `numLayers` BERT layers. */
 export class UseLiteUpper implements SentenceEncoder<FrozenStates> {
   readonly hidden: number;
+  readonly config: BertConfig;
   readonly params = new Map<string, tf.Variable>();
   private readonly layers: Bert;
 
@@ -69,6 +76,7 @@ export class UseLiteUpper implements SentenceEncoder<FrozenStates> {
     // the Bert object only lends its transformer layers: its embedding tables are minimal and unused
     const config = { ...bertConfig('mini'), ...shape, vocabSize: 1, maxPositions: 1, typeVocabSize: 1 };
     this.layers = new Bert(config, deriveSeed(seed, 'use-lite-upper/layers'));
+    this.config = this.layers.config;
     this.hidden = config.hiddenSize;
     const rng = new Rng(deriveSeed(seed, 'use-lite-upper/proj'));
     this.params.set('proj.weight', makeVariable('use-lite-upper/proj/kernel', [USE_LITE_WIDTH, this.hidden], 'bert', rng));
@@ -137,42 +145,169 @@ export interface UseLiteCompareOptions {
   train: Omit<RegressorTrainOptions, 'seed' | 'headInit' | 'label' | 'onEpoch'>;
   moseiEpochs: number;
   moseiLr: number;
+  /** folder of the MOSEI stage (use-lite-mosei): loaded when it holds one, else trained and saved there */
+  moseiDir: string;
   /** upper-layer shape (default: preset mini, 2 × 128) */
   shape?: Partial<BertConfig>;
   /** called after each seed with its MOSI result (valid at the selected epoch, test once) */
   onSeed: (seed: number, result: FinetuneResult) => void;
-  /** called once with the MOSEI stage's result (use-lite-mosei) */
+  /** called once with the MOSEI stage's result when it is trained (use-lite-mosei) */
   onMoseiStage?: (result: FinetuneResult) => void;
+}
+
+/** Upper layers + head as saved by saveUseLiteUpper. */
+export interface UseLiteUpperValues {
+  config: BertConfig;
+  values: Map<string, Float32Array>;
+  head: RegressorHeadValues;
+  metadata: Record<string, string>;
+}
+
+const UPPER_CONFIG_KEYS = ['hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'layerNormEps', 'hiddenDropout', 'attentionDropout'] as const;
+
+/**
+ * Writes the upper layers and a regression head: model.safetensors (F32; linear weights in
+ * this workspace's [in, out] layout, head as regressor.dense.*) and config.json (shape, the
+ * frozen lower encoder, the text rule).
+ */
+export function saveUseLiteUpper(dir: string, upper: UseLiteUpper, head: RegressorHeadValues, metadata: Record<string, string> = {}): void {
+  mkdirSync(dir, { recursive: true });
+  const tensors = new Map<string, TensorToWrite>();
+  for (const [k, v] of upper.params) tensors.set(k, { shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() });
+  tensors.set('regressor.dense.weight', { shape: [upper.hidden, 1], data: head.weight });
+  tensors.set('regressor.dense.bias', { shape: [1], data: head.bias });
+  writeSafetensors(join(dir, 'model.safetensors'), tensors, { layout: 'in_out', ...metadata });
+  const config = {
+    kind: 'use-lite-upper',
+    lower: { package: USE_LITE_PACKAGE, frozen: true, node: 'last transformer layer token states (512)', maxPieces: USE_LITE_MAX_PIECES, truecase: 'all-caps texts re-cased (truecaseAllCaps)' },
+    ...Object.fromEntries(UPPER_CONFIG_KEYS.map((k) => [k, upper.config[k]])),
+  };
+  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+}
+
+export function readUseLiteUpper(dir: string): UseLiteUpperValues {
+  const cfgPath = join(dir, 'config.json');
+  const modelPath = join(dir, 'model.safetensors');
+  for (const p of [cfgPath, modelPath]) if (!existsSync(p)) throw new Error(`USE-lite upper layers: ${p} not found`);
+  const raw = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+  if (raw.kind !== 'use-lite-upper') throw new Error(`${cfgPath}: kind must be "use-lite-upper", got ${JSON.stringify(raw.kind)}`);
+  const shape: Partial<BertConfig> = {};
+  for (const k of UPPER_CONFIG_KEYS) {
+    if (typeof raw[k] !== 'number') throw new Error(`${cfgPath}: ${k} must be a number`);
+    shape[k] = raw[k] as number;
+  }
+  const config = { ...bertConfig('mini'), ...shape, vocabSize: 1, maxPositions: 1, typeVocabSize: 1 };
+  const file = readSafetensors(modelPath);
+  const values = new Map<string, Float32Array>();
+  for (const [name, t] of file.tensors) {
+    if (!(t.data instanceof Float32Array)) throw new Error(`${modelPath}: ${name} is not a float tensor`);
+    values.set(name, t.data);
+  }
+  const w = values.get('regressor.dense.weight');
+  const b = values.get('regressor.dense.bias');
+  if (w === undefined || b === undefined) throw new Error(`${modelPath}: no regressor.dense.weight / regressor.dense.bias`);
+  values.delete('regressor.dense.weight');
+  values.delete('regressor.dense.bias');
+  return { config, values, head: { weight: w, bias: b }, metadata: file.metadata };
+}
+
+/** Builds the upper layers from saved values (names and sizes checked). */
+export function upperFromValues(saved: UseLiteUpperValues, seed = 0): UseLiteUpper {
+  const upper = new UseLiteUpper(seed, saved.config);
+  try {
+    const unknown = [...saved.values.keys()].filter((k) => !upper.params.has(k));
+    if (unknown.length > 0) throw new Error(`USE-lite upper layers: unexpected tensors ${unknown.slice(0, 3).join(', ')}`);
+    upper.load(saved.values);
+  } catch (e) {
+    upper.dispose();
+    throw e;
+  }
+  return upper;
+}
+
+/**
+ * The MOSEI stage of use-lite-mosei: upper layers + head trained on MOSEI train (seed 0,
+ * epoch picked on MOSEI valid; MOSEI test never read), saved in `dir`; loaded instead when
+ * `dir` already holds it.
+ */
+export async function useLiteMoseiStage(use: UseLite, dir: string, o: Pick<UseLiteCompareOptions, 'train' | 'moseiEpochs' | 'moseiLr' | 'shape' | 'onMoseiStage'>): Promise<UseLiteUpperValues> {
+  if (existsSync(join(dir, 'model.safetensors'))) return readUseLiteUpper(dir);
+  const m = moseiTextSplits();
+  const data = {
+    train: { rows: await frozenStates(use, m.train.map((x) => x.text), 'use-lite MOSEI train'), labels: Float32Array.from(m.train.map((x) => x.label)) },
+    valid: { rows: await frozenStates(use, m.valid.map((x) => x.text), 'use-lite MOSEI valid'), labels: Float32Array.from(m.valid.map((x) => x.label)) },
+    test: { rows: [] as FrozenStates[], labels: new Float32Array(0) },
+  };
+  const upper = new UseLiteUpper(0, o.shape);
+  try {
+    const r = trainSentenceRegressor(upper, data, { ...o.train, seed: 0, epochs: o.moseiEpochs, lr: o.moseiLr, label: 'use-lite MOSEI stage' });
+    o.onMoseiStage?.(r);
+    saveUseLiteUpper(dir, upper, r.head, {
+      stage: 'use-lite-mosei MOSEI stage', mosei_epochs: String(o.moseiEpochs), mosei_lr: String(o.moseiLr), best_epoch: String(r.bestEpoch),
+      mosei_valid_mae: r.valid.mae.toFixed(4), mosei_valid_acc2_non0: r.valid.acc2Non0.toFixed(4),
+    });
+  } finally {
+    upper.dispose();
+  }
+  return readUseLiteUpper(dir);
 }
 
 /**
  * use-lite:       upper layers + head trained on MOSI train only (fresh per seed);
- * use-lite-mosei: upper layers + head first trained on MOSEI train (seed 0, epoch picked on
- *                 MOSEI valid; MOSEI test never read), then each seed fine-tunes a copy of
- *                 them, head included, on MOSI.
+ * use-lite-mosei: every seed fine-tunes a copy of the MOSEI stage (upper layers and head) on MOSI.
  * MOSI: standard split, epoch picked on valid MAE, test scored once per seed.
  */
 export async function compareUseLite(candidate: UseLiteCandidate, use: UseLite, o: UseLiteCompareOptions): Promise<void> {
+  const start = candidate === 'use-lite-mosei' ? await useLiteMoseiStage(use, o.moseiDir, o) : null;
   const mosi = await frozenSplits(use, mosiTextSplits(), 'use-lite MOSI');
-  let start: { values: Map<string, Float32Array>; head: RegressorHeadValues } | null = null;
-  if (candidate === 'use-lite-mosei') {
-    const m = moseiTextSplits();
-    const data = {
-      train: { rows: await frozenStates(use, m.train.map((x) => x.text), 'use-lite MOSEI train'), labels: Float32Array.from(m.train.map((x) => x.label)) },
-      valid: { rows: await frozenStates(use, m.valid.map((x) => x.text), 'use-lite MOSEI valid'), labels: Float32Array.from(m.valid.map((x) => x.label)) },
-      test: { rows: [] as FrozenStates[], labels: new Float32Array(0) },
-    };
-    const upper = new UseLiteUpper(0, o.shape);
-    const r = trainSentenceRegressor(upper, data, { ...o.train, seed: 0, epochs: o.moseiEpochs, lr: o.moseiLr, label: 'use-lite MOSEI stage' });
-    o.onMoseiStage?.(r);
-    start = { values: upper.snapshot(), head: r.head };
-    upper.dispose();
-  }
   for (const seed of o.seeds) {
-    const upper = new UseLiteUpper(seed, o.shape);
-    if (start !== null) upper.load(start.values);
+    const upper = start === null ? new UseLiteUpper(seed, o.shape) : upperFromValues(start, seed);
     const r = trainSentenceRegressor(upper, mosi, { ...o.train, seed, headInit: start?.head, label: `${candidate} s${seed}` });
     upper.dispose();
     o.onSeed(seed, r);
+  }
+}
+
+/** Folder of the shipped USE-lite upper layers (the text-only default). */
+export function defaultUseLiteUpperDir(): string {
+  return repoPath('data', 'text', 'use-lite-mosei');
+}
+
+/**
+ * The shipped text-only sentiment model: frozen USE-lite (npm) + the MOSEI-stage upper layers
+ * and head from data/text/use-lite-mosei. `predict(texts)` gives sentiment scores on MOSI's
+ * −3…3 scale, before any MOSI fine-tuning. The caller disposes it.
+ */
+export class UseLiteSentiment {
+  private constructor(
+    readonly use: UseLite,
+    readonly upper: UseLiteUpper,
+    readonly head: RegressorHeadValues,
+    readonly metadata: Record<string, string>,
+  ) {}
+
+  static async load(dir: string = defaultUseLiteUpperDir()): Promise<UseLiteSentiment> {
+    const saved = readUseLiteUpper(dir);
+    const use = await UseLite.load();
+    return new UseLiteSentiment(use, upperFromValues(saved), saved.head, saved.metadata);
+  }
+
+  async predict(texts: readonly string[]): Promise<Float32Array> {
+    const rows = await frozenStates(this.use, texts, 'use-lite', 32);
+    const out = new Float32Array(rows.length);
+    const w = tf.tensor2d(this.head.weight, [this.upper.hidden, 1]);
+    const b = tf.tensor1d(this.head.bias);
+    for (let i = 0; i < rows.length; i += 64) {
+      const y = tf.tidy(() => tf.reshape(tf.add(tf.matMul(this.upper.pooled(rows.slice(i, i + 64), false), w), b), [-1]));
+      out.set(y.dataSync() as Float32Array, i);
+      y.dispose();
+    }
+    tf.dispose([w, b]);
+    return out;
+  }
+
+  dispose(): void {
+    this.upper.dispose();
+    this.use.dispose();
   }
 }

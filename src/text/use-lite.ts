@@ -115,6 +115,18 @@ export class SentencePieceTokenizer {
   }
 }
 
+/**
+ * USE-lite's vocabulary is cased, but CMU-MOSI's transcripts are ALL CAPS ("BUT IT WAS REALLY
+ * REALLY AWESOME"), which it splits into rare capital pieces. A text without any lower-case
+ * letter is therefore re-cased: lower-cased, first letter and the pronoun "I" (I, I'm, I've,
+ * I'll, I'd) upper-cased. Texts with lower-case letters (MOSEI's) are left as they are.
+ */
+export function truecaseAllCaps(text: string): string {
+  if (/\p{Ll}/u.test(text) || !/\p{Lu}/u.test(text)) return text;
+  const lower = text.toLowerCase().replace(/(^|[^\p{L}'])i(?=$|[^\p{L}'])|(^|[^\p{L}'])i(?='(?:m|ve|ll|d)\b)/gu, (m) => m.toUpperCase());
+  return lower.replace(/\p{L}/u, (c) => c.toUpperCase());
+}
+
 export interface UseLiteOutput {
   /** [B, 512] L2-normalised sentence embeddings */
   sentence: tf.Tensor2D;
@@ -150,10 +162,13 @@ export class UseLite {
     return new UseLite(SentencePieceTokenizer.fromFile(join(dir, 'vocab.json')), model);
   }
 
-  /** Piece ids per sentence, cut to maxPieces; an empty or unusable text is an error naming it. */
+  /**
+   * Piece ids per sentence (all-caps texts re-cased first, see truecaseAllCaps), cut to
+   * maxPieces; an empty text is an error naming it.
+   */
   pieces(texts: readonly string[], maxPieces = USE_LITE_MAX_PIECES): number[][] {
     return texts.map((t, i) => {
-      const ids = this.tokenizer.encode(t).slice(0, maxPieces);
+      const ids = this.tokenizer.encode(truecaseAllCaps(t)).slice(0, maxPieces);
       if (ids.length === 0) throw new Error(`USE-lite: text ${i} ("${t.slice(0, 40)}") has no pieces (empty text)`);
       return ids;
     });
