@@ -16,6 +16,9 @@ import { makeEstimator, parseEstimatorSpec } from '../src/mi/factory';
 import { Rng } from '../src/util/rng';
 import { repoPath } from '../src/paths';
 import { gitCommit, writeFileAtomic } from '../src/util/files';
+import { UseLite } from '../src/text/use-lite';
+import { frozenStates, UseLiteUpper } from '../src/text/use-lite-regressor';
+import { mosiTextSplits } from '../src/text/corpus';
 
 interface Entry {
   name: string;
@@ -109,6 +112,30 @@ async function clubStep(backend: BackendName): Promise<Entry> {
   return e;
 }
 
+/** USE-lite: the frozen graph on 32 real MOSI transcripts, and one step of the upper layers on their states. */
+async function useLiteBench(backend: BackendName): Promise<Entry[]> {
+  await useBackend(backend);
+  const use = await UseLite.load();
+  const texts = mosiTextSplits().train.slice(0, 32).map((c) => c.text);
+  const encode = await time('USE-lite frozen encode, 32 MOSI transcripts (token states)', quick ? 2 : 5, 1, async () => {
+    const o = await use.encode(texts);
+    await o.tokens.data();
+    tf.dispose([o.tokens, o.sentence, o.mask]);
+  });
+  const rows = await frozenStates(use, texts, 'bench states');
+  const upper = new UseLiteUpper(0);
+  const opt = tf.train.adam(1e-4);
+  const vars = [...upper.params.values()];
+  const step = await time('USE-lite upper layers (512→128, 2x128) fwd+bwd+Adam, B32', quick ? 3 : 10, 1, async () => {
+    const loss = opt.minimize(() => tf.mean(tf.square(upper.pooled(rows, true))) as tf.Scalar, true, vars);
+    if (loss !== null) { await loss.data(); loss.dispose(); }
+  });
+  opt.dispose();
+  upper.dispose();
+  use.dispose();
+  return [encode, step];
+}
+
 async function batchBuild(): Promise<Entry> {
   const synth = createSynthetic(SYNTHETIC_PAPER);
   const ds = synth.dataset();
@@ -129,6 +156,7 @@ async function main(): Promise<void> {
   }
   entries.push(await clubStep(primary));
   entries.push(await bertStep(primary, 'mini'));
+  entries.push(...(await useLiteBench(primary)));
   if (!quick) entries.push(await bertStep(primary, 'small'));
   entries.push(await mirdStep(primary, 'quick', 16));
   if (!quick) entries.push(await mirdStep(primary, 'small', 8));
