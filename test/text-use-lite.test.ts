@@ -124,6 +124,9 @@ function fakeStates(n: number, seed: number): { rows: FrozenStates[]; labels: Fl
 }
 
 test('USE-lite upper layers: every trainable variable gets a gradient, no tensor leak, and the regressor learns', () => {
+  const empty = tf.memory().numTensors;
+  new UseLiteUpper(1).dispose();
+  assert.equal(tf.memory().numTensors, empty, 'building and disposing the upper layers leaves no variable behind');
   const upper = new UseLiteUpper(0, { numLayers: 1, hiddenSize: 16, numHeads: 2, intermediateSize: 32 });
   try {
     assert.deepEqual([...upper.params.keys()].filter((k) => !k.startsWith('encoder.')), ['proj.weight', 'proj.bias', 'embeddings.LayerNorm.weight', 'embeddings.LayerNorm.bias']);

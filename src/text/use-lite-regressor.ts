@@ -131,6 +131,8 @@ export class UseLiteUpper implements SentenceEncoder<FrozenStates> {
   }
 
   dispose(): void {
+    // the projection is ours; the layer and LayerNorm variables belong to (and die with) the Bert
+    for (const name of ['proj.weight', 'proj.bias']) this.params.get(name)?.dispose();
     this.layers.dispose();
     this.params.clear();
   }
