@@ -71,3 +71,17 @@ export function parseOptionsOnly(argv: string[], command: string, synopsis: stri
   if (positional.length > 0) throw new CliError(`unexpected argument "${positional[0]}"`);
   return flags;
 }
+
+/** A number flag that must be > 0 (and an integer when `integer`); `fallback` when absent. */
+export function positiveFlag(flags: Parsed['flags'], key: string, fallback: number, integer: boolean): number {
+  const v = flags[key] === undefined ? fallback : Number(flags[key]);
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw new CliError(`--${key} must be a positive ${integer ? 'integer' : 'number'}, got ${String(v)}`);
+  return v;
+}
+
+/** A seed flag: a non-negative integer, 0 when absent. */
+export function seedFlag(flags: Parsed['flags'], key = 'seed'): number {
+  const v = flags[key] === undefined ? 0 : Number(flags[key]);
+  if (!Number.isInteger(v) || v < 0) throw new CliError(`--${key} must be a non-negative integer, got ${String(v)}`);
+  return v;
+}

@@ -22,7 +22,7 @@ import {
 } from '../mi/toy-experiment';
 import { markdownTable, meansTable } from '../mi/toy-results';
 import { Progress } from '../util/progress';
-import { CliError, type FlagSpec, parseOptionsOnly } from './args';
+import { CliError, type FlagSpec, parseOptionsOnly, seedFlag } from './args';
 import { gitCommit, gitDirty, writeFileAtomic } from '../util/files';
 
 const SPEC: Record<string, FlagSpec> = {
@@ -64,8 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = resolve(outFlag);
   const stem = out.slice(0, -'.json'.length);
   const quick = flags.quick === true;
-  const seed = (flags.seed as number | undefined) ?? 0;
-  if (!Number.isInteger(seed) || seed < 0) throw new CliError(`--seed must be a non-negative integer, got ${seed}`);
+  const seed = seedFlag(flags);
   const steps = (flags.steps as number | undefined) ?? (quick ? 200 : PAPER_ESTIMATION.stepsPerLevel);
   if (!Number.isInteger(steps) || steps < 2) throw new CliError(`--steps must be an integer ≥ 2, got ${steps}`);
   const lastK = Math.min(quick ? 100 : PAPER_ESTIMATION.lastK, steps);

@@ -2,7 +2,7 @@
 // workspace may learn from (MOSEI + MOSI train; see src/text/corpus.ts). Resumable: rerun the
 // same command and it continues from <out>/checkpoint. The final encoder + MLM head is a
 // Hugging Face-format folder (<out>/checkpoint: config.json, vocab.txt, model.safetensors).
-import { CliError, parseOptionsOnly, type FlagSpec } from './args';
+import { CliError, parseOptionsOnly, type FlagSpec, positiveFlag, seedFlag } from './args';
 import { initBackend, describeBackend } from '../backend';
 import { bertConfig, bertParamCount, type BertPreset, BERT_PRESETS } from '../text/bert';
 import { pretrainingCorpus } from '../text/corpus';
@@ -34,13 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!(preset in BERT_PRESETS)) throw new CliError(`--preset must be one of ${Object.keys(BERT_PRESETS).join(', ')}, got "${preset}"`);
   const init = String(flags.init ?? 'glove');
   if (init !== 'glove' && init !== 'random') throw new CliError(`--init must be glove or random, got "${init}"`);
-  const num = (k: string, d: number, integer = true): number => {
-    const v = flags[k] === undefined ? d : (flags[k] as number);
-    if (v <= 0 || (integer && !Number.isInteger(v))) throw new CliError(`--${k} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
-    return v;
-  };
-  const seed = flags.seed === undefined ? 0 : (flags.seed as number);
-  if (!Number.isInteger(seed) || seed < 0) throw new CliError(`--seed must be a non-negative integer, got ${seed}`);
+  const num = (k: string, d: number, integer = true): number => positiveFlag(flags, k, d, integer);
+  const seed = seedFlag(flags);
   const steps = num('steps', quick ? 20 : 2400);
   const config = bertConfig(preset, { maxPositions: 512 });
   const out = String(flags.out ?? repoPath('runs', `pretrain-text-${preset}-${init}-s${seed}${quick ? '-quick' : ''}`));
