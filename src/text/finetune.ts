@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Bert } from './bert';
 import { meanPool } from './bert';
-import { makeVariable } from '../nn/dense';
+import { assignValues, makeVariable, variableValues } from '../nn/dense';
 import type { LabeledText } from './corpus';
 import { NamedAdamW } from './optim';
 import type { WordPieceTokenizer } from './tokenizer';
@@ -176,18 +176,6 @@ export function predictText(bert: Bert, head: TextRegressorHead, rows: Int32Arra
   return predictWith(bertSentenceEncoder(bert, padId, pooling, bert.params), head, rows);
 }
 
-function snapshot(params: ReadonlyMap<string, tf.Variable>): Map<string, Float32Array> {
-  return new Map([...params].map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
-}
-
-function restore(params: ReadonlyMap<string, tf.Variable>, snap: ReadonlyMap<string, Float32Array>): void {
-  for (const [k, v] of params) {
-    const t = tf.tensor(snap.get(k) as Float32Array, v.shape);
-    v.assign(t);
-    t.dispose();
-  }
-}
-
 export type RegressorTrainOptions = Omit<FinetuneOptions, 'maxLength' | 'freeze' | 'pooling'>;
 
 /**
@@ -244,11 +232,11 @@ export function trainSentenceRegressor<R>(encoder: SentenceEncoder<R>, data: Rec
     const rec = { epoch, trainLoss: lossSum / train.rows.length, valid: vm };
     records.push(rec);
     o.onEpoch?.(rec);
-    if (best === null || vm.mae < best.mae) best = { epoch, mae: vm.mae, snap: snapshot(params), valid: vm };
+    if (best === null || vm.mae < best.mae) best = { epoch, mae: vm.mae, snap: variableValues(params), valid: vm };
   }
   opt.dispose();
   const chosen = best as { epoch: number; mae: number; snap: Map<string, Float32Array>; valid: RegressionMetrics };
-  restore(params, chosen.snap);
+  assignValues(params, chosen.snap, 'text regressor (best epoch)');
   let test: RegressionMetrics | null = null;
   let testPredictions: Float32Array | null = null;
   if (data.test.rows.length > 0) {

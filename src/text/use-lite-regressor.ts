@@ -11,12 +11,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert, bertConfig, layerNorm, meanPool } from './bert';
 import type { BertConfig } from './bert-types';
-import { makeVariable } from '../nn/dense';
+import { assignValues, makeVariable, variableValues } from '../nn/dense';
 import { linear } from '../nn/ops';
 import { deriveSeed, Rng } from '../util/rng';
 import { Progress } from '../util/progress';
 import { moseiTextSplits, mosiTextSplits, type LabeledText } from './corpus';
-import { trainSentenceRegressor, type FinetuneResult, type PreparedSplit, type RegressorHeadValues, type RegressorTrainOptions, type SentenceEncoder } from './finetune';
+import { predictWith, TextRegressorHead, trainSentenceRegressor, type FinetuneResult, type PreparedSplit, type RegressorHeadValues, type RegressorTrainOptions, type SentenceEncoder } from './finetune';
 import { USE_LITE_MAX_PIECES, USE_LITE_PACKAGE, USE_LITE_WIDTH, UseLite } from './use-lite';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
 import { writeFileAtomic } from '../util/files';
@@ -35,20 +35,17 @@ export async function frozenStates(use: UseLite, texts: readonly string[], label
   const progress = new Progress({ label, total: texts.length, unit: 'sentences' });
   for (let i = 0; i < texts.length; i += batch) {
     const chunk = texts.slice(i, i + batch);
-    const { tokens, mask, sentence } = await use.encode(chunk);
+    const { tokens, mask, sentence, lengths } = await use.encode(chunk);
     try {
-      const [b, t, d] = tokens.shape;
+      const [, t, d] = tokens.shape;
       const all = tokens.dataSync() as Float32Array;
-      const m = mask.dataSync() as Float32Array;
-      for (let r = 0; r < b; r++) {
-        let len = 0;
-        while (len < t && m[r * t + len] === 1) len += 1;
+      lengths.forEach((len, r) => {
         const states = all.slice(r * t * d, (r * t + len) * d);
         for (let k = 0; k < states.length; k++) {
           if (!Number.isFinite(states[k] as number)) throw new Error(`USE-lite: non-finite state for text ${i + r} ("${(chunk[r] as string).slice(0, 40)}")`);
         }
         out.push({ states, length: len });
-      }
+      });
     } finally {
       tf.dispose([tokens, mask, sentence]);
     }
@@ -57,12 +54,13 @@ export async function frozenStates(use: UseLite, texts: readonly string[], label
   return out;
 }
 
+/** Frozen states and labels of one split. */
+export async function frozenSplit(use: UseLite, items: readonly LabeledText[], label: string): Promise<PreparedSplit<FrozenStates>> {
+  return { rows: await frozenStates(use, items.map((x) => x.text), label), labels: Float32Array.from(items.map((x) => x.label)) };
+}
+
 export async function frozenSplits(use: UseLite, splits: Record<SplitName, readonly LabeledText[]>, label: string): Promise<Record<SplitName, PreparedSplit<FrozenStates>>> {
-  const prep = async (name: SplitName): Promise<PreparedSplit<FrozenStates>> => ({
-    rows: await frozenStates(use, splits[name].map((x) => x.text), `${label} ${name}`),
-    labels: Float32Array.from(splits[name].map((x) => x.label)),
-  });
-  return { train: await prep('train'), valid: await prep('valid'), test: await prep('test') };
+  return { train: await frozenSplit(use, splits.train, `${label} train`), valid: await frozenSplit(use, splits.valid, `${label} valid`), test: await frozenSplit(use, splits.test, `${label} test`) };
 }
 
 /** Upper layers: projection 512 → H, LayerNorm, then `numLayers` BERT layers. */
@@ -111,23 +109,8 @@ export class UseLiteUpper implements SentenceEncoder<FrozenStates> {
     });
   }
 
-  /** host copies of the trainable values (to restart each seed from the same MOSEI stage) */
-  snapshot(): Map<string, Float32Array> {
-    return new Map([...this.params].map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
-  }
-
   load(values: ReadonlyMap<string, Float32Array>): void {
-    for (const [k, v] of this.params) {
-      const data = values.get(k);
-      if (data === undefined || data.length !== v.size) throw new Error(`UseLiteUpper.load: missing or mis-sized "${k}"`);
-      const t = tf.tensor(data, v.shape);
-      v.assign(t);
-      t.dispose();
-    }
-  }
-
-  paramCount(): number {
-    return [...this.params.values()].reduce((s, v) => s + v.size, 0);
+    assignValues(this.params, values, 'UseLiteUpper.load');
   }
 
   dispose(): void {
@@ -155,11 +138,14 @@ export interface UseLiteCompareOptions {
   onSeed: (seed: number, result: FinetuneResult) => void;
   /** called once with the MOSEI stage's result when it is trained (use-lite-mosei) */
   onMoseiStage?: (result: FinetuneResult) => void;
+  /** MOSI's frozen states when the caller already has them (computed otherwise) */
+  mosi?: Record<SplitName, PreparedSplit<FrozenStates>>;
 }
 
 /** Upper layers + head as saved by saveUseLiteUpper. */
 export interface UseLiteUpperValues {
-  config: BertConfig;
+  /** the upper-layer shape from config.json (UseLiteUpper fills in the rest) */
+  shape: Partial<BertConfig>;
   values: Map<string, Float32Array>;
   head: RegressorHeadValues;
   metadata: Record<string, string>;
@@ -175,7 +161,7 @@ const UPPER_CONFIG_KEYS = ['hiddenSize', 'numLayers', 'numHeads', 'intermediateS
 export function saveUseLiteUpper(dir: string, upper: UseLiteUpper, head: RegressorHeadValues, metadata: Record<string, string> = {}): void {
   mkdirSync(dir, { recursive: true });
   const tensors = new Map<string, TensorToWrite>();
-  for (const [k, v] of upper.params) tensors.set(k, { shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() });
+  for (const [k, data] of variableValues(upper.params)) tensors.set(k, { shape: [...(upper.params.get(k) as tf.Variable).shape], data });
   tensors.set('regressor.dense.weight', { shape: [upper.hidden, 1], data: head.weight });
   tensors.set('regressor.dense.bias', { shape: [1], data: head.bias });
   writeSafetensors(join(dir, 'model.safetensors'), tensors, { layout: 'in_out', ...metadata });
@@ -198,7 +184,6 @@ export function readUseLiteUpper(dir: string): UseLiteUpperValues {
     if (typeof raw[k] !== 'number') throw new Error(`${cfgPath}: ${k} must be a number`);
     shape[k] = raw[k] as number;
   }
-  const config = { ...bertConfig('mini'), ...shape, vocabSize: 1, maxPositions: 1, typeVocabSize: 1 };
   const file = readSafetensors(modelPath);
   const values = new Map<string, Float32Array>();
   for (const [name, t] of file.tensors) {
@@ -210,12 +195,12 @@ export function readUseLiteUpper(dir: string): UseLiteUpperValues {
   if (w === undefined || b === undefined) throw new Error(`${modelPath}: no regressor.dense.weight / regressor.dense.bias`);
   values.delete('regressor.dense.weight');
   values.delete('regressor.dense.bias');
-  return { config, values, head: { weight: w, bias: b }, metadata: file.metadata };
+  return { shape, values, head: { weight: w, bias: b }, metadata: file.metadata };
 }
 
 /** Builds the upper layers from saved values (names and sizes checked). */
 export function upperFromValues(saved: UseLiteUpperValues, seed = 0): UseLiteUpper {
-  const upper = new UseLiteUpper(seed, saved.config);
+  const upper = new UseLiteUpper(seed, saved.shape);
   try {
     const unknown = [...saved.values.keys()].filter((k) => !upper.params.has(k));
     if (unknown.length > 0) throw new Error(`USE-lite upper layers: unexpected tensors ${unknown.slice(0, 3).join(', ')}`);
@@ -235,11 +220,8 @@ export function upperFromValues(saved: UseLiteUpperValues, seed = 0): UseLiteUpp
 export async function useLiteMoseiStage(use: UseLite, dir: string, o: Pick<UseLiteCompareOptions, 'train' | 'moseiEpochs' | 'moseiLr' | 'shape' | 'onMoseiStage'>): Promise<UseLiteUpperValues> {
   if (existsSync(join(dir, 'model.safetensors'))) return readUseLiteUpper(dir);
   const m = moseiTextSplits();
-  const data = {
-    train: { rows: await frozenStates(use, m.train.map((x) => x.text), 'use-lite MOSEI train'), labels: Float32Array.from(m.train.map((x) => x.label)) },
-    valid: { rows: await frozenStates(use, m.valid.map((x) => x.text), 'use-lite MOSEI valid'), labels: Float32Array.from(m.valid.map((x) => x.label)) },
-    test: { rows: [] as FrozenStates[], labels: new Float32Array(0) },
-  };
+  // test: [] — the MOSEI test fold is never read
+  const data = { train: await frozenSplit(use, m.train, 'use-lite MOSEI train'), valid: await frozenSplit(use, m.valid, 'use-lite MOSEI valid'), test: await frozenSplit(use, [], 'use-lite MOSEI test') };
   const upper = new UseLiteUpper(0, o.shape);
   try {
     const r = trainSentenceRegressor(upper, data, { ...o.train, seed: 0, epochs: o.moseiEpochs, lr: o.moseiLr, label: 'use-lite MOSEI stage' });
@@ -261,7 +243,7 @@ export async function useLiteMoseiStage(use: UseLite, dir: string, o: Pick<UseLi
  */
 export async function compareUseLite(candidate: UseLiteCandidate, use: UseLite, o: UseLiteCompareOptions): Promise<void> {
   const start = candidate === 'use-lite-mosei' ? await useLiteMoseiStage(use, o.moseiDir, o) : null;
-  const mosi = await frozenSplits(use, mosiTextSplits(), 'use-lite MOSI');
+  const mosi = o.mosi ?? (await frozenSplits(use, mosiTextSplits(), 'use-lite MOSI'));
   for (const seed of o.seeds) {
     const upper = start === null ? new UseLiteUpper(seed, o.shape) : upperFromValues(start, seed);
     const r = trainSentenceRegressor(upper, mosi, { ...o.train, seed, headInit: start?.head, label: `${candidate} s${seed}` });
@@ -284,31 +266,23 @@ export class UseLiteSentiment {
   private constructor(
     readonly use: UseLite,
     readonly upper: UseLiteUpper,
-    readonly head: RegressorHeadValues,
+    readonly head: TextRegressorHead,
     readonly metadata: Record<string, string>,
   ) {}
 
   static async load(dir: string = defaultUseLiteUpperDir()): Promise<UseLiteSentiment> {
     const saved = readUseLiteUpper(dir);
     const use = await UseLite.load();
-    return new UseLiteSentiment(use, upperFromValues(saved), saved.head, saved.metadata);
+    const upper = upperFromValues(saved);
+    return new UseLiteSentiment(use, upper, new TextRegressorHead(upper.hidden, 0, saved.head), saved.metadata);
   }
 
   async predict(texts: readonly string[]): Promise<Float32Array> {
-    const rows = await frozenStates(this.use, texts, 'use-lite', 32);
-    const out = new Float32Array(rows.length);
-    const w = tf.tensor2d(this.head.weight, [this.upper.hidden, 1]);
-    const b = tf.tensor1d(this.head.bias);
-    for (let i = 0; i < rows.length; i += 64) {
-      const y = tf.tidy(() => tf.reshape(tf.add(tf.matMul(this.upper.pooled(rows.slice(i, i + 64), false), w), b), [-1]));
-      out.set(y.dataSync() as Float32Array, i);
-      y.dispose();
-    }
-    tf.dispose([w, b]);
-    return out;
+    return predictWith(this.upper, this.head, await frozenStates(this.use, texts, 'use-lite'));
   }
 
   dispose(): void {
+    this.head.dispose();
     this.upper.dispose();
     this.use.dispose();
   }

