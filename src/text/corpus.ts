@@ -3,6 +3,10 @@
 //     dataset) plus the MOSI TRAIN split (1,284). Never MOSI valid or test text.
 //   - 2% of the MOSEI transcripts (every 50th row) are held out of pretraining to watch the
 //     masked-token loss on unseen sentences.
+//   - "MOSI train" is the STANDARD fold: on Poria's speaker-independent split (openSource('mosi'))
+//     590 of these 1,284 clips are test clips, and MOSEI's test fold is in the corpus too, so a
+//     backbone pretrained on it is refused there (provenance records and the guard:
+//     src/text/provenance.ts).
 import { readMosei } from '../data/mosei';
 import { readMosi } from '../data/mosi';
 import type { SplitName } from '../data/types';
@@ -17,6 +21,10 @@ export interface LabeledText {
 export interface PretrainingCorpus {
   texts: string[];
   heldOut: string[];
+  /** clip id of each entry of `texts` (MOSI `<video>_<clip>`, MOSEI `<video>$_$<clip>`), for provenance records */
+  ids: string[];
+  /** clip id of each entry of `heldOut` */
+  heldOutIds: string[];
   notes: string[];
 }
 
@@ -26,11 +34,21 @@ export function pretrainingCorpus(): PretrainingCorpus {
   const mosi = readMosi({ split: 'standard', features: 'none' });
   const texts: string[] = [];
   const heldOut: string[] = [];
-  moseiAll.forEach((c, i) => (i % 50 === 49 ? heldOut : texts).push(c.text));
-  for (const c of mosi.splits.train) texts.push(c.text);
+  const ids: string[] = [];
+  const heldOutIds: string[] = [];
+  moseiAll.forEach((c, i) => {
+    (i % 50 === 49 ? heldOut : texts).push(c.text);
+    (i % 50 === 49 ? heldOutIds : ids).push(c.id);
+  });
+  for (const c of mosi.splits.train) {
+    texts.push(c.text);
+    ids.push(c.id);
+  }
   return {
     texts,
     heldOut,
+    ids,
+    heldOutIds,
     notes: [
       `MOSEI transcripts (all folds): ${moseiAll.length - heldOut.length} for training, ${heldOut.length} held out (every 50th)`,
       `MOSI standard train split: ${mosi.splits.train.length} transcripts (valid and test never used)`,
