@@ -18,7 +18,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { repoPath } from '../src/paths';
 import { WordPieceTokenizer } from '../src/text/tokenizer';
-import { writeSafetensors } from '../src/text/safetensors';
+import { writeSafetensors } from '../src/nn/safetensors';
 
 const DIM = 100;
 

@@ -1,6 +1,7 @@
 // The assembled MIRD network on the real BERT at tiny sizes: shapes (quick, small and paper
 // presets), padding invariance, gradients reaching every variable, variable groups, no
-// tensor leak after burn-in, wasm = cpu, and the WSA trace.
+// tensor leak after burn-in, exact release on dispose, wasm = cpu, the WSA trace, and the BERT
+// presets the model config reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +10,8 @@ import { AUTHORS_CODE_OVERRIDES, paperVsCode, resolveModelConfig, type ModelConf
 import { MirdModel, disposeOutput, type MirdOutput, type MirdInputs } from '../src/model/mird';
 import { randomInputs, disposeInputs } from '../src/model/inputs';
 import { Rng } from '../src/util/rng';
-import { maskedCrossEntropy, maskedMse } from '../src/model/decoders';
+import { maskedCrossEntropy, maskedMse } from '../src/nn/losses';
+import { BERT_PRESETS } from '../src/text/bert-config';
 
 const TINY = resolveModelConfig('quick', { bert: { vocabSize: 300 }, wsaDropout: 0 });
 
@@ -170,7 +172,7 @@ test('gradients of a combined loss reach every trainable variable (attention key
 
 test('with a zero displacement H the shared encoder is BERT over every layer, mean-pooled over real tokens, FC (any injection layer)', async () => {
   await initBackend();
-  const { meanPool } = await import('../src/text/bert');
+  const { meanPool } = await import('../src/nn/layers');
   for (const injectionLayer of [0, 1, 2]) {
     const c = resolveModelConfig(TINY, { injectionLayer });
     const model = new MirdModel(c, 8);
@@ -227,8 +229,15 @@ test('no tensor leak after burn-in: forward + training step', async () => {
   opt.dispose();
   disposeInputs(x);
   const vars = tf.memory().numTensors;
+  const owned = model.variables().length;
   model.dispose();
-  assert.ok(tf.memory().numTensors < vars, 'dispose must release the variables');
+  assert.equal(tf.memory().numTensors, vars - owned, 'dispose must release exactly the model\'s variables');
+});
+
+test('BERT shapes come from BERT_PRESETS: paper = base, small = small, quick = overrides of base', () => {
+  assert.deepEqual(resolveModelConfig('paper').bert, BERT_PRESETS.base);
+  assert.deepEqual(resolveModelConfig('small').bert, BERT_PRESETS.small);
+  assert.deepEqual(resolveModelConfig('quick').bert, { ...BERT_PRESETS.base, hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxPositions: 64 });
 });
 
 test('wasm and cpu agree on a forward and a gradient', async () => {

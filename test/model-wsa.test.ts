@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { resolveModelConfig } from '../src/model/config';
 import { WsaFusion } from '../src/model/wsa';
-import { SequenceDecoder, maskedCrossEntropy, maskedMse } from '../src/model/decoders';
+import { SequenceDecoder } from '../src/model/decoders';
+import { maskedCrossEntropy, maskedMse } from '../src/nn/losses';
 import { Rng } from '../src/util/rng';
 import { projectSimplex } from './reference-math';
 
@@ -67,8 +68,8 @@ test('WSA fusion equals a float64 reference of eqs. 2–6 (sigmoid and relu gate
 
 test('WSA fusion gradient equals autodiff of a plain tf formulation (λ < 1, so the norm guards carry gradient)', async () => {
   await initBackend();
-  const { layerNorm } = await import('../src/text/bert');
-  const { sparsemax } = await import('../src/model/sparsemax');
+  const { layerNorm } = await import('../src/nn/layers');
+  const { sparsemax } = await import('../src/nn/sparsemax');
   const c = resolveModelConfig('quick', { audioDim: 2, visualDim: 3, bert: { hiddenSize: 4, numHeads: 2 }, betaShift: 0.05, attentionScale: 'sqrt' });
   const fusion = new WsaFusion(c, new Rng(6));
   const rng = new Rng(10);
@@ -207,7 +208,7 @@ test('masked losses: CE skips [PAD] and ignored ids, MSE counts real frames only
 
 test('fusedLinearCrossEntropy equals maskedCrossEntropy on materialised logits (value and gradients, several chunks)', async () => {
   await initBackend();
-  const { fusedLinearCrossEntropy } = await import('../src/model/decoders');
+  const { fusedLinearCrossEntropy } = await import('../src/nn/losses');
   const rng = new Rng(31);
   const r = (shape: number[], s = 1): tf.Tensor => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * s), shape);
   const h = r([3, 4, 5]) as tf.Tensor3D;

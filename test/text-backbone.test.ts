@@ -5,8 +5,9 @@ import { initBackend } from '../src/backend';
 import { loadDefaultBackbone, defaultBackboneDir, backboneChartSpec, readBackboneResults, shippedBackboneLabel, type BackboneRow } from '../src/text/backbone';
 import { renderSvg, type VegaLiteSpec } from '../src/viz/render';
 import { defaultUseLiteUpperDir } from '../src/text/use-lite-regressor';
-import { BERT_PRESETS, meanPool } from '../src/text/bert';
-import { readSafetensors } from '../src/text/safetensors';
+import { BERT_PRESETS } from '../src/text/bert-config';
+import { meanPool } from '../src/nn/layers';
+import { readSafetensors } from '../src/nn/safetensors';
 import { join } from 'node:path';
 
 await initBackend();

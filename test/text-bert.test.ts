@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, useBackend } from '../src/backend';
-import { Bert, bertConfig, bertParamCount, meanPool, BERT_PRESETS } from '../src/text/bert';
+import { Bert } from '../src/text/bert';
+import { bertConfig, bertParamCount, BERT_PRESETS } from '../src/text/bert-config';
+import { meanPool } from '../src/nn/layers';
 
 await initBackend();
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { loadBertCheckpoint, saveBertCheckpoint, canonicalName } from '../src/text/checkpoint';
 import { readRegressorHead, regressorHeadTensors } from '../src/text/backbone';
-import { f16ToF32, f32ToF16, parseSafetensors, readSafetensors, serializeSafetensors, type TensorToWrite } from '../src/text/safetensors';
+import { f16ToF32, f32ToF16, parseSafetensors, readSafetensors, serializeSafetensors, type TensorToWrite } from '../src/nn/safetensors';
 import { repoPath } from '../src/paths';
 
 await initBackend();

@@ -4,7 +4,7 @@
 // Hugging Face-format folder (<out>/checkpoint: config.json, vocab.txt, model.safetensors).
 import { CliError, parseOptionsOnly, type FlagSpec, positiveFlag, seedFlag } from './args';
 import { initBackend, describeBackend } from '../backend';
-import { bertConfig, bertParamCount, type BertPreset, BERT_PRESETS } from '../text/bert';
+import { bertConfig, bertParamCount, type BertPreset, BERT_PRESETS } from '../text/bert-config';
 import { pretrainingCorpus } from '../text/corpus';
 import { initWordEmbeddingsFromGlove } from '../text/glove';
 import { pretrainMlm } from '../text/mlm';

@@ -5,12 +5,13 @@
 // config, every position real). Counted: matrix products — fully connected layers, LSTM gate
 // products, BERT's Q/K/V/O and FFN products, attention scores QKᵀ and weighted sums AV, the
 // WSA scores and weighted sums. Not counted: elementwise ops, LayerNorm, softmax/Sparsemax,
-// embedding lookups, biases. LSTMs are counted as implemented in src/model/lstm.ts and
+// embedding lookups, biases. LSTMs are counted as implemented in src/nn/lstm.ts and
 // src/model/decoders.ts: every step's recurrent product h_{t−1} W_h counts, step 0's with the
 // zero initial state included (the 'previousHidden' decoder fuses W_x + W_h into that one
 // H×4H product per step; z W_x is one 2d×4H product per clip).
-import type { BertConfig } from '../text/bert-types';
-import type { ModelConfig, PoolingKind } from '../model/config';
+import type { BertConfig } from '../text/bert-config';
+import type { ModelConfig } from '../model/config';
+import type { PoolingKind } from '../nn/pooling';
 import type { ModuleName } from '../model/mird';
 
 export interface ModuleCost {

@@ -2,11 +2,11 @@
 // benchmarks, never in tests).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
-import { Lstm } from './lstm';
+import { Lstm } from '../nn/lstm';
 import type { ModelConfig } from './config';
 import { MirdModel, type MirdReconstructions } from './mird';
 import { randomInputs, disposeInputs } from './inputs';
-import { maskedMse } from './decoders';
+import { maskedMse } from '../nn/losses';
 
 export interface BenchResult {
   name: string;

@@ -2,20 +2,19 @@
 // named presets. Wherever the paper and the authors' code (qianfan1996/MIRD) differ, the
 // difference is a field here; the default follows the paper, the comment names both. Where
 // the paper is silent, the default follows the authors' code and the comment says so.
-import type { BertConfig } from '../text/bert-types';
+import { POOLING_KINDS, type PoolingKind } from '../nn/pooling';
+import { BERT_PRESETS, type BertConfig } from '../text/bert-config';
 import { freezeConfig } from '../util/config';
 
 // The allowed values of each switch, once: the types derive from them and validation reads them.
 const TEXT_ENCODER_KINDS = ['lstm', 'bert'] as const;
 const ATTENTION_KINDS = ['sparsemax', 'softmax'] as const;
 const GATE_KINDS = ['sigmoid', 'relu'] as const;
-const POOLING_KINDS = ['mean', 'pooled'] as const;
 const DECODER_INPUT_KINDS = ['previousHidden', 'repeatLatent'] as const;
 const ATTENTION_SCALE_KINDS = ['none', 'sqrt'] as const;
 export type TextEncoderKind = (typeof TEXT_ENCODER_KINDS)[number];
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];
 export type GateKind = (typeof GATE_KINDS)[number];
-export type PoolingKind = (typeof POOLING_KINDS)[number];
 export type DecoderInputKind = (typeof DECODER_INPUT_KINDS)[number];
 export type AttentionScaleKind = (typeof ATTENTION_SCALE_KINDS)[number];
 export type PresetName = 'paper' | 'small' | 'quick';
@@ -97,19 +96,6 @@ export interface ModelConfig {
   regressorDropout: number;
 }
 
-export const BERT_BASE: Readonly<BertConfig> = Object.freeze({
-  vocabSize: 30522,
-  hiddenSize: 768,
-  numLayers: 12,
-  numHeads: 12,
-  intermediateSize: 3072,
-  maxPositions: 512,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-  hiddenDropout: 0.1,
-  attentionDropout: 0.1,
-});
-
 /** The paper: bert-base, 33-d audio × 400, 709-d visual × 55, 50 tokens, d = 64. */
 export const PAPER_CONFIG: Readonly<ModelConfig> = freezeConfig({
   audioDim: 33,
@@ -118,7 +104,7 @@ export const PAPER_CONFIG: Readonly<ModelConfig> = freezeConfig({
   audioLength: 400,
   visualLength: 55,
   latentDim: 64,
-  bert: { ...BERT_BASE },
+  bert: { ...BERT_PRESETS.base },
   textEncoder: 'lstm',
   textEmbeddingDim: 128,
   encoderHidden: 64,
@@ -142,13 +128,7 @@ export const PAPER_CONFIG: Readonly<ModelConfig> = freezeConfig({
 /** A 4-layer, 256-wide BERT with the paper's data shapes: trainable on one CPU core. */
 export const SMALL_CONFIG: Readonly<ModelConfig> = freezeConfig({
   ...PAPER_CONFIG,
-  bert: {
-    ...BERT_BASE,
-    hiddenSize: 256,
-    numLayers: 4,
-    numHeads: 4,
-    intermediateSize: 1024,
-  },
+  bert: { ...BERT_PRESETS.small },
   injectionLayer: 2,
 });
 
@@ -160,7 +140,7 @@ export const QUICK_CONFIG: Readonly<ModelConfig> = freezeConfig({
   visualLength: 12,
   latentDim: 16,
   bert: {
-    ...BERT_BASE,
+    ...BERT_PRESETS.base,
     hiddenSize: 32,
     numLayers: 2,
     numHeads: 2,
@@ -251,7 +231,7 @@ export function resolveModelConfig(preset: PresetName | ModelConfig = 'paper', o
     base = preset;
   }
   const known = new Set(Object.keys(PAPER_CONFIG));
-  const knownBert = new Set(Object.keys(BERT_BASE));
+  const knownBert = new Set(Object.keys(BERT_PRESETS.base));
   for (const key of Object.keys(overrides)) {
     if (!known.has(key)) throw new Error(`model config: unknown key "${key}" (known: ${[...known].join(', ')})`);
   }

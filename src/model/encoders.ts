@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertEncoderApi } from '../text/bert-types';
 import { Dense, makeVariable } from '../nn/dense';
+import { Lstm } from '../nn/lstm';
+import { Pooling } from '../nn/pooling';
 import { Rng } from '../util/rng';
 import type { ModelConfig } from './config';
-import { Lstm } from './lstm';
-import { Pooling } from './wsa';
 
 /** Audio or visual: LSTM(d_m → hidden) over the real frames, FC(hidden → d). */
 export class SequenceEncoder {
@@ -29,6 +29,11 @@ export class SequenceEncoder {
 
   variables(): tf.Variable[] {
     return [...this.lstm.variables(), ...this.fc.variables()];
+  }
+
+  dispose(): void {
+    this.lstm.dispose();
+    this.fc.dispose();
   }
 }
 
@@ -65,7 +70,8 @@ export class LstmTextEncoder implements TextEncoder {
   }
 
   dispose(): void {
-    for (const v of this.variables()) v.dispose();
+    this.embedding.dispose();
+    this.encoder.dispose();
   }
 }
 
@@ -95,6 +101,7 @@ export class BertTextEncoder implements TextEncoder {
 
   dispose(): void {
     this.bert.dispose();
-    for (const v of [...this.pooling.variables(), ...this.fc.variables()]) v.dispose();
+    this.pooling.dispose();
+    this.fc.dispose();
   }
 }

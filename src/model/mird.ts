@@ -4,11 +4,13 @@
 // elsewhere (src/train, src/mi) and reach the variables through `variableGroups()`.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
-import type { BertConfig, BertEncoderApi } from '../text/bert-types';
+import { fusedLinearCrossEntropy, type FusedCrossEntropyOptions } from '../nn/losses';
+import type { BertConfig } from '../text/bert-config';
+import type { BertEncoderApi } from '../text/bert-types';
 import { Bert } from '../text/bert';
 import { deriveSeed, Rng } from '../util/rng';
 import { validateModelConfig, type ModelConfig } from './config';
-import { SequenceDecoder, fusedLinearCrossEntropy, type FusedCrossEntropyOptions } from './decoders';
+import { SequenceDecoder } from './decoders';
 import { BertTextEncoder, LstmTextEncoder, SequenceEncoder, type TextEncoder } from './encoders';
 import { Regressor } from './regressor';
 import { SharedEncoder, type WsaTrace } from './wsa';
@@ -204,12 +206,13 @@ export class MirdModel {
     if (this.disposed) return;
     this.disposed = true;
     this.textEncoder.dispose();
+    this.audioEncoder.dispose();
+    this.visualEncoder.dispose();
     this.sharedEncoder.dispose();
-    for (const v of [
-      ...this.audioEncoder.variables(), ...this.visualEncoder.variables(),
-      ...this.textDecoder.variables(), ...this.audioDecoder.variables(), ...this.visualDecoder.variables(),
-      ...this.regressor.variables(),
-    ]) v.dispose();
+    this.textDecoder.dispose();
+    this.audioDecoder.dispose();
+    this.visualDecoder.dispose();
+    this.regressor.dispose();
   }
 }
 

@@ -23,4 +23,9 @@ export class Regressor {
   variables(): tf.Variable[] {
     return [...this.fc1.variables(), ...this.fc2.variables()];
   }
+
+  dispose(): void {
+    this.fc1.dispose();
+    this.fc2.dispose();
+  }
 }

@@ -16,12 +16,13 @@
 // and 1/√H scaling is an option (config.attentionScale).
 import * as tf from '@tensorflow/tfjs';
 import type { BertEncoderApi } from '../text/bert-types';
-import { layerNorm, meanPool } from '../text/bert';
 import { Dense, makeVariable } from '../nn/dense';
+import { layerNorm } from '../nn/layers';
 import { matMul } from '../nn/ops';
+import { Pooling } from '../nn/pooling';
+import { maskedSoftmax, sparsemax } from '../nn/sparsemax';
 import { Rng } from '../util/rng';
-import type { AttentionKind, ModelConfig, PoolingKind } from './config';
-import { maskedSoftmax, sparsemax } from './sparsemax';
+import type { AttentionKind, ModelConfig } from './config';
 
 /** What a traced forward returns: attention maps, gates, λ (owned by the caller; disposeOutput releases them). */
 export interface WsaTrace {
@@ -188,28 +189,6 @@ export class WsaFusion {
   }
 }
 
-/**
- * Pooling of BERT states into one vector: 'mean' over real tokens (paper eq. 7) or the
- * BERT-style pooler tanh(FC(h_[CLS])) (authors' code: BERT's pooled output).
- */
-export class Pooling {
-  readonly pooler: Dense | null;
-
-  constructor(name: string, readonly kind: PoolingKind, hidden: number, rng: Rng) {
-    this.pooler = kind === 'pooled' ? new Dense(`${name}/pooler`, hidden, hidden, rng, { init: 'bert' }) : null;
-  }
-
-  apply(h: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
-    if (this.pooler === null) return meanPool(h, mask); // [B, H]
-    const cls = tf.squeeze(tf.slice(h, [0, 0, 0], [h.shape[0], 1, h.shape[2]]), [1]); // [B, H]
-    return tf.tanh(this.pooler.apply(cls)) as tf.Tensor2D; // [B, H]
-  }
-
-  variables(): tf.Variable[] {
-    return this.pooler === null ? [] : this.pooler.variables();
-  }
-}
-
 export interface SharedEncoderInputs extends Omit<WsaInputs, 'words'> {
   textIds: tf.Tensor2D; // [B, T_L] int32
   textMask: tf.Tensor2D; // [B, T_L]
@@ -281,6 +260,7 @@ export class SharedEncoder {
   dispose(): void {
     this.bert.dispose();
     this.wsa.dispose();
-    for (const v of [...this.pooling.variables(), ...this.fc.variables()]) v.dispose();
+    this.pooling.dispose();
+    this.fc.dispose();
   }
 }

@@ -13,10 +13,11 @@
 // (data/text/bert-mini) as the encoder MIRD's WSA injects into.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bert, bertConfig } from './bert';
+import { Bert } from './bert';
+import { bertConfig } from './bert-config';
 import { loadBertCheckpoint } from './checkpoint';
 import type { RegressorHeadValues } from './finetune';
-import { readSafetensors, type TensorToWrite } from './safetensors';
+import { readSafetensors, type TensorToWrite } from '../nn/safetensors';
 import { initWordEmbeddingsFromGlove } from './glove';
 import { defaultTokenizer, type WordPieceTokenizer } from './tokenizer';
 import { repoPath } from '../paths';

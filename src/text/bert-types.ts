@@ -2,19 +2,7 @@
 // (src/model/wsa.ts): the shared encoder runs BERT up to layer k, injects non-verbal
 // information into the word states (WSA + MAG), then continues from layer k.
 import type * as tf from '@tensorflow/tfjs';
-
-export interface BertConfig {
-  vocabSize: number; // 30522 for bert-base-uncased
-  hiddenSize: number; // 768 for bert-base
-  numLayers: number; // 12 for bert-base
-  numHeads: number; // 12 for bert-base
-  intermediateSize: number; // 3072 for bert-base
-  maxPositions: number; // 512
-  typeVocabSize: number; // 2
-  layerNormEps: number; // 1e-12
-  hiddenDropout: number; // 0.1
-  attentionDropout: number; // 0.1
-}
+import type { BertConfig } from './bert-config';
 
 export interface BertEncoderApi {
   readonly config: BertConfig;

@@ -10,84 +10,15 @@
 // Parameters are named like Hugging Face's BertModel without the "bert." prefix
 // (e.g. "encoder.layer.0.attention.self.query.weight"), stored in our [in, out] layout;
 // src/text/checkpoint.ts transposes to PyTorch's [out, in] on import/export.
+// The layer and attention math is src/nn/transformer.ts; this class owns the named weights.
 import * as tf from '@tensorflow/tfjs';
-import type { BertConfig, BertEncoderApi } from './bert-types';
-import { linear, matMul } from '../nn/ops';
+import { validateBertConfig, type BertConfig } from './bert-config';
+import type { BertEncoderApi } from './bert-types';
+import { layerNorm } from '../nn/layers';
+import { linear } from '../nn/ops';
 import { makeVariable, type Init } from '../nn/dense';
+import { attentionBias, transformerLayer, type LinearWeights, type TransformerLayerWeights } from '../nn/transformer';
 import { deriveSeed, Rng } from '../util/rng';
-
-export type BertPreset = 'base' | 'small' | 'mini' | 'tiny';
-
-const COMMON = { vocabSize: 30522, maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1 };
-
-/** bert-base-uncased and smaller shapes for one-core training (names follow Turc et al. 2019 loosely). */
-export const BERT_PRESETS: Readonly<Record<BertPreset, Readonly<BertConfig>>> = Object.freeze({
-  base: Object.freeze({ ...COMMON, hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072 }),
-  small: Object.freeze({ ...COMMON, hiddenSize: 256, numLayers: 4, numHeads: 4, intermediateSize: 1024 }),
-  mini: Object.freeze({ ...COMMON, hiddenSize: 128, numLayers: 2, numHeads: 2, intermediateSize: 512 }),
-  tiny: Object.freeze({ ...COMMON, hiddenSize: 64, numLayers: 2, numHeads: 2, intermediateSize: 256 }),
-});
-
-const CONFIG_KEYS: readonly (keyof BertConfig)[] = [
-  'vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize', 'maxPositions', 'typeVocabSize', 'layerNormEps', 'hiddenDropout', 'attentionDropout',
-];
-
-/** A preset with overrides, validated (unknown keys and impossible shapes are errors). */
-export function bertConfig(preset: BertPreset = 'mini', overrides: Partial<BertConfig> = {}): BertConfig {
-  const base = BERT_PRESETS[preset];
-  if (base === undefined) throw new Error(`unknown BERT preset "${preset}" (known: ${Object.keys(BERT_PRESETS).join(', ')})`);
-  return validateBertConfig({ ...base, ...overrides }, `preset ${preset}`);
-}
-
-export function validateBertConfig(config: BertConfig, where = 'BertConfig'): BertConfig {
-  for (const key of Object.keys(config)) {
-    if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new Error(`${where}: unknown config key "${key}" (known: ${CONFIG_KEYS.join(', ')})`);
-  }
-  for (const key of CONFIG_KEYS) {
-    const v = config[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: ${key} must be a finite number, got ${String(v)}`);
-    if (key === 'layerNormEps' ? v <= 0 : key.endsWith('Dropout') ? v < 0 || v >= 1 : !Number.isInteger(v) || v <= 0) {
-      throw new Error(`${where}: invalid ${key} = ${v}`);
-    }
-  }
-  if (config.hiddenSize % config.numHeads !== 0) {
-    throw new Error(`${where}: hiddenSize ${config.hiddenSize} is not divisible by numHeads ${config.numHeads}`);
-  }
-  return config;
-}
-
-/** Count of parameters of a BERT encoder (no pooler, no MLM head). */
-export function bertParamCount(c: BertConfig): number {
-  const h = c.hiddenSize;
-  const emb = (c.vocabSize + c.maxPositions + c.typeVocabSize) * h + 2 * h;
-  const layer = 4 * (h * h + h) + 2 * h + (h * c.intermediateSize + c.intermediateSize) + (c.intermediateSize * h + h) + 2 * h;
-  return emb + c.numLayers * layer;
-}
-
-/** LayerNorm over the last axis: (x − μ) / √(σ² + eps) · γ + β. */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
-  const axis = x.rank - 1;
-  const { mean, variance } = tf.moments(x, axis, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
-}
-
-/** GELU, exact erf form: ½ x (1 + erf(x / √2)). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-}
-
-/**
- * Mean of the hidden states over real tokens: Σ_t m_t h_t / max(Σ_t m_t, 1).
- * h [B, L, H], mask [B, L] (1 real, 0 padding) → [B, H].
- */
-export function meanPool(h: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const m = tf.expandDims(tf.cast(mask, 'float32'), 2); // [B, L, 1]
-    const sum = tf.sum(tf.mul(h, m), 1); // [B, H]
-    const count = tf.maximum(tf.sum(m, 1), 1); // [B, 1]
-    return tf.div(sum, count) as tf.Tensor2D;
-  });
-}
 
 export interface BertOptions {
   /** also build the pooler (tanh(W h_[CLS] + b)) that Hugging Face checkpoints carry */
@@ -191,33 +122,36 @@ export class Bert implements BertEncoderApi {
     });
   }
 
-  /** −10⁴ on padded keys, 0 on real ones: [B, 1, 1, L], added to the attention scores. */
-  private attentionBias(mask: tf.Tensor2D): tf.Tensor4D {
-    const [b, len] = mask.shape;
-    return tf.reshape(tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -10000), [b, 1, 1, len]);
+  private linearWeights(name: string): LinearWeights {
+    return { w: this.p2(`${name}.weight`), b: this.p1(`${name}.bias`) };
+  }
+
+  /** Layer l's weights, by their Hugging Face names. */
+  private layerWeights(l: number): TransformerLayerWeights {
+    const p = `encoder.layer.${l}.`;
+    return {
+      attention: {
+        query: this.linearWeights(p + 'attention.self.query'),
+        key: this.linearWeights(p + 'attention.self.key'),
+        value: this.linearWeights(p + 'attention.self.value'),
+        output: this.linearWeights(p + 'attention.output.dense'),
+      },
+      attentionNorm: { gamma: this.p1(p + 'attention.output.LayerNorm.weight'), beta: this.p1(p + 'attention.output.LayerNorm.bias') },
+      intermediate: this.linearWeights(p + 'intermediate.dense'),
+      output: this.linearWeights(p + 'output.dense'),
+      outputNorm: { gamma: this.p1(p + 'output.LayerNorm.weight'), beta: this.p1(p + 'output.LayerNorm.bias') },
+    };
   }
 
   private layer(h: tf.Tensor3D, bias: tf.Tensor4D, l: number, training: boolean): tf.Tensor3D {
     const c = this.config;
-    const [b, len, hid] = h.shape;
-    const nh = c.numHeads;
-    const dh = hid / nh;
-    const p = `encoder.layer.${l}.`;
-    // [B, L, H] → [B·nh, L, d_h]
-    const heads = (x: tf.Tensor): tf.Tensor3D =>
-      tf.reshape(tf.transpose(tf.reshape(x, [b, len, nh, dh]), [0, 2, 1, 3]), [b * nh, len, dh]);
-    const q = heads(linear(h, this.p2(p + 'attention.self.query.weight'), this.p1(p + 'attention.self.query.bias')));
-    const k = heads(linear(h, this.p2(p + 'attention.self.key.weight'), this.p1(p + 'attention.self.key.bias')));
-    const v = heads(linear(h, this.p2(p + 'attention.self.value.weight'), this.p1(p + 'attention.self.value.bias')));
-    const raw = tf.reshape(tf.mul(matMul(q, k, false, true), 1 / Math.sqrt(dh)), [b, nh, len, len]); // [B, nh, L, L]
-    const probs = this.dropout(tf.softmax(tf.add(raw, bias), -1), c.attentionDropout, training); // [B, nh, L, L]
-    const ctx = matMul(tf.reshape(probs, [b * nh, len, len]) as tf.Tensor3D, v); // [B·nh, L, d_h]
-    const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, nh, len, dh]), [0, 2, 1, 3]), [b, len, hid]); // [B, L, H]
-    const attnOut = this.dropout(linear(merged, this.p2(p + 'attention.output.dense.weight'), this.p1(p + 'attention.output.dense.bias')), c.hiddenDropout, training);
-    const a = layerNorm(tf.add(h, attnOut), this.p1(p + 'attention.output.LayerNorm.weight'), this.p1(p + 'attention.output.LayerNorm.bias'), c.layerNormEps);
-    const inter = gelu(linear(a, this.p2(p + 'intermediate.dense.weight'), this.p1(p + 'intermediate.dense.bias'))); // [B, L, I]
-    const out = this.dropout(linear(inter, this.p2(p + 'output.dense.weight'), this.p1(p + 'output.dense.bias')), c.hiddenDropout, training);
-    return layerNorm(tf.add(a, out), this.p1(p + 'output.LayerNorm.weight'), this.p1(p + 'output.LayerNorm.bias'), c.layerNormEps) as tf.Tensor3D;
+    return transformerLayer(h, bias, this.layerWeights(l), {
+      numHeads: c.numHeads,
+      layerNormEps: c.layerNormEps,
+      hiddenDropout: c.hiddenDropout,
+      attentionDropout: c.attentionDropout,
+      dropout: (x, rate) => this.dropout(x, rate, training),
+    });
   }
 
   runLayers(h: tf.Tensor3D, mask: tf.Tensor2D, from: number, to: number, training: boolean): tf.Tensor3D {
@@ -230,7 +164,7 @@ export class Bert implements BertEncoderApi {
     }
     if (from === to) return tf.clone(h);
     return tf.tidy(() => {
-      const bias = this.attentionBias(mask);
+      const bias = attentionBias(mask);
       let x = h;
       for (let l = from; l < to; l++) x = this.layer(x, bias, l, training);
       return x;

@@ -11,9 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/files';
 import { join, resolve } from 'node:path';
-import type { BertConfig } from './bert-types';
-import { Bert, isLinearWeight, validateBertConfig } from './bert';
-import { readSafetensors, writeSafetensors, type TensorEntry, type TensorToWrite } from './safetensors';
+import { validateBertConfig, type BertConfig } from './bert-config';
+import { Bert, isLinearWeight } from './bert';
+import { readSafetensors, writeSafetensors, type TensorEntry, type TensorToWrite } from '../nn/safetensors';
 import { WordPieceTokenizer } from './tokenizer';
 
 /** The fields of a Hugging Face BertConfig (config.json) that shape the encoder. */

@@ -6,10 +6,10 @@
 // over the first 10% of steps, then linear decay).
 import * as tf from '@tensorflow/tfjs';
 import type { Bert } from './bert';
-import { meanPool } from './bert';
+import { meanPool } from '../nn/layers';
 import { assignValues, makeVariable, variableValues } from '../nn/dense';
 import type { LabeledText } from './corpus';
-import { NamedAdamW } from './optim';
+import { NamedAdamW } from '../nn/adamw';
 import type { WordPieceTokenizer } from './tokenizer';
 import { padRows } from './tokenizer';
 import type { SplitName } from '../data/types';

@@ -9,7 +9,7 @@
 // GloVe vector (## pieces, specials, 8% of whole words) keep their N(0, 0.02²) init. The table
 // stays an ordinary trainable [V, H] embedding: no projection at run time.
 import * as tf from '@tensorflow/tfjs';
-import { readSafetensors } from './safetensors';
+import { readSafetensors } from '../nn/safetensors';
 import type { Bert } from './bert';
 import type { WordPieceTokenizer } from './tokenizer';
 import { repoPath } from '../paths';

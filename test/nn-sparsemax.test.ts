@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { sparsemax, maskedSoftmax } from '../src/model/sparsemax';
+import { sparsemax, maskedSoftmax } from '../src/nn/sparsemax';
 import { Rng } from '../src/util/rng';
 import { projectSimplex } from './reference-math';
 

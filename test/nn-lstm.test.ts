@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { Lstm, lstmScan, stepKinds } from '../src/model/lstm';
+import { Lstm, lstmScan, stepKinds } from '../src/nn/lstm';
 import { Rng } from '../src/util/rng';
 
 const sig = (v: number): number => 1 / (1 + Math.exp(-v));

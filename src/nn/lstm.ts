@@ -16,8 +16,8 @@
 // the last step the state is the one at the LAST REAL step of each sequence, padding never
 // changes it, and a zero-length sequence returns the initial state.
 import * as tf from '@tensorflow/tfjs';
-import { linear } from '../nn/ops';
-import { makeVariable } from '../nn/dense';
+import { linear } from './ops';
+import { makeVariable } from './dense';
 import { Rng } from '../util/rng';
 
 export interface LstmState {
