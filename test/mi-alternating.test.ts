@@ -61,7 +61,12 @@ test('estimator step leaves the model untouched; model step leaves the estimator
     dispose();
     est.dispose();
   }
-  assert.doesNotThrow(() => assertDisjoint([], []));
+  const zero = tf.zeros([1]);
+  const a = tf.variable(zero, true, 'assert-disjoint/a');
+  const b = tf.variable(zero, true, 'assert-disjoint/b');
+  assert.doesNotThrow(() => assertDisjoint([a], [b]));
+  assert.throws(() => assertDisjoint([a, b], [b]), /share variables \(assert-disjoint\/b\)/);
+  tf.dispose([a, b, zero]);
 });
 
 test('minimising CLUB over the model lowers the dependence it measures', () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pretrainingCorpus, moseiTextSplits, mosiTextSplits } from '../src/text/corpus';
+import { videoOfClipId } from '../src/data/sources';
 
 // The rule of issue 3: MLM pretraining sees MOSEI (all folds) and MOSI train, never MOSI valid
 // or test; the supervised intermediate stage sees MOSEI only. Checked on the real data.
@@ -36,11 +37,35 @@ test('pretraining corpus = MOSEI (all folds, minus the held-out rows) + MOSI tra
   for (const c of mosi.train) assert.ok(seen.has(c.text) || heldOut.has(c.text), `MOSI train ${c.id} missing`);
 });
 
-test('no MOSI clip id is among the MOSEI clips used for supervised intermediate training', () => {
-  const mosiIds = new Set([...mosi.train, ...mosi.valid, ...mosi.test].map((c) => c.id));
-  assert.equal(mosiIds.size, 1284 + 229 + 686);
+test('MOSI and MOSEI share no video (MOSEI feeds the MLM corpus and the supervised intermediate stage)', () => {
+  // Clip ids never match across the two by construction (MOSI `<video>_<clip>`, MOSEI
+  // `<video>$_$<clip>`), so the comparison is on video ids: a shared video would put the same
+  // speaker and text on both sides.
+  const videosOf = (clips: readonly { id: string }[], what: string): Set<string> =>
+    new Set(
+      clips.map((c) => {
+        const v = videoOfClipId(c.id);
+        assert.ok(v !== null && v !== '' && v !== c.id, `${what}: clip ${c.id} names no video`);
+        return v;
+      }),
+    );
+  const mosiVideos = videosOf([...mosi.train, ...mosi.valid, ...mosi.test], 'MOSI');
+  assert.equal(mosiVideos.size, 93);
+  assert.ok(mosi.train.every((c) => !c.id.includes('$_$')));
+  // the MOSEI ids keep the label.csv video id before `$_$` (first row: -3g5yACwYnA, clip 82_7645)
+  assert.equal(mosei.train[0]?.id, '-3g5yACwYnA$_$82_7645');
+  assert.equal(videoOfClipId(mosei.train[0]?.id ?? ''), '-3g5yACwYnA');
+  let moseiVideos = 0;
+  const allMoseiVideos = new Set<string>();
   for (const split of ['train', 'valid', 'test'] as const) {
     assert.ok(mosei[split].length > 1000);
-    assert.deepEqual(mosei[split].filter((c) => mosiIds.has(c.id)).map((c) => c.id), []);
+    assert.ok(mosei[split].every((c) => c.id.includes('$_$')), `MOSEI ${split}: ids must be <video>$_$<clip>`);
+    const videos = videosOf(mosei[split], `MOSEI ${split}`);
+    moseiVideos += videos.size;
+    for (const v of videos) allMoseiVideos.add(v);
+    assert.deepEqual([...videos].filter((v) => mosiVideos.has(v)), [], `MOSEI ${split} shares videos with MOSI`);
   }
+  // 3217 videos in data/mosei/label.csv, none in two folds
+  assert.equal(moseiVideos, 2244 + 298 + 675);
+  assert.equal(allMoseiVideos.size, 3217);
 });
