@@ -14,6 +14,7 @@ import {
   readBackboneResults, readRegressorHead, regressorHeadTensors, type BackboneCandidate, type CandidateSources,
 } from '../text/backbone';
 import { saveBertCheckpoint } from '../text/checkpoint';
+import { writeBertProvenance, writeUseLiteMoseiProvenance } from '../text/provenance';
 import { moseiTextSplits, mosiTextSplits } from '../text/corpus';
 import { finetuneTextRegressor, DEFAULT_FINETUNE, type FinetuneResult, type PreparedSplit } from '../text/finetune';
 import { defaultTokenizer, defaultVocabPath } from '../text/tokenizer';
@@ -62,6 +63,7 @@ function ensureMoseiIntermediate(sources: CandidateSources, epochs: number, lr: 
   // the selected epoch's regression head is kept as classifier.* (skipped when the encoder loads)
   saveBertCheckpoint(sources.moseiDir, bert, defaultVocabPath(), { extra: regressorHeadTensors(r.head), metadata: { stage: 'mosei-intermediate', best_epoch: String(r.bestEpoch) } });
   writeFileSync(join(sources.moseiDir, 'training.json'), JSON.stringify(log, null, 2) + '\n');
+  writeBertProvenance(sources.moseiDir, { candidate: 'mosei', seed: 0, label: null, mlmDir: sources.mlmDir, moseiDir: sources.moseiDir, moseiEpochs: epochs, moseiLr: lr, head: true });
   process.stderr.write(`backbones: MOSEI valid at best epoch ${r.bestEpoch}: MAE ${r.valid.mae.toFixed(3)}, Acc2 non0 ${(100 * r.valid.acc2Non0).toFixed(1)}%\n`);
   bert.dispose();
 }
@@ -117,6 +119,7 @@ export async function run(argv: string[]): Promise<number> {
       const out = String(flags.out ?? defaultUseLiteUpperDir());
       const upper = upperFromValues(stage);
       saveUseLiteUpper(out, upper, stage.head, { ...stage.metadata, candidate: 'use-lite-mosei', ...(flags.label === undefined ? {} : { label: String(flags.label) }) });
+      writeUseLiteMoseiProvenance(out, stage.metadata, flags.label === undefined ? null : String(flags.label), ['npx mird backbones', ...argv].join(' '));
       upper.dispose();
       process.stdout.write(`backbones: shipped use-lite-mosei (MOSEI-stage upper layers + head from ${useMoseiDir}) to ${out}\n`);
       return 0;
@@ -131,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
     saveBertCheckpoint(out, bert, defaultVocabPath(), {
       dtype: 'F16', extra, metadata: { candidate, ...(flags.label === undefined ? {} : { label: String(flags.label) }), mosei_epochs: String(moseiEpochs), mosei_lr: String(moseiLr), transfer_head: String(transfer) },
     });
+    writeBertProvenance(out, { candidate, seed: seedFlag(flags), label: flags.label === undefined ? null : String(flags.label), ...sources, moseiEpochs, moseiLr, head: transfer, command: ['npx mird backbones', ...argv].join(' ') });
     process.stdout.write(`backbones: shipped candidate ${candidate} to ${out}\n`);
     bert.dispose();
     return 0;
