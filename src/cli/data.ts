@@ -2,10 +2,10 @@
 // counts, shapes, label statistics and provenance notes. A malformed source exits 1 with the
 // reader's error (file, line, field) on stderr. No tensors are made, so no tfjs backend is
 // initialised (and none is printed).
-import { CliError, helpText, parseArgs, type FlagSpec } from './args';
+import { CliError, helpText, integerFlag, parseArgs, seedFlag, type FlagSpec } from './args';
 
 const FLAGS: Record<string, FlagSpec> = {
-  seed: { type: 'number', description: 'seed for synthetic:* sources (default: the preset seed, 1234)' },
+  seed: { type: 'number', description: 'seed for synthetic:* sources, a non-negative integer (default: the preset seed, 1234)' },
   json: { type: 'boolean', description: 'print the summary as JSON instead of tables' },
   'no-tokens': { type: 'boolean', description: 'skip the WordPiece token-length statistics' },
   'max-tokens': { type: 'number', description: 'token budget incl. [CLS]/[SEP] for the truncation count (default 50)' },
@@ -38,14 +38,13 @@ export async function run(argv: string[]): Promise<number> {
   if (sub !== 'inspect') throw new CliError(sub === undefined ? `missing subcommand\n${await usageText()}` : `unknown subcommand "${sub}" (known: inspect)`);
   if (spec === undefined) throw new CliError(`inspect needs a source\n${await usageText()}`);
   if (extra.length > 0) throw new CliError(`unexpected arguments: ${extra.join(' ')}`);
-  const budget = (flags['max-tokens'] as number | undefined) ?? 50;
-  if (!Number.isInteger(budget) || budget < 2) throw new CliError(`--max-tokens must be an integer ≥ 2, got ${budget}`);
+  const budget = integerFlag(flags, 'max-tokens', 50, 2);
+  const seed = flags.seed === undefined ? undefined : seedFlag(flags);
+  if (seed !== undefined && !spec.includes('synthetic:')) throw new CliError('--seed applies to synthetic:* sources only');
 
   const { openSource, summarizeDataset, shapeRows, labelRows } = await import('../data/sources');
   const { textTable } = await import('../viz/display');
   const { SPLIT_NAMES } = await import('../data/types');
-  const seed = flags.seed as number | undefined;
-  if (seed !== undefined && !spec.includes('synthetic:')) throw new CliError('--seed applies to synthetic:* sources only');
   const ds = openSource(spec, seed === undefined ? {} : { seed });
   const summary = summarizeDataset(ds);
 

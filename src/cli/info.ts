@@ -1,7 +1,7 @@
 // `mird info --preset paper|small|quick`: parameters and multiply–accumulates per module of
 // the MIRD network (paper Table 2), counted from the config (nothing is allocated), and the
 // paper-vs-code switches with their values in that preset.
-import { CliError, parseOptionsOnly, type FlagSpec } from './args';
+import { CliError, integerFlag, parseOptionsOnly, type FlagSpec } from './args';
 import { paperVsCode, PRESET_NAMES, resolveModelConfig, type ModelConfig, type ModelConfigOverrides, type PresetName } from '../model/config';
 import { costTotals, humanCount, modelCost } from '../eval/efficiency';
 import { textTable, type Row } from '../viz/display';
@@ -25,12 +25,14 @@ export async function run(argv: string[]): Promise<number> {
     if (t !== 'lstm' && t !== 'bert') throw new CliError(`--text-encoder must be lstm or bert, got "${String(t)}"`);
     overrides.textEncoder = t;
   }
-  if (flags['injection-layer'] !== undefined) overrides.injectionLayer = flags['injection-layer'] as number;
+  if (flags['injection-layer'] !== undefined) overrides.injectionLayer = integerFlag(flags, 'injection-layer', 0, 0);
   let config: ModelConfig;
   try {
     config = resolveModelConfig(preset as PresetName, overrides);
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
+    // the config names its own field (injectionLayer); the user typed the flag
+    const given = Object.entries({ preset, 'text-encoder': flags['text-encoder'], 'injection-layer': flags['injection-layer'] }).filter(([, v]) => v !== undefined);
+    throw new CliError(`${given.map(([k, v]) => `--${k} ${String(v)}`).join(' ')}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const rows = modelCost(config);
   const totals = costTotals(rows);

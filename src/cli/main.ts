@@ -1,6 +1,7 @@
 // `mird <command> [...]`: one entry for long runs, sweeps, evaluation and inspection. Each
 // command lives in its own module and is loaded only when asked for, so `mird --help` stays
 // fast and a broken optional dependency of one command cannot break the others.
+import { readFileSync } from 'node:fs';
 import { CliError } from './args';
 
 export interface Command {
@@ -21,15 +22,40 @@ export const COMMANDS: Record<string, Command> = {
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ['usage: mird <command> [options]', '', 'commands:', ...lines, '', 'MIRD_BACKEND=tensorflow|wasm|cpu forces a tfjs backend.'].join('\n');
+  return [
+    'usage: mird <command> [options]',
+    '       mird <command> --help   options of one command (also: mird help <command>)',
+    '       mird --version',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'MIRD_BACKEND=tensorflow|wasm|cpu forces a tfjs backend; MIRD_QUIET=1 silences progress.',
+  ].join('\n');
+}
+
+/** The workspace version, from the package.json next to this checkout of the sources. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(pkg.version);
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage() + '\n');
-    return name === undefined ? 1 : 0;
+  const [first, ...after] = argv;
+  if (first === '--version' || first === '-V') {
+    process.stdout.write(`mird ${version()}\n`);
+    return 0;
   }
+  if (first === '--help' || first === '-h' || (first === 'help' && after.length === 0)) {
+    process.stdout.write(usage() + '\n');
+    return 0;
+  }
+  if (first === undefined) {
+    process.stderr.write(`mird: missing command\n\n${usage()}\n`);
+    return 2;
+  }
+  // `mird help <command>` is `mird <command> --help`
+  const [name, rest] = first === 'help' ? [after[0] as string, ['--help']] : [first, after];
   const command = COMMANDS[name];
   if (command === undefined) {
     process.stderr.write(`mird: unknown command "${name}"\n\n${usage()}\n`);

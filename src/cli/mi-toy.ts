@@ -7,7 +7,6 @@
 //   results/mi_toy.traces.json        thinned raw estimates per estimator (for plots)
 //   results/mi_toy.md                 what was run: seed, steps, backend, git commit, tables
 import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { backendInfo, describeBackend, initBackend } from '../backend';
 import { type EstimatorSpec, parseEstimatorSpec, specName } from '../mi/factory';
 import {
@@ -22,7 +21,7 @@ import {
 } from '../mi/toy-experiment';
 import { markdownTable, meansTable } from '../mi/toy-results';
 import { Progress } from '../util/progress';
-import { CliError, type FlagSpec, parseOptionsOnly, seedFlag } from './args';
+import { CliError, type FlagSpec, integerFlag, outputFile, parseOptionsOnly, seedFlag } from './args';
 import { gitCommit, gitDirty, writeFileAtomic } from '../util/files';
 
 const SPEC: Record<string, FlagSpec> = {
@@ -61,12 +60,13 @@ export async function run(argv: string[]): Promise<number> {
   const outFlag = flags.out;
   if (typeof outFlag !== 'string') throw new CliError('--out <file.json> is required');
   if (!outFlag.endsWith('.json')) throw new CliError(`--out must name a .json file, got "${outFlag}"`);
-  const out = resolve(outFlag);
+  // every file of the run is checked now: a bad path used to fail only after the whole run
+  const out = outputFile(outFlag, '--out');
   const stem = out.slice(0, -'.json'.length);
+  for (const suffix of ['traces.json', 'd64.json', 'minimisation.json', 'md']) outputFile(`${stem}.${suffix}`, `--out (sibling file ${suffix})`);
   const quick = flags.quick === true;
   const seed = seedFlag(flags);
-  const steps = (flags.steps as number | undefined) ?? (quick ? 200 : PAPER_ESTIMATION.stepsPerLevel);
-  if (!Number.isInteger(steps) || steps < 2) throw new CliError(`--steps must be an integer ≥ 2, got ${steps}`);
+  const steps = integerFlag(flags, 'steps', quick ? 200 : PAPER_ESTIMATION.stepsPerLevel, 2);
   const lastK = Math.min(quick ? 100 : PAPER_ESTIMATION.lastK, steps);
   let estimators: EstimatorSpec[] = DEFAULT_TOY_ESTIMATORS;
   if (typeof flags.estimators === 'string') {
@@ -121,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const msPerStep = estimation.traces.map((t) => `${t.estimator} ${t.msPerStep} ms`).join(', ');
   const md = [
-    `# MI toy run (${quick ? 'QUICK, not the full protocol' : 'full protocol'})`,
+    `# MI toy run (${quick ? 'QUICK, not the full protocol' : steps !== PAPER_ESTIMATION.stepsPerLevel ? `${steps} steps per level, not the full protocol` : 'full protocol'})`,
     '',
     `Written by \`mird mi-toy ${argv.join(' ')}\`, started ${started}, git ${commit}${dirty ? ' (+ uncommitted changes in src/mi or the CLI)' : ''}.`,
     `${describeBackend(backendInfo()).replace(/^backend/, 'Backend')}${backend.name === 'wasm' ? ' (one CPU thread)' : ''}.`,
@@ -149,6 +149,8 @@ export async function run(argv: string[]): Promise<number> {
     '',
   ].join('\n');
   writeFileAtomic(`${stem}.md`, md);
+  // the report is the result: the tables, not only where they went
+  process.stdout.write(md);
   process.stderr.write(`wrote ${out} and siblings (${stem}.*)\n`);
   return 0;
 }

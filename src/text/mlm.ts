@@ -144,6 +144,7 @@ export interface PretrainResult {
   head: MlmHead;
   stepsDone: number;
   resumedFrom: number;
+  /** loss of the last step; read from log.jsonl when this call ran no step (NaN if not logged) */
   lastLoss: number;
   heldOutLoss: number | null;
   secondsPerStep: number;
@@ -176,6 +177,18 @@ function saveCheckpoint(dir: string, bert: Bert, head: MlmHead, opt: NamedAdamW,
   if (existsSync(dir)) renameSync(dir, old);
   renameSync(tmp, dir);
   rmSync(old, { recursive: true, force: true });
+}
+
+/** The log.jsonl entry of `step` (the last one when repeated), or null when there is none. */
+function loggedAt(log: string, step: number): { loss: number; heldOutLoss: number | null } | null {
+  if (!existsSync(log)) return null;
+  let found: { loss: number; heldOutLoss: number | null } | null = null;
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const e = JSON.parse(line) as { step?: unknown; loss?: unknown; heldOutLoss?: unknown };
+    if (e.step === step && typeof e.loss === 'number') found = { loss: e.loss, heldOutLoss: typeof e.heldOutLoss === 'number' ? e.heldOutLoss : null };
+  }
+  return found;
 }
 
 /**
@@ -262,5 +275,14 @@ export function pretrainMlm(texts: readonly string[], tokenizer: WordPieceTokeni
   }
   opt.dispose();
   const stepsRun = Math.max(0, last - start);
+  // Rerunning a finished run (the resume path) trains nothing now, so lastLoss was still its
+  // NaN placeholder; the log line written with that checkpoint holds the real numbers.
+  if (stepsRun === 0) {
+    const logged = loggedAt(log, start);
+    if (logged !== null) {
+      lastLoss = logged.loss;
+      heldOutLoss = logged.heldOutLoss;
+    }
+  }
   return { bert, head, stepsDone: Math.max(last, start), resumedFrom: start, lastLoss, heldOutLoss, secondsPerStep: stepsRun > 0 ? (Date.now() - t0) / 1000 / stepsRun : 0 };
 }
