@@ -137,11 +137,17 @@ test('masked-mean sequence summary: padding (even NaN/inf) changes nothing', () 
   const seqEst = new SequenceMiEstimator(new Club(2, d, { hiddenSize: 8, seed: 1 }));
   assert.equal(seqEst.name, 'CLUB-h8-maskedMean');
   const x = tf.randomNormal([b, 2], 0, 1, 'float32', 3) as tf.Tensor2D;
-  const e1 = seqEst.estimate(x, y1, m1).dataSync()[0];
-  const e2 = seqEst.estimate(x, y2, m2).dataSync()[0];
+  const e1 = seqEst.estimateSequence(x, y1, m1).dataSync()[0];
+  const e2 = seqEst.estimateSequence(x, y2, m2).dataSync()[0];
   assert.ok(Number.isFinite(e1 as number));
   assert.equal(e2, e1);
-  assert.equal(seqEst.learningLoss(x, y2, m2).dataSync()[0], seqEst.learningLoss(x, y1, m1).dataSync()[0]);
+  assert.equal(seqEst.learningLossSequence(x, y2, m2).dataSync()[0], seqEst.learningLossSequence(x, y1, m1).dataSync()[0]);
+  // the same interface as every estimator: estimate / learningLoss read the summary as y
+  const summary = seqEst.summarize(y2, m2);
+  assert.equal(seqEst.estimate(x, summary).dataSync()[0], e1);
+  assert.equal(seqEst.learningLoss(x, summary).dataSync()[0], seqEst.learningLossSequence(x, y1, m1).dataSync()[0]);
+  assert.equal(seqEst.yDim, d);
+  summary.dispose();
   assert.throws(() => maskedMean(y1, m2), /mask must be \[B, T\] = \[4, 6\]/);
   seqEst.dispose();
   tf.dispose([y1, y2, m1, m2, x]);

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, useBackend } from '../src/backend';
 import { AUTHORS_CODE_OVERRIDES, paperVsCode, resolveModelConfig, type ModelConfig } from '../src/model/config';
 import { MirdModel, disposeOutput, type MirdOutput, type MirdInputs } from '../src/model/mird';
+import type { BertHost } from '../src/model/text-host';
 import { randomInputs, disposeInputs } from '../src/model/inputs';
 import { Rng } from '../src/util/rng';
 import { maskedCrossEntropy, maskedMse } from '../src/nn/losses';
@@ -182,7 +183,7 @@ test('with a zero displacement H the shared encoder is BERT over every layer, me
     const x = randomInputs(c, spec(13, true));
     const [got, want] = tf.tidy(() => [
       s.apply(x, false, new Rng(0)).z, // [B, d]
-      s.fc.apply(meanPool(s.bert.forward(x.textIds, x.textMask, false), x.textMask)), // [B, d]
+      s.fc.apply(meanPool((s.host as BertHost).bert.forward(x.textIds, x.textMask, false), x.textMask)), // [B, d]
     ].map((t) => Array.from(t.dataSync())));
     assert.ok(maxDiff(got as number[], want as number[]) < 1e-4, `injection after layer ${injectionLayer}: z^S differs from plain BERT + mean pooling`);
     disposeInputs(x);

@@ -166,6 +166,7 @@ export function makeBatch(
     textLength[b] = x.length;
   });
 
+  const textStates = padTextStates(clips, ids, L);
   const audio = padModality(clips, (c) => c.audio, 'audio', options.audioPadLength, options.maxAudioLength, options.audioDim, options.norm);
   const visual = padModality(clips, (c) => c.visual, 'visual', options.visualPadLength, options.maxVisualLength, options.visualDim, options.norm);
   counters.clips += B;
@@ -185,20 +186,48 @@ export function makeBatch(
     textIds: tf.tensor2d(textIds, [B, L], 'int32'), // [B, L]
     textMask: tf.tensor2d(textMask, [B, L], 'float32'), // [B, L]
     textLength: tf.tensor1d(textLength, 'int32'), // [B]
+    ...(textStates === null ? {} : { textStates: tf.tensor3d(textStates.data, [B, L, textStates.dim], 'float32') }), // [B, L, D_host]
     audio: tf.tensor3d(a.data, [B, a.T, a.D], 'float32'), // [B, T_A, d_A]
     audioMask: tf.tensor2d(a.mask, [B, a.T], 'float32'), // [B, T_A]
     audioLength: tf.tensor1d(a.lengths, 'int32'), // [B]
     visual: tf.tensor3d(v.data, [B, v.T, v.D], 'float32'), // [B, T_V, d_V]
     visualMask: tf.tensor2d(v.mask, [B, v.T], 'float32'), // [B, T_V]
     visualLength: tf.tensor1d(v.lengths, 'int32'), // [B]
+    hostLengths: { text: textLength, audio: a.lengths, visual: v.lengths },
     labels: tf.tensor1d(labels, 'float32'), // [B]
     labeled: tf.tensor1d(labeled, 'float32'), // [B]
     numLabeled: labeledClips.length,
   };
 }
 
+/**
+ * Frozen host states padded like the token ids: [B, L, D] with zeros past each clip's tokens.
+ * Either every clip carries states for exactly its tokens, or none does (null).
+ */
+function padTextStates(clips: Clip[], ids: Int32Array[], L: number): { data: Float32Array; dim: number } | null {
+  const withStates = clips.filter((c) => c.textStates !== undefined).length;
+  if (withStates === 0) return null;
+  if (withStates !== clips.length) {
+    const missing = clips.find((c) => c.textStates === undefined) as Clip;
+    throw new Error(`batching: clip ${missing.id} has no frozen text states but other clips of the batch have them`);
+  }
+  const dim = (clips[0] as Clip).textStates?.dim as number;
+  const data = new Float32Array(clips.length * L * dim);
+  clips.forEach((c, b) => {
+    const s = c.textStates as Sequence;
+    const n = (ids[b] as Int32Array).length;
+    if (s.dim !== dim) throw new Error(`batching: clip ${c.id} has text states of width ${s.dim}, other clips ${dim}`);
+    if (s.length !== n || s.data.length < n * dim) {
+      throw new Error(`batching: clip ${c.id} has ${s.length} text states for ${n} tokens (states and tokenIds must come from the same tokenization, untruncated)`);
+    }
+    data.set(s.data.subarray(0, n * dim), b * L * dim);
+  });
+  return { data, dim };
+}
+
 /** Disposes every tensor of a batch. */
 export function disposeBatch(batch: Batch): void {
+  if (batch.textStates !== undefined) batch.textStates.dispose();
   tf.dispose([
     batch.textIds, batch.textMask, batch.textLength, batch.audio, batch.audioMask, batch.audioLength,
     batch.visual, batch.visualMask, batch.visualLength, batch.labels, batch.labeled,

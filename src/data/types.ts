@@ -30,6 +30,11 @@ export interface Clip {
    * vectors for MOSI, length 1). They leak labels on the standard split: see data/README.md.
    */
   textFeatures?: Sequence;
+  /**
+   * Frozen token states of a text host that does not train its lowest layers (USE-lite): one
+   * frame per token of `tokenIds` ([tokens, width]); attached by the trainer, never by a reader.
+   */
+  textStates?: Sequence;
   audio: Sequence;
   visual: Sequence;
   /** sentiment in [-3, 3]; null for unlabeled clips */
@@ -68,12 +73,16 @@ export interface Batch {
   textIds: tf.Tensor2D; // [B, L] int32, padded with padId
   textMask: tf.Tensor2D; // [B, L] float32
   textLength: tf.Tensor1D; // [B] int32
+  /** frozen host states aligned with textIds, zero at padding; only when the clips carry textStates */
+  textStates?: tf.Tensor3D; // [B, L, D_host]
   audio: tf.Tensor3D; // [B, T_A, d_A] float32, normalised, zero-padded
   audioMask: tf.Tensor2D; // [B, T_A]
   audioLength: tf.Tensor1D; // [B] int32
   visual: tf.Tensor3D; // [B, T_V, d_V]
   visualMask: tf.Tensor2D; // [B, T_V]
   visualLength: tf.Tensor1D; // [B] int32
+  /** the real lengths again, on the host (they are known when the batch is built): no read-back needed */
+  hostLengths?: { text: Int32Array; audio: Int32Array; visual: Int32Array };
   labels: tf.Tensor1D; // [B] float32, 0 where unlabeled
   labeled: tf.Tensor1D; // [B] float32, 1 labeled / 0 unlabeled
   numLabeled: number;

@@ -24,29 +24,55 @@ export function maskedMean(y: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
   }
   return tf.tidy(() => {
     const m = tf.cast(mask, 'float32'); // [B, T]
-    // where() rather than y·m: a NaN/inf in a padded frame must not leak (NaN·0 = NaN)
-    const m3 = tf.expandDims(m, 2); // [B, T, 1]
-    const kept = tf.where(tf.greater(tf.broadcastTo(m3, y.shape), 0), y, tf.zerosLike(y)); // [B, T, d]
+    // where() rather than y·m: a NaN/inf in a padded frame must not leak (NaN·0 = NaN). The
+    // condition is broadcast by adding zeros, not tf.broadcastTo, which runs as Tile on wasm (10× slower)
+    const real = tf.greater(tf.add(tf.zerosLike(y), tf.expandDims(m, 2)), 0); // [B, T, d]
+    const kept = tf.where(real, y, tf.zerosLike(y)); // [B, T, d]
     const total = tf.sum(kept, 1); // [B, d]
     const count = tf.maximum(tf.sum(m, 1, true), 1); // [B, 1]
     return tf.div(total, count) as tf.Tensor2D;
   });
 }
 
-/** Wraps a vector estimator so that y is a masked sequence; owns exactly the base's variables. */
-export class SequenceMiEstimator {
+/**
+ * A vector estimator whose y is a masked sequence, behind the same `MiEstimator` interface as
+ * every other estimator: `summarize` turns X^m [B, T, d] into the fixed summary [B, d] once per
+ * batch (it has no parameters, so it can be computed outside any gradient tape), and
+ * `estimate` / `learningLoss` read that summary as y. Owns exactly the base's variables.
+ */
+export class SequenceMiEstimator implements MiEstimator {
   readonly name: string;
+  readonly bound: 'upper' | 'lower';
+  readonly xDim: number;
+  readonly yDim: number;
 
   constructor(readonly base: MiEstimator) {
     this.name = `${base.name}-maskedMean`;
+    this.bound = base.bound;
+    this.xDim = base.xDim;
+    this.yDim = base.yDim;
   }
 
-  /** x [B, xDim], y [B, T, yDim], mask [B, T] → scalar. */
-  estimate(x: tf.Tensor2D, y: tf.Tensor3D, mask: tf.Tensor2D): tf.Scalar {
+  /** y [B, T, yDim], mask [B, T] → the summary [B, yDim] that `estimate` and `learningLoss` take as y. */
+  summarize(y: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+    return maskedMean(y, mask);
+  }
+
+  /** x [B, xDim], summary [B, yDim] → scalar. */
+  estimate(x: tf.Tensor2D, summary: tf.Tensor2D): tf.Scalar {
+    return this.base.estimate(x, summary);
+  }
+
+  learningLoss(x: tf.Tensor2D, summary: tf.Tensor2D): tf.Scalar {
+    return this.base.learningLoss(x, summary);
+  }
+
+  /** x [B, xDim], y [B, T, yDim], mask [B, T] → scalar: summarize, then estimate. */
+  estimateSequence(x: tf.Tensor2D, y: tf.Tensor3D, mask: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => this.base.estimate(x, maskedMean(y, mask)));
   }
 
-  learningLoss(x: tf.Tensor2D, y: tf.Tensor3D, mask: tf.Tensor2D): tf.Scalar {
+  learningLossSequence(x: tf.Tensor2D, y: tf.Tensor3D, mask: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => this.base.learningLoss(x, maskedMean(y, mask)));
   }
 

@@ -7,12 +7,14 @@ import { BERT_PRESETS, type BertConfig } from '../text/bert-config';
 import { freezeConfig } from '../util/config';
 
 // The allowed values of each switch, once: the types derive from them and validation reads them.
-const TEXT_ENCODER_KINDS = ['lstm', 'bert'] as const;
+const TEXT_ENCODER_KINDS = ['lstm', 'bert', 'lstm-host'] as const;
+const TEXT_HOST_KINDS = ['bert', 'use-lite'] as const;
 const ATTENTION_KINDS = ['sparsemax', 'softmax'] as const;
 const GATE_KINDS = ['sigmoid', 'relu'] as const;
 const DECODER_INPUT_KINDS = ['previousHidden', 'repeatLatent'] as const;
 const ATTENTION_SCALE_KINDS = ['none', 'sqrt'] as const;
 export type TextEncoderKind = (typeof TEXT_ENCODER_KINDS)[number];
+export type TextHostKind = (typeof TEXT_HOST_KINDS)[number];
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];
 export type GateKind = (typeof GATE_KINDS)[number];
 export type DecoderInputKind = (typeof DECODER_INPUT_KINDS)[number];
@@ -34,13 +36,25 @@ export interface ModelConfig {
   visualLength: number;
   /** d: size of z^L, z^A, z^V, z^S (paper and code: 64). */
   latentDim: number;
-  /** The shared (WSA-) BERT's shape; its vocabulary is also the language decoder's output. */
+  /**
+   * The text host's shape: the shared (WSA-) BERT, or the USE-lite upper layers (their
+   * hiddenSize, numLayers, numHeads, intermediateSize). Its vocabulary (bert.vocabSize) is that
+   * of the host's token ids: the language decoder's output and the LSTM text encoder's table.
+   */
   bert: BertConfig;
+  /**
+   * The network WSA injects into (src/model/text-host.ts). 'bert' (paper: bert-base);
+   * 'use-lite': the frozen Universal Sentence Encoder lite under trainable upper layers, whose
+   * frozen token states travel with the batch (the workspace's CPU-sized real-data host).
+   */
+  textHost: TextHostKind;
 
   // ---- modality-specific encoders (eq. 1)
   /**
-   * Paper: z^L = FC(LSTM(token embeddings)). Authors' code: a second BERT
-   * (`language_encoder_use_lstm False`), pooled → dropout → Linear(768, 64).
+   * Paper: z^L = FC(LSTM(token embeddings)) ('lstm'). Authors' code: a second BERT
+   * (`language_encoder_use_lstm False`), pooled → dropout → Linear(768, 64) ('bert').
+   * 'lstm-host': the LSTM reads the host's input-level states instead of its own embedding
+   * table (USE-lite's frozen token states; BERT's word embeddings, as data: no gradient).
    */
   textEncoder: TextEncoderKind;
   /** Token-embedding size for the LSTM text encoder (authors' flag alternative: 128; paper silent). */
@@ -105,6 +119,7 @@ export const PAPER_CONFIG: Readonly<ModelConfig> = freezeConfig({
   visualLength: 55,
   latentDim: 64,
   bert: { ...BERT_PRESETS.base },
+  textHost: 'bert',
   textEncoder: 'lstm',
   textEmbeddingDim: 128,
   encoderHidden: 64,
@@ -164,6 +179,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<ModelConfig>>> = Obje
 export type ModelConfigOverrides = Partial<Omit<ModelConfig, 'bert'>> & { bert?: Partial<BertConfig> };
 
 const ENUMS: Record<string, readonly string[]> = {
+  textHost: TEXT_HOST_KINDS,
   textEncoder: TEXT_ENCODER_KINDS,
   attention: ATTENTION_KINDS,
   attentionScale: ATTENTION_SCALE_KINDS,
@@ -209,6 +225,9 @@ export function validateModelConfig(c: ModelConfig): void {
   if (!(c.wsaLayerNormEps > 0)) throw new Error(`model config: wsaLayerNormEps must be positive, got ${c.wsaLayerNormEps}`);
   if (c.textLength > c.bert.maxPositions) {
     throw new Error(`model config: textLength (${c.textLength}) exceeds bert.maxPositions (${c.bert.maxPositions})`);
+  }
+  if (c.textHost === 'use-lite' && c.textEncoder === 'bert') {
+    throw new Error("model config: textEncoder 'bert' (a second BERT) needs textHost 'bert'; with the USE-lite host use 'lstm' or 'lstm-host'");
   }
   if (c.decoderInput === 'previousHidden' && c.decoderHidden !== 2 * c.latentDim) {
     throw new Error(
@@ -259,6 +278,7 @@ export const AUTHORS_CODE_OVERRIDES: Readonly<ModelConfigOverrides> = Object.fre
 const PAPER_VS_CODE: ReadonlyArray<{ field: string; paper: string; authorsCode: string; fixed?: string }> = [
   { field: 'injectionLayer', paper: 'an intermediate BERT layer (presets: ⌊N/2⌋)', authorsCode: '0 (after the embeddings)' },
   { field: 'gate', paper: 'sigmoid σ (eq. 3)', authorsCode: 'relu' },
+  { field: 'textHost', paper: 'bert (bert-base)', authorsCode: 'bert (bert-base-uncased)' },
   { field: 'textEncoder', paper: 'lstm over token embeddings (eq. 1)', authorsCode: 'bert (a second BERT, pooled)' },
   { field: 'sharedPooling', paper: 'mean over words (eq. 7)', authorsCode: 'pooled ([CLS] → FC → tanh)' },
   { field: 'attention', paper: 'sparsemax (WSA)', authorsCode: 'sparsemax (WSA); softmax = WA-BERT' },

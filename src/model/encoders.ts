@@ -1,16 +1,20 @@
 // Modality-specific encoders (paper eq. 1): z^m = FC(LSTM(X^m)), m ∈ {L, A, V}, z^m ∈ R^d.
 // The LSTM's state at each sequence's last REAL step is used (padding never enters; the
 // authors' code runs its LSTMCells over all padded frames).
-// Text: the paper's LSTM over token embeddings (config.textEncoder = 'lstm'), or the authors'
-// code's second BERT (pooled → dropout → FC, textEncoder = 'bert'). The embedding table's
-// gradient goes through gather → UnsortedSegmentSum (registered for wasm in src/wasm-kernels.ts).
+// Text: the paper's LSTM over token embeddings (config.textEncoder = 'lstm'), the authors'
+// code's second BERT (pooled → dropout → FC, 'bert'), or an LSTM over the text host's
+// input-level states ('lstm-host': USE-lite's frozen token states, read as data). The embedding
+// table's gradient goes through gather → UnsortedSegmentSum (registered for wasm in
+// src/wasm-kernels.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { BertEncoderApi } from '../text/bert-types';
 import { Dense, makeVariable } from '../nn/dense';
+import { detach } from '../nn/ops';
 import { Lstm } from '../nn/lstm';
 import { Pooling } from '../nn/pooling';
 import { Rng } from '../util/rng';
 import type { ModelConfig } from './config';
+import type { TextHost, TextHostInputs } from './text-host';
 
 /** Audio or visual: LSTM(d_m → hidden) over the real frames, FC(hidden → d). */
 export class SequenceEncoder {
@@ -38,8 +42,8 @@ export class SequenceEncoder {
 }
 
 export interface TextEncoder {
-  /** ids [B, T_L] int32, mask [B, T_L] → z^L [B, d] */
-  apply(ids: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, dropoutRng: Rng): tf.Tensor2D;
+  /** ids [B, T_L] int32, mask [B, T_L] (and the host's frozen states when it has them) → z^L [B, d] */
+  apply(x: TextHostInputs, training: boolean, dropoutRng: Rng): tf.Tensor2D;
   variables(): tf.Variable[];
   dispose(): void;
 }
@@ -60,9 +64,9 @@ export class LstmTextEncoder implements TextEncoder {
     this.encoder = new SequenceEncoder('textEncoder', e, config.encoderHidden, config.latentDim, rng);
   }
 
-  apply(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
-    const x = tf.gather(this.embedding, tf.cast(ids, 'int32')) as tf.Tensor3D; // [B, T_L, E]
-    return this.encoder.apply(x, mask);
+  apply(x: TextHostInputs): tf.Tensor2D {
+    const e = tf.gather(this.embedding, tf.cast(x.textIds, 'int32')) as tf.Tensor3D; // [B, T_L, E]
+    return this.encoder.apply(e, x.textMask);
   }
 
   variables(): tf.Variable[] {
@@ -88,9 +92,9 @@ export class BertTextEncoder implements TextEncoder {
     this.fc = new Dense('textEncoder/fc', config.bert.hiddenSize, config.latentDim, rng);
   }
 
-  apply(ids: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, dropoutRng: Rng): tf.Tensor2D {
-    const h = this.bert.forward(ids, mask, training); // [B, T_L, H]
-    let pooled = this.pooling.apply(h, mask); // [B, H]
+  apply(x: TextHostInputs, training: boolean, dropoutRng: Rng): tf.Tensor2D {
+    const h = this.bert.forward(x.textIds, x.textMask, training); // [B, T_L, H]
+    let pooled = this.pooling.apply(h, x.textMask); // [B, H]
     if (training && this.config.textBertDropout > 0) pooled = tf.dropout(pooled, this.config.textBertDropout, undefined, dropoutRng.seed()) as tf.Tensor2D;
     return this.fc.apply(pooled) as tf.Tensor2D;
   }
@@ -103,5 +107,31 @@ export class BertTextEncoder implements TextEncoder {
     this.bert.dispose();
     this.pooling.dispose();
     this.fc.dispose();
+  }
+}
+
+/**
+ * LSTM over the shared text host's input-level states X^L → FC → z^L. The states are read as
+ * data (detached): with the USE-lite host they are frozen anyway; with a BERT host this keeps
+ * the modality-specific encoder from training the shared host's embedding table. The host is
+ * borrowed (owned and disposed by the shared encoder).
+ */
+export class LstmHostTextEncoder implements TextEncoder {
+  readonly encoder: SequenceEncoder;
+
+  constructor(config: ModelConfig, readonly host: TextHost, rng: Rng) {
+    this.encoder = new SequenceEncoder('textEncoder', host.inputWidth, config.encoderHidden, config.latentDim, rng);
+  }
+
+  apply(x: TextHostInputs): tf.Tensor2D {
+    return tf.tidy(() => this.encoder.apply(detach(this.host.inputStates(x)), x.textMask)); // [B, d]
+  }
+
+  variables(): tf.Variable[] {
+    return this.encoder.variables();
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
   }
 }

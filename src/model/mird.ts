@@ -5,18 +5,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
 import { fusedLinearCrossEntropy, type FusedCrossEntropyOptions } from '../nn/losses';
-import type { BertConfig } from '../text/bert-config';
-import type { BertEncoderApi } from '../text/bert-types';
 import { Bert } from '../text/bert';
+import { UseLiteUpper } from '../text/use-lite-regressor';
 import { deriveSeed, Rng } from '../util/rng';
 import { validateModelConfig, type ModelConfig } from './config';
 import { SequenceDecoder } from './decoders';
-import { BertTextEncoder, LstmTextEncoder, SequenceEncoder, type TextEncoder } from './encoders';
+import { BertTextEncoder, LstmHostTextEncoder, LstmTextEncoder, SequenceEncoder, type TextEncoder } from './encoders';
+import { BertHost, UseLiteHost, type TextHost } from './text-host';
 import { Regressor } from './regressor';
 import { SharedEncoder, type WsaTrace } from './wsa';
 
 /** The padded tensors the network reads (a `Batch` has them all). */
-export type MirdInputs = Pick<Batch, 'textIds' | 'textMask' | 'audio' | 'audioMask' | 'visual' | 'visualMask'>;
+export type MirdInputs = Pick<Batch, 'textIds' | 'textMask' | 'audio' | 'audioMask' | 'visual' | 'visualMask' | 'textStates' | 'hostLengths'>;
 
 export interface MirdReconstructions {
   /** logits [B, T_L, V]; null when forward was called with textLogits: false */
@@ -67,11 +67,23 @@ export type ModuleName =
   | 'textDecoder' | 'audioDecoder' | 'visualDecoder'
   | 'regressor';
 
-export type BertFactory = (config: BertConfig, seed: number) => BertEncoderApi;
-
 export interface MirdModelOptions {
-  /** builds the BERT encoders (default: src/text/bert's Bert); tests may pass a stub */
-  makeBert?: BertFactory;
+  /**
+   * The shared encoder's text host, e.g. one loaded from a checkpoint; it must match
+   * config.textHost and config.bert's shape, and the model owns (disposes) it. Default: a
+   * freshly initialised host of config.textHost (BERT, or USE-lite upper layers).
+   */
+  host?: TextHost;
+  /** the second BERT of textEncoder 'bert' (default: freshly initialised) */
+  textBert?: Bert;
+}
+
+/** A freshly initialised host of the config's kind and shape. */
+export function makeTextHost(config: ModelConfig, seed: number): TextHost {
+  if (config.textHost === 'bert') return new BertHost(new Bert(config.bert, seed));
+  const b = config.bert;
+  const shape = { hiddenSize: b.hiddenSize, numLayers: b.numLayers, numHeads: b.numHeads, intermediateSize: b.intermediateSize, layerNormEps: b.layerNormEps, hiddenDropout: b.hiddenDropout, attentionDropout: b.attentionDropout };
+  return new UseLiteHost(new UseLiteUpper(seed, shape));
 }
 
 export class MirdModel {
@@ -84,22 +96,22 @@ export class MirdModel {
   readonly audioDecoder: SequenceDecoder;
   readonly visualDecoder: SequenceDecoder;
   readonly regressor: Regressor;
-  private readonly dropoutRng: Rng;
+  private dropoutRng: Rng;
   private disposed = false;
 
   constructor(config: ModelConfig, readonly seed: number, options: MirdModelOptions = {}) {
     validateModelConfig(config);
     this.config = { ...config, bert: { ...config.bert } };
     const c = this.config;
-    const makeBert: BertFactory = options.makeBert ?? ((bc, s) => new Bert(bc, s));
     const rng = (label: string): Rng => new Rng(deriveSeed(seed, `mird/${label}`));
     const d = c.latentDim;
-    this.textEncoder = c.textEncoder === 'lstm'
-      ? new LstmTextEncoder(c, rng('textEncoder'))
-      : new BertTextEncoder(c, makeBert(c.bert, deriveSeed(seed, 'mird/textBert')), rng('textEncoder'));
+    const host = options.host ?? makeTextHost(c, deriveSeed(seed, 'mird/sharedBert'));
+    this.sharedEncoder = new SharedEncoder(c, host, rng('sharedEncoder'));
+    if (c.textEncoder === 'lstm') this.textEncoder = new LstmTextEncoder(c, rng('textEncoder'));
+    else if (c.textEncoder === 'lstm-host') this.textEncoder = new LstmHostTextEncoder(c, host, rng('textEncoder'));
+    else this.textEncoder = new BertTextEncoder(c, options.textBert ?? new Bert(c.bert, deriveSeed(seed, 'mird/textBert')), rng('textEncoder'));
     this.audioEncoder = new SequenceEncoder('audioEncoder', c.audioDim, c.encoderHidden, d, rng('audioEncoder'));
     this.visualEncoder = new SequenceEncoder('visualEncoder', c.visualDim, c.encoderHidden, d, rng('visualEncoder'));
-    this.sharedEncoder = new SharedEncoder(c, makeBert(c.bert, deriveSeed(seed, 'mird/sharedBert')), rng('sharedEncoder'));
     this.textDecoder = new SequenceDecoder('textDecoder', 2 * d, c.decoderHidden, c.bert.vocabSize, c.decoderInput, rng('textDecoder'));
     this.audioDecoder = new SequenceDecoder('audioDecoder', 2 * d, c.decoderHidden, c.audioDim, c.decoderInput, rng('audioDecoder'));
     this.visualDecoder = new SequenceDecoder('visualDecoder', 2 * d, c.decoderHidden, c.visualDim, c.decoderInput, rng('visualDecoder'));
@@ -120,6 +132,11 @@ export class MirdModel {
     expect(x.audioMask.shape[0] === b && x.audioMask.shape[1] === x.audio.shape[1], 'audioMask', x.audioMask.shape, `[${b}, ${x.audio.shape[1]}]`);
     expect(x.visual.rank === 3 && x.visual.shape[0] === b && x.visual.shape[2] === c.visualDim, 'visual', x.visual.shape, `[${b}, T_V, ${c.visualDim}]`);
     expect(x.visualMask.shape[0] === b && x.visualMask.shape[1] === x.visual.shape[1], 'visualMask', x.visualMask.shape, `[${b}, ${x.visual.shape[1]}]`);
+    if (c.textHost === 'use-lite') {
+      const s = x.textStates;
+      if (s === undefined) throw new Error('MirdModel.forward: the USE-lite host needs batch.textStates (frozen token states; attach them with src/text/use-lite-states.ts)');
+      expect(s.rank === 3 && s.shape[0] === b && s.shape[1] === tl && s.shape[2] === this.sharedEncoder.host.inputWidth, 'textStates', s.shape, `[${b}, ${tl}, ${this.sharedEncoder.host.inputWidth}]`);
+    }
   }
 
   /** One pass over a padded batch. Every returned tensor is owned by the caller. */
@@ -134,7 +151,7 @@ export class MirdModel {
     const sharedRng = new Rng(this.dropoutRng.seed());
     const regressorSeed = this.dropoutRng.seed();
     return tf.tidy(() => {
-      const zText = this.textEncoder.apply(x.textIds, x.textMask, training, textRng); // [B, d]
+      const zText = this.textEncoder.apply(x, training, textRng); // [B, d]
       const zAudio = this.audioEncoder.apply(x.audio, x.audioMask); // [B, d]
       const zVisual = this.visualEncoder.apply(x.visual, x.visualMask); // [B, d]
       const shared = this.sharedEncoder.apply(x, training, sharedRng, withTrace);
@@ -162,7 +179,9 @@ export class MirdModel {
    */
   textReconstructionLoss(r: MirdReconstructions, x: MirdInputs, options: FusedCrossEntropyOptions = {}): tf.Scalar {
     const out = this.textDecoder.out;
-    return fusedLinearCrossEntropy(r.textHidden, out.w as tf.Tensor as tf.Tensor2D, out.b as tf.Tensor as tf.Tensor1D, x.textIds, x.textMask, options);
+    // with the lengths on the host, only real tokens go through the vocabulary product
+    const rows = options.rows ?? (x.hostLengths === undefined ? undefined : realPositions(x.hostLengths.text, x.textIds.shape[1]));
+    return fusedLinearCrossEntropy(r.textHidden, out.w as tf.Tensor as tf.Tensor2D, out.b as tf.Tensor as tf.Tensor1D, x.textIds, x.textMask, { ...options, rows });
   }
 
   /** Variables per module (names shared with src/eval/efficiency.ts). */
@@ -172,7 +191,7 @@ export class MirdModel {
       textEncoder: this.textEncoder.variables(),
       audioEncoder: this.audioEncoder.variables(),
       visualEncoder: this.visualEncoder.variables(),
-      sharedBert: s.bert.variables(),
+      sharedBert: [...s.host.namedVariables().values()],
       wsa: s.wsa.variables(),
       sharedHead: [...s.pooling.variables(), ...s.fc.variables()],
       textDecoder: this.textDecoder.variables(),
@@ -202,6 +221,42 @@ export class MirdModel {
     return this.variables().reduce((s, v) => s + v.size, 0);
   }
 
+  /**
+   * Every trainable variable under a name that is the same in every process (tfjs variable
+   * names end in a per-process counter), so checkpoints and optimiser state restore anywhere:
+   * `host/<name>` for the shared text host (Hugging Face BERT names, or the USE-lite upper
+   * layers' names), `textEncoder/bert/<name>` for a second BERT, and the module path the
+   * variable was created with elsewhere (e.g. `audioEncoder/lstm/wx`, `wsa/gateAudio/kernel`).
+   */
+  namedVariables(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    const add = (name: string, v: tf.Variable): void => {
+      if (out.has(name)) throw new Error(`MirdModel.namedVariables: two variables named ${name}`);
+      out.set(name, v);
+    };
+    const stable = (v: tf.Variable): string => v.name.replace(/_\d+$/, '');
+    const hostVars = this.sharedEncoder.host.namedVariables();
+    for (const [k, v] of hostVars) add(`host/${k}`, v);
+    const textBert = this.textEncoder instanceof BertTextEncoder ? this.textEncoder.bert : null;
+    if (textBert instanceof Bert) for (const [k, v] of textBert.params) add(`textEncoder/bert/${k}`, v);
+    const taken = new Set([...hostVars.values(), ...(textBert instanceof Bert ? textBert.params.values() : [])]);
+    for (const v of this.variables()) if (!taken.has(v)) add(stable(v), v);
+    if (out.size !== this.variables().length) throw new Error(`MirdModel.namedVariables: named ${out.size} of ${this.variables().length} variables`);
+    return out;
+  }
+
+  /** Restarts every dropout stream (the model's and the BERTs'), e.g. at each epoch, so a resumed run draws the same masks. */
+  setDropoutSeed(seed: number): void {
+    this.dropoutRng = new Rng(deriveSeed(seed, 'mird/dropout'));
+    this.sharedEncoder.host.setDropoutSeed(deriveSeed(seed, 'mird/sharedBert/dropout'));
+    if (this.textEncoder instanceof BertTextEncoder && this.textEncoder.bert instanceof Bert) this.textEncoder.bert.setDropoutSeed(deriveSeed(seed, 'mird/textBert/dropout'));
+  }
+
+  /** X^L as features: the host's input-level states [B, L, D_in] (BERT word embeddings; USE-lite frozen states). */
+  textInputStates(x: MirdInputs): tf.Tensor3D {
+    return this.sharedEncoder.host.inputStates(x);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -214,6 +269,15 @@ export class MirdModel {
     this.visualDecoder.dispose();
     this.regressor.dispose();
   }
+}
+
+/** Flat positions b·T + t of the real tokens (t < length_b), ascending. */
+export function realPositions(lengths: Int32Array, width: number): Int32Array {
+  const out: number[] = [];
+  lengths.forEach((len, b) => {
+    for (let t = 0; t < Math.min(len, width); t++) out.push(b * width + t);
+  });
+  return Int32Array.from(out);
 }
 
 /** Release every tensor of a forward's output. */

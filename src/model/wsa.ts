@@ -15,7 +15,6 @@
 // scores nor masks padded frames; here padded frames are always masked (they get weight 0),
 // and 1/√H scaling is an option (config.attentionScale).
 import * as tf from '@tensorflow/tfjs';
-import type { BertEncoderApi } from '../text/bert-types';
 import { Dense, makeVariable } from '../nn/dense';
 import { layerNorm } from '../nn/layers';
 import { matMul } from '../nn/ops';
@@ -23,6 +22,7 @@ import { Pooling } from '../nn/pooling';
 import { maskedSoftmax, sparsemax } from '../nn/sparsemax';
 import { Rng } from '../util/rng';
 import type { AttentionKind, ModelConfig } from './config';
+import type { TextHost, TextHostInputs } from './text-host';
 
 /** What a traced forward returns: attention maps, gates, λ (owned by the caller; disposeOutput releases them). */
 export interface WsaTrace {
@@ -189,22 +189,22 @@ export class WsaFusion {
   }
 }
 
-export interface SharedEncoderInputs extends Omit<WsaInputs, 'words'> {
-  textIds: tf.Tensor2D; // [B, T_L] int32
-  textMask: tf.Tensor2D; // [B, T_L]
-}
+export interface SharedEncoderInputs extends Omit<WsaInputs, 'words'>, TextHostInputs {}
 
-/** WSA-BERT: BERT to layer k, WSA + MAG, BERT from layer k, pooling, dropout, FC → z^S (eqs. 2–7). */
+/**
+ * WSA-BERT: the text host to layer k, WSA + MAG, the host from layer k, pooling, dropout,
+ * FC → z^S (eqs. 2–7). The host is a BERT or the USE-lite upper layers (./text-host.ts).
+ */
 export class SharedEncoder {
   readonly wsa: WsaFusion;
   readonly pooling: Pooling;
   readonly fc: Dense; // H → d
 
-  constructor(readonly config: ModelConfig, readonly bert: BertEncoderApi, rng: Rng) {
+  constructor(readonly config: ModelConfig, readonly host: TextHost, rng: Rng) {
     const h = config.bert.hiddenSize;
-    if (bert.config.hiddenSize !== h || bert.config.numLayers !== config.bert.numLayers) {
+    if (host.hiddenSize !== h || host.numLayers !== config.bert.numLayers || host.kind !== config.textHost) {
       throw new Error(
-        `SharedEncoder: BERT is ${bert.config.numLayers}×${bert.config.hiddenSize} but config.bert says ${config.bert.numLayers}×${h}`,
+        `SharedEncoder: the ${host.kind} host is ${host.numLayers}×${host.hiddenSize} but the config says ${config.textHost} ${config.bert.numLayers}×${h}`,
       );
     }
     this.wsa = new WsaFusion(config, rng);
@@ -215,10 +215,10 @@ export class SharedEncoder {
   apply(inputs: SharedEncoderInputs, training: boolean, dropoutRng: Rng, withTrace = false): { z: tf.Tensor2D; trace: WsaTrace | null } {
     const k = this.config.injectionLayer;
     const n = this.config.bert.numLayers;
-    const embedded = this.bert.embed(inputs.textIds, training); // [B, T_L, H]
-    const words = this.bert.runLayers(embedded, inputs.textMask, 0, k, training); // W_mid [B, T_L, H]
+    const embedded = this.host.embed(inputs, training); // [B, T_L, H]
+    const words = this.host.runLayers(embedded, inputs.textMask, 0, k, training); // W_mid [B, T_L, H]
     const fused = this.wsa.apply({ ...inputs, words }, training, dropoutRng.seed(), withTrace); // W̃ [B, T_L, H]
-    const last = this.bert.runLayers(fused.out, inputs.textMask, k, n, training); // [B, T_L, H]
+    const last = this.host.runLayers(fused.out, inputs.textMask, k, n, training); // [B, T_L, H]
     let pooled: tf.Tensor2D = this.pooling.apply(last, inputs.textMask); // [B, H]
     if (training && this.config.sharedDropout > 0) pooled = tf.dropout(pooled, this.config.sharedDropout, undefined, dropoutRng.seed()) as tf.Tensor2D;
     return { z: this.fc.apply(pooled) as tf.Tensor2D, trace: fused.trace }; // z^S [B, d]
@@ -234,10 +234,10 @@ export class SharedEncoder {
       const w = this.wsa;
       const k = this.config.injectionLayer;
       const other: AttentionKind = this.config.attention === 'sparsemax' ? 'softmax' : 'sparsemax';
-      const embedded = this.bert.embed(inputs.textIds, false); // [B, T_L, H]
-      const wMid = this.bert.runLayers(embedded, inputs.textMask, 0, k, false); // [B, T_L, H]
+      const embedded = this.host.embed(inputs, false); // [B, T_L, H]
+      const wMid = this.host.runLayers(embedded, inputs.textMask, 0, k, false); // [B, T_L, H]
       const s = w.steps({ ...inputs, words: wMid }, false, 0);
-      const last = this.bert.runLayers(s.out, inputs.textMask, k, this.config.bert.numLayers, false); // [B, T_L, H]
+      const last = this.host.runLayers(s.out, inputs.textMask, k, this.config.bert.numLayers, false); // [B, T_L, H]
       const pooled = this.pooling.apply(last, inputs.textMask); // [B, H]
       return {
         embedded, wMid,
@@ -252,13 +252,13 @@ export class SharedEncoder {
     });
   }
 
-  /** BERT's variables plus WSA, pooler and FC. */
+  /** The host's variables plus WSA, pooler and FC. */
   variables(): tf.Variable[] {
-    return [...this.bert.variables(), ...this.wsa.variables(), ...this.pooling.variables(), ...this.fc.variables()];
+    return [...this.host.namedVariables().values(), ...this.wsa.variables(), ...this.pooling.variables(), ...this.fc.variables()];
   }
 
   dispose(): void {
-    this.bert.dispose();
+    this.host.dispose();
     this.wsa.dispose();
     this.pooling.dispose();
     this.fc.dispose();

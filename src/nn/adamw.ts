@@ -3,7 +3,7 @@
 // names that change from process to process).
 //   m ← β1 m + (1−β1) g,  v ← β2 v + (1−β2) g²
 //   θ ← θ − lr · ( m̂ / (√v̂ + ε) + λ θ ),  m̂ = m / (1−β1^t), v̂ = v / (1−β2^t)
-// Weight decay λ skips biases and LayerNorm parameters, as in BERT.
+// Weight decay λ skips biases and LayerNorm parameters (every 1-D parameter), as in BERT.
 import * as tf from '@tensorflow/tfjs';
 
 export interface AdamWOptions {
@@ -13,8 +13,12 @@ export interface AdamWOptions {
   weightDecay?: number;
 }
 
-export function decays(name: string): boolean {
-  return !(name.endsWith('.bias') || name.includes('LayerNorm'));
+/**
+ * Whether weight decay applies: to matrices and embedding tables, never to 1-D parameters
+ * (biases, LayerNorm gains and shifts), whatever a module names them.
+ */
+export function decays(p: tf.Variable): boolean {
+  return p.rank >= 2;
 }
 
 export class NamedAdamW {
@@ -48,19 +52,37 @@ export class NamedAdamW {
     const vars = names.map((n) => this.params.get(n) as tf.Variable);
     const { value, grads } = tf.variableGrads(lossFn, vars);
     const loss = value.dataSync()[0] as number;
-    if (!Number.isFinite(loss)) {
+    try {
+      if (!Number.isFinite(loss)) throw new Error(`NamedAdamW: loss is ${loss} at step ${this.step + 1}; stopping before the weights are corrupted`);
+      const named = new Map<string, tf.Tensor>();
+      names.forEach((name, i) => {
+        const g = grads[(vars[i] as tf.Variable).name];
+        if (g !== undefined) named.set(name, g);
+      });
+      this.applyGradients(named, () => lr);
+    } finally {
       tf.dispose([value, ...Object.values(grads)]);
-      throw new Error(`NamedAdamW: loss is ${loss} at step ${this.step + 1}; stopping before the weights are corrupted`);
     }
+    return loss;
+  }
+
+  /**
+   * One update from gradients computed elsewhere, keyed by parameter name (a missing name is a
+   * parameter without gradient this step: its moments and value stay). `lrOf(name)` gives each
+   * parameter's rate (parameter groups); every gradient is multiplied by `scale` first (global-norm
+   * clipping). Reads nothing back to the host, so it may run inside another gradient tape.
+   */
+  applyGradients(grads: ReadonlyMap<string, tf.Tensor>, lrOf: (name: string) => number, scale = 1): void {
+    for (const name of grads.keys()) if (!this.params.has(name)) throw new Error(`NamedAdamW: gradient for unknown parameter "${name}"`);
     this.step += 1;
     const t = this.step;
     const c1 = 1 - this.beta1 ** t;
     const c2 = 1 - this.beta2 ** t;
     tf.tidy(() => {
-      names.forEach((name, i) => {
-        const p = vars[i] as tf.Variable;
-        const g = grads[p.name];
-        if (g === undefined) return;
+      for (const [name, p] of this.params) {
+        const raw = grads.get(name);
+        if (raw === undefined) continue;
+        const g = scale === 1 ? raw : tf.mul(raw, scale);
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
         const m2 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
@@ -68,12 +90,10 @@ export class NamedAdamW {
         m.assign(m2);
         v.assign(v2);
         let update = tf.div(tf.div(m2, c1), tf.add(tf.sqrt(tf.div(v2, c2)), this.eps));
-        if (this.weightDecay > 0 && decays(name)) update = tf.add(update, tf.mul(p, this.weightDecay));
-        p.assign(tf.sub(p, tf.mul(update, lr)));
-      });
+        if (this.weightDecay > 0 && decays(p)) update = tf.add(update, tf.mul(p, this.weightDecay));
+        p.assign(tf.sub(p, tf.mul(update, lrOf(name))));
+      }
     });
-    tf.dispose([value, ...Object.values(grads)]);
-    return loss;
   }
 
   /** State as host arrays keyed "adam.m.<name>" / "adam.v.<name>" (for safetensors). */

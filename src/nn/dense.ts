@@ -5,8 +5,8 @@
 // - functions and apply()/forward()-style methods return tensors the caller owns: the caller
 //   disposes them, or calls inside a tf.tidy that does;
 // - a tf.Variable is owned by the module that created it and released by that module's dispose(),
-//   which also disposes its submodules (a module handed a BERT at construction, as SharedEncoder
-//   and BertTextEncoder are, owns it and disposes it too);
+//   which also disposes its submodules (a module handed a BERT or text host at construction, as
+//   SharedEncoder and BertTextEncoder are, owns it and disposes it too);
 // - an optimizer owns only its own state (NamedAdamW's m and v), never the parameters it updates.
 import * as tf from '@tensorflow/tfjs';
 import { linear } from './ops';

@@ -114,6 +114,12 @@ export function maskedMse(pred: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tenso
 export interface FusedCrossEntropyOptions extends CrossEntropyOptions {
   /** rows (clip × position) per chunk; default: as many as keep a chunk's logits ≤ 2²⁴ floats (64 MB) */
   chunkRows?: number;
+  /**
+   * Flat positions b·T + t that may count (host-side, ascending), e.g. every real token of the
+   * batch: only these rows are multiplied by W (padding is often half of a batch's positions).
+   * Every position with mask 1 must be listed; a listed position with mask 0 just weighs 0.
+   */
+  rows?: Int32Array;
 }
 
 /**
@@ -121,8 +127,9 @@ export interface FusedCrossEntropyOptions extends CrossEntropyOptions {
  * the [B·T, V] logits: CE of softmax(h W + b) against ids, averaged over counted positions
  * (mask, ignoreIds) exactly as `maskedCrossEntropy(linear(h, W, b), ...)`.
  *
- * Rows are processed in chunks, forward and backward (the backward recomputes each chunk's
- * logits): dlogits = c_n (softmax − onehot), dh = dlogits Wᵀ, dW = Σ hᵀ dlogits, db = Σ dlogits.
+ * Rows are processed in chunks: dlogits = c_n (softmax − onehot), dh = dlogits Wᵀ,
+ * dW = Σ hᵀ dlogits, db = Σ dlogits. When every row fits in one chunk the forward's softmax is
+ * kept for the backward; otherwise the backward recomputes each chunk's logits.
  * Memory is O(chunk · V) instead of O(B·T·V): with V = 30522 the full logits of the authors'
  * batch (48 labeled + 96 unlabeled clips × 50 tokens) are 880 MB per tensor and a training step
  * through `maskedCrossEntropy` exhausts the 4 GB wasm heap; this op does not.
@@ -135,10 +142,22 @@ export function fusedLinearCrossEntropy(
   const [wIn, v] = w.shape;
   if (wIn !== hd || b.shape[0] !== v) throw new Error(`fusedLinearCrossEntropy: hidden [${hidden.shape}] needs w [${hd}, V] and b [V], got w [${w.shape}], b [${b.shape}]`);
   checkIdsAndMask('fusedLinearCrossEntropy', hidden.shape, ids, mask);
-  const n = bs * t;
+  const all = bs * t;
+  const rows = options.rows;
+  if (rows !== undefined && rows.some((r, i) => !Number.isInteger(r) || r < 0 || r >= all || (i > 0 && r <= (rows[i - 1] as number)))) {
+    throw new Error(`fusedLinearCrossEntropy: rows must be ascending flat positions in [0, ${all})`);
+  }
+  const n = rows === undefined ? all : rows.length;
+  if (n === 0) return tf.scalar(0);
   const chunk = Math.max(1, Math.min(n, options.chunkRows ?? Math.floor((1 << 24) / v)));
+  const keepSoftmax = chunk >= n; // one chunk: keep its softmax rather than recompute it
   return tf.tidy(() => {
-    const { idsFlat, coef } = countedPositions(ids, mask, options.ignoreIds);
+    const counted = countedPositions(ids, mask, options.ignoreIds);
+    const picked = rows === undefined ? null : tf.tensor1d(rows, 'int32');
+    // the weights c_n are normalised over ALL counted positions, so a listed subset that holds
+    // every counted position gives exactly the full loss
+    const idsFlat = picked === null ? counted.idsFlat : (tf.gather(counted.idsFlat, picked) as tf.Tensor1D);
+    const coef = picked === null ? counted.coef : (tf.gather(counted.coef, picked) as tf.Tensor1D);
     const starts: number[] = [];
     for (let s = 0; s < n; s += chunk) starts.push(s);
     // one chunk's rows [r0, r0 + rows): logits, log-normaliser, target logit
@@ -148,23 +167,27 @@ export function fusedLinearCrossEntropy(
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [h2, ww, bb, idsF, weights, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
       let total: tf.Tensor = tf.scalar(0);
+      let softmax: tf.Tensor | null = null;
       for (const r0 of starts) {
         const rows = Math.min(chunk, n - r0);
-        const part = tf.tidy(() => {
+        const [part, p] = tf.tidy(() => {
           const logits = chunkLogits(h2, ww, bb, r0, rows);
           const lse = tf.logSumExp(logits, 1); // [rows]
           const target = tf.gather(tf.reshape(logits, [rows * v]), targetIndex(chunkIds(idsF, r0, rows), v)); // [rows]
-          return tf.sum(tf.mul(tf.sub(lse, target), tf.slice(weights, [r0], [rows])));
+          const loss = tf.sum(tf.mul(tf.sub(lse, target), tf.slice(weights, [r0], [rows])));
+          return [loss, keepSoftmax ? tf.exp(tf.sub(logits, tf.expandDims(lse, 1))) : tf.scalar(0)]; // softmax [rows, V]
         });
-        const next = tf.add(total, part);
-        tf.dispose([total, part]);
+        if (keepSoftmax) softmax = p as tf.Tensor;
+        else (p as tf.Tensor).dispose();
+        const next = tf.add(total, part as tf.Tensor);
+        tf.dispose([total, part as tf.Tensor]);
         total = next;
       }
-      save([h2, ww, bb, idsF, weights]);
+      save(softmax === null ? [h2, ww, bb, idsF, weights] : [h2, ww, bb, idsF, weights, softmax]);
       return {
         value: total,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [sh, sw, sb, si, sc] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          const [sh, sw, sb, si, sc, sp] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D | undefined];
           const wT = tf.transpose(sw); // [V, H], once
           let dW: tf.Tensor = tf.zerosLike(sw);
           let dB: tf.Tensor = tf.zerosLike(sb);
@@ -172,8 +195,8 @@ export function fusedLinearCrossEntropy(
           for (const r0 of starts) {
             const rows = Math.min(chunk, n - r0);
             const [dh, dw, db] = tf.tidy(() => {
-              const logits = chunkLogits(sh, sw, sb, r0, rows);
-              const diff = minusOneHot(tf.softmax(logits), chunkIds(si, r0, rows)); // [rows, V]
+              const p = sp ?? tf.softmax(chunkLogits(sh, sw, sb, r0, rows)); // [rows, V]
+              const diff = minusOneHot(p, chunkIds(si, r0, rows)); // [rows, V]
               const g = tf.mul(diff, tf.expandDims(tf.mul(tf.slice(sc, [r0], [rows]), dy), 1)) as tf.Tensor2D; // dlogits
               return [tf.matMul(g, wT), tf.matMul(tf.transpose(tf.slice(sh, [r0, 0], [rows, hd])), g), tf.sum(g, 0)];
             });
@@ -188,6 +211,8 @@ export function fusedLinearCrossEntropy(
         },
       };
     });
-    return op(tf.reshape(hidden, [n, hd]), w, b, tf.cast(idsFlat, 'float32'), coef) as tf.Scalar;
+    const flat = tf.reshape(hidden, [all, hd]); // [B·T, H]
+    const h2 = picked === null ? flat : (tf.gather(flat, picked) as tf.Tensor2D); // [n, H]
+    return op(h2, w, b, tf.cast(idsFlat, 'float32'), coef) as tf.Scalar;
   });
 }

@@ -61,3 +61,33 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D | null): tf
   if (b !== undefined && b !== null) y = tf.add(y, b);
   return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
 }
+
+/**
+ * x as data: the same values with a zero gradient (PyTorch's `detach`; tfjs has no stop-gradient
+ * op). Used where a tensor computed from parameters must be read without training them.
+ */
+export const detach = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor;
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy)] };
+}) as <T extends tf.Tensor>(x: T) => T;
+
+/**
+ * Runs f with the enclosing gradient tape paused: the ops f runs (including a gradient tape of
+ * its own, e.g. an optimiser step of another set of variables) are not recorded on the outer
+ * tape, so the outer backward pass neither sees nor pays for them. Tensors f returns are plain
+ * values to the outer computation: no gradient flows through them. MIRD's Algorithm 1 uses it
+ * to take the estimator steps between the model's forward and its backward (src/train/step.ts).
+ * It swaps tfjs's engine state (activeTape, gradientDepth), which tfjs exposes but does not document.
+ */
+export function outsideTape<T>(f: () => T): T {
+  const state = tf.engine().state as unknown as { activeTape: unknown; gradientDepth: number };
+  const saved = { activeTape: state.activeTape, gradientDepth: state.gradientDepth };
+  state.activeTape = null;
+  state.gradientDepth = 0;
+  try {
+    return f();
+  } finally {
+    state.activeTape = saved.activeTape;
+    state.gradientDepth = saved.gradientDepth;
+  }
+}

@@ -67,6 +67,8 @@ export async function frozenSplits(use: UseLite, splits: Record<SplitName, reado
 /** Upper layers: projection 512 → H, LayerNorm, then `numLayers` BERT layers. */
 export class UseLiteUpper implements SentenceEncoder<FrozenStates> {
   readonly hidden: number;
+  /** width of the frozen states it reads (512) */
+  readonly inputWidth = USE_LITE_WIDTH;
   readonly config: BertConfig;
   readonly params = new Map<string, tf.Variable>();
   private readonly layers: Bert;
@@ -99,15 +101,26 @@ export class UseLiteUpper implements SentenceEncoder<FrozenStates> {
       x.set(r.states, b * width * USE_LITE_WIDTH);
       m.fill(1, b * width, b * width + r.length);
     });
-    const p = (name: string): tf.Tensor => this.params.get(name) as tf.Variable;
     return tf.tidy(() => {
       const mask = tf.tensor2d(m, [rows.length, width]);
       const s = tf.tensor3d(x, [rows.length, width, USE_LITE_WIDTH]);
-      const projected = linear(s, p('proj.weight') as tf.Tensor2D, p('proj.bias') as tf.Tensor1D);
-      const h0 = layerNorm(projected, p('embeddings.LayerNorm.weight') as tf.Tensor1D, p('embeddings.LayerNorm.bias') as tf.Tensor1D, this.layers.config.layerNormEps) as tf.Tensor3D;
-      const h = this.layers.runLayers(h0, mask, 0, this.layers.config.numLayers, training);
+      const h = this.runLayers(this.embedStates(s), mask, 0, this.layers.config.numLayers, training);
       return meanPool(h, mask);
     });
+  }
+
+  /** The states entering the trainable layers: LN(W_p s + b_p) for frozen states s [B, T, 512] → [B, T, H]. */
+  embedStates(s: tf.Tensor3D): tf.Tensor3D {
+    const p = (name: string): tf.Tensor => this.params.get(name) as tf.Variable;
+    return tf.tidy(() => {
+      const projected = linear(s, p('proj.weight') as tf.Tensor2D, p('proj.bias') as tf.Tensor1D); // [B, T, H]
+      return layerNorm(projected, p('embeddings.LayerNorm.weight') as tf.Tensor1D, p('embeddings.LayerNorm.bias') as tf.Tensor1D, this.layers.config.layerNormEps) as tf.Tensor3D;
+    });
+  }
+
+  /** Upper layers `from` (inclusive) to `to` (exclusive) over h [B, T, H]; padded keys masked. */
+  runLayers(h: tf.Tensor3D, mask: tf.Tensor2D, from: number, to: number, training: boolean): tf.Tensor3D {
+    return this.layers.runLayers(h, mask, from, to, training);
   }
 
   load(values: ReadonlyMap<string, Float32Array>): void {

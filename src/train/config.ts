@@ -1,0 +1,159 @@
+// The training configuration of MIRD (paper §3.4 and Algorithm 1): one typed, serialisable
+// object with frozen defaults, like ModelConfig. Unknown keys and bad values are errors that
+// name the key. Where the paper, the authors' code (qianfan1996/MIRD) and this workspace
+// differ, the comment names each.
+import { freezeConfig } from '../util/config';
+
+/** The nine mutual-information terms of eq. 20: six between latents, three between z^S and an input X^m. */
+export const MI_PAIRS = [
+  'text-audio', 'text-visual', 'audio-visual',
+  'shared-text', 'shared-audio', 'shared-visual',
+  'shared-inputText', 'shared-inputAudio', 'shared-inputVisual',
+] as const;
+export type MiPair = (typeof MI_PAIRS)[number];
+
+const CONSTRAINTS = ['mim', 'oc', 'nc'] as const;
+/** mim: CLUB upper bounds (eq. 20); oc: orthogonality ‖Z^m Z^Sᵀ‖²_F (eq. 9); nc: no constraint. */
+export type Constraint = (typeof CONSTRAINTS)[number];
+const LOSS_FORMS = ['log', 'linear'] as const;
+/** log: eqs. 18–19 take the log of each task loss (the paper); linear: plain sum (for comparison). */
+export type LossForm = (typeof LOSS_FORMS)[number];
+const SELECT_BY = ['mae', 'acc2_non0', 'corr'] as const;
+export type SelectBy = (typeof SELECT_BY)[number];
+
+export interface TrainConfig {
+  // ---- batches and epochs
+  /** Labeled clips per batch (paper 32; the authors' script 48). */
+  batchSize: number;
+  /** Unlabeled clips per labeled clip in every batch (0 = MIRD1; the authors' script 2). */
+  splitRate: number;
+  /** Upper bound on epochs (paper 100). */
+  maxEpochs: number;
+  /** Stop after this many epochs without a better valid score (0: never stop early). */
+  patience: number;
+  /** Valid metric that selects the checkpoint (never test; the authors' code selects on test MSE). */
+  selectBy: SelectBy;
+  /** Clips per forward when predicting valid/test. */
+  evalBatchSize: number;
+
+  // ---- model optimiser: AdamW, decoupled weight decay, linear warm-up then linear decay
+  /** Learning rate of every model parameter outside the text host (paper 1e-5 for all). */
+  lr: number;
+  /** Learning rate of the text host (the shared BERT or the USE-lite upper layers). */
+  hostLr: number;
+  /** AdamW decay λ (authors 0.01); never applied to biases and LayerNorm (1-D parameters). */
+  weightDecay: number;
+  /** Linear warm-up over this fraction of all steps, then linear decay to 0 at the last step (authors: 0.1, with the arguments swapped). */
+  warmupFraction: number;
+  /** Clip the global gradient norm of the model step to this value; 0 turns clipping off (authors: none). */
+  gradClip: number;
+
+  // ---- objective (eq. 21)
+  lossForm: LossForm;
+  /** eq. 19 terms: which reconstructions enter the loss (ablation "−reconstruction": all false). */
+  reconText: boolean;
+  reconAudio: boolean;
+  reconVisual: boolean;
+  constraint: Constraint;
+  /** α, the weight of the MIM (or OC) term (authors: 1). */
+  alpha: number;
+  /** The MI terms that enter eq. 20 and get an estimator (ablation "−MIM(X^m, z^S)": drop the input pairs). */
+  miPairs: MiPair[];
+
+  // ---- estimators (eq. 22)
+  /** Estimator of every pair, `KIND-hN` (src/mi/factory.ts; paper: CLUB with hidden 32). */
+  estimator: string;
+  /** Adam learning rate of the estimators (paper 1e-3). */
+  estimatorLr: number;
+  /** T′: estimator steps per model step (paper 5). */
+  estimatorSteps: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = freezeConfig({
+  batchSize: 32,
+  splitRate: 0,
+  maxEpochs: 100,
+  patience: 10,
+  selectBy: 'mae',
+  evalBatchSize: 64,
+  lr: 1e-5,
+  hostLr: 1e-5,
+  weightDecay: 0.01,
+  warmupFraction: 0.1,
+  gradClip: 0,
+  lossForm: 'log',
+  reconText: true,
+  reconAudio: true,
+  reconVisual: true,
+  constraint: 'mim',
+  alpha: 1,
+  miPairs: [...MI_PAIRS],
+  estimator: 'CLUB-h32',
+  estimatorLr: 1e-3,
+  estimatorSteps: 5,
+});
+
+export type TrainConfigOverrides = Partial<TrainConfig>;
+
+const POSITIVE_INTS: Array<keyof TrainConfig> = ['batchSize', 'maxEpochs', 'evalBatchSize'];
+const NON_NEGATIVE_INTS: Array<keyof TrainConfig> = ['patience', 'estimatorSteps'];
+const POSITIVE_NUMBERS: Array<keyof TrainConfig> = ['lr', 'hostLr', 'estimatorLr'];
+const NON_NEGATIVE_NUMBERS: Array<keyof TrainConfig> = ['splitRate', 'weightDecay', 'gradClip', 'alpha'];
+const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual'];
+const ENUMS: Partial<Record<keyof TrainConfig, readonly string[]>> = { selectBy: SELECT_BY, lossForm: LOSS_FORMS, constraint: CONSTRAINTS };
+
+/** Throws one error naming the first bad field. */
+export function validateTrainConfig(c: TrainConfig): void {
+  const rec = c as unknown as Record<string, unknown>;
+  const fail = (key: string, want: string): never => {
+    throw new Error(`train config: ${key} must be ${want}, got ${JSON.stringify(rec[key])}`);
+  };
+  for (const k of POSITIVE_INTS) if (!(Number.isInteger(rec[k]) && (rec[k] as number) > 0)) fail(k, 'a positive integer');
+  for (const k of NON_NEGATIVE_INTS) if (!(Number.isInteger(rec[k]) && (rec[k] as number) >= 0)) fail(k, 'a non-negative integer');
+  for (const k of POSITIVE_NUMBERS) if (!(typeof rec[k] === 'number' && Number.isFinite(rec[k]) && (rec[k] as number) > 0)) fail(k, 'a positive number');
+  for (const k of NON_NEGATIVE_NUMBERS) if (!(typeof rec[k] === 'number' && Number.isFinite(rec[k]) && (rec[k] as number) >= 0)) fail(k, 'a non-negative number');
+  for (const k of BOOLEANS) if (typeof rec[k] !== 'boolean') fail(k, 'true or false');
+  for (const [k, allowed] of Object.entries(ENUMS)) if (!allowed.includes(rec[k] as string)) fail(k, `one of ${allowed.join(' | ')}`);
+  if (!(c.warmupFraction >= 0 && c.warmupFraction < 1)) fail('warmupFraction', 'in [0, 1)');
+  if (!Array.isArray(c.miPairs) || c.miPairs.some((p) => !(MI_PAIRS as readonly string[]).includes(p))) fail('miPairs', `a list of ${MI_PAIRS.join(', ')}`);
+  if (new Set(c.miPairs).size !== c.miPairs.length) fail('miPairs', 'a list without repeats');
+  if (typeof c.estimator !== 'string' || !/^[A-Za-z0-9]+-h\d+(-lvb\d+(\.\d+)?)?$/.test(c.estimator)) fail('estimator', 'KIND-hN, e.g. CLUB-h32');
+  if (c.constraint === 'mim' && c.miPairs.length > 0 && c.estimatorSteps === 0) fail('estimatorSteps', '≥ 1 when constraint is mim (the estimators must be fitted)');
+}
+
+/** Defaults (or a base config) plus overrides; unknown keys name the valid ones. */
+export function resolveTrainConfig(overrides: TrainConfigOverrides = {}, base: Readonly<TrainConfig> = DEFAULT_TRAIN_CONFIG): TrainConfig {
+  const known = Object.keys(DEFAULT_TRAIN_CONFIG);
+  for (const key of Object.keys(overrides)) {
+    if (!known.includes(key)) throw new Error(`train config: unknown key "${key}" (known: ${known.join(', ')})`);
+  }
+  const merged: TrainConfig = { ...base, ...overrides, miPairs: [...(overrides.miPairs ?? base.miPairs)] };
+  validateTrainConfig(merged);
+  return merged;
+}
+
+/** Parses one `--set` value for a train key, typed by the default's type. */
+export function parseTrainValue(key: keyof TrainConfig, raw: string): TrainConfig[keyof TrainConfig] {
+  const def = DEFAULT_TRAIN_CONFIG[key];
+  if (Array.isArray(def)) {
+    if (raw === 'all') return [...MI_PAIRS];
+    if (raw === 'none' || raw === '') return [];
+    return raw.split(',').map((s) => s.trim()) as MiPair[];
+  }
+  if (typeof def === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new Error(`train config: ${key} must be true or false, got "${raw}"`);
+    return raw === 'true';
+  }
+  if (typeof def === 'number') {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v)) throw new Error(`train config: ${key} must be a number, got "${raw}"`);
+    return v;
+  }
+  return raw;
+}
+
+/** Latent and input pairs of the active MI terms, split by kind. */
+export function activePairs(c: TrainConfig): { latent: MiPair[]; input: MiPair[] } {
+  const pairs = c.constraint === 'mim' ? c.miPairs : [];
+  return { latent: pairs.filter((p) => !p.startsWith('shared-input')), input: pairs.filter((p) => p.startsWith('shared-input')) };
+}

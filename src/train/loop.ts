@@ -1,0 +1,334 @@
+// The training loop of MIRD: Algorithm 1 over every batch of every epoch, model selection on
+// valid, early stopping, run records, resume, and one final test evaluation. The loop itself is
+// `trainMird` at the bottom; `Trainer` holds its state (model, estimators, optimisers, the
+// selected weights, the log) and the operations the loop calls.
+//
+// Determinism: the run seed derives every stream. Batch order and unlabeled mixing are a pure
+// function of (seed, epoch) (src/data/batching.ts); dropout is re-seeded at the start of every
+// epoch from (seed, epoch); model and estimator initialisers from the seed. A run resumed after
+// a kill restarts the interrupted epoch from the state saved at the end of the previous one, so
+// it ends with the same weights and metrics as an uninterrupted run on the same backend.
+import * as tf from '@tensorflow/tfjs';
+import { disposeBatch, epochBatches, makeBatch, type BatchOptions } from '../data/batching';
+import type { Clip, Dataset, SplitName, TextTokenizer } from '../data/types';
+import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
+import type { MirdModel } from '../model/mird';
+import { NamedAdamW } from '../nn/adamw';
+import { assignValues, variableValues } from '../nn/dense';
+import { Progress } from '../util/progress';
+import { deriveSeed } from '../util/rng';
+import { readCheckpoint, restoreOptimizer, restoreParams, writeCheckpoint } from './checkpoint';
+import type { SelectBy, TrainConfig } from './config';
+import type { MiTerms } from './mi-terms';
+import { metricRecord, type EpochLog, type MetricRecord, type RunDir, type RunState } from './records';
+import { warmupLinearDecay } from './schedule';
+import { trainStep, type StepContext, type StepReport } from './step';
+
+/** A dataset ready for batching: normalised features, the host's tokenizer, batch options. */
+export interface PreparedData {
+  dataset: Dataset;
+  tokenizer: TextTokenizer;
+  batchOptions: BatchOptions;
+  /** token ids the language reconstruction never counts ([CLS], [SEP] for WordPiece hosts) */
+  ignoreTokenIds: number[];
+}
+
+export interface TrainerOptions {
+  /** where records and checkpoints go; null keeps everything in memory (notebooks, tests) */
+  run: RunDir | null;
+  /** string metadata stored in every checkpoint (configs, normalisation stats, host) */
+  checkpointMetadata: Record<string, string>;
+  /** progress-bar label */
+  label?: string;
+  onEpoch?: (e: EpochLog) => void;
+  /** return after this many epochs in this call, as if killed (resume tests) */
+  stopAfterEpochs?: number;
+}
+
+export interface SplitPredictions {
+  ids: string[];
+  labels: Float32Array;
+  predictions: Float32Array;
+  metrics: RegressionMetrics;
+}
+
+export interface TrainResult {
+  log: EpochLog[];
+  bestEpoch: number;
+  valid: MetricRecord;
+  test: MetricRecord;
+  testPredictions: SplitPredictions;
+  /** true when patience ended the run before maxEpochs */
+  stoppedEarly: boolean;
+  seconds: number;
+}
+
+/** Higher is better for every score: MAE enters negated. */
+function score(m: RegressionMetrics, by: SelectBy): number {
+  if (by === 'mae') return -m.mae;
+  if (by === 'acc2_non0') return m.acc2Non0;
+  return m.corr;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+export class Trainer {
+  readonly modelParams: Map<string, tf.Variable>;
+  readonly hostParams: Set<string>;
+  readonly modelOptimizer: NamedAdamW;
+  readonly estimatorOptimizer: NamedAdamW | null;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  private readonly stepContext: StepContext;
+  state: RunState = { completedEpochs: 0, globalStep: 0, bestEpoch: null, bestScore: null, epochsWithoutImprovement: 0, status: 'running' };
+  log: EpochLog[] = [];
+  private best: Map<string, Float32Array> | null = null;
+  private readonly t0 = Date.now();
+
+  constructor(
+    readonly model: MirdModel,
+    readonly mi: MiTerms | null,
+    readonly data: PreparedData,
+    readonly config: TrainConfig,
+    readonly seed: number,
+    readonly options: TrainerOptions,
+  ) {
+    const c = config;
+    const ds = data.dataset;
+    for (const s of ['train', 'valid', 'test'] as SplitName[]) if (ds.splits[s].length === 0) throw new Error(`train: the ${s} split of ${ds.name} is empty`);
+    if (c.splitRate > 0 && ds.unlabeled.length === 0) throw new Error(`train config: splitRate ${c.splitRate} needs unlabeled clips, but ${ds.name} has none (pass --unlabeled <source> or set splitRate=0)`);
+    this.modelParams = model.namedVariables();
+    this.hostParams = new Set([...this.modelParams.keys()].filter((k) => k.startsWith('host/')));
+    this.modelOptimizer = new NamedAdamW(this.modelParams, { weightDecay: c.weightDecay, eps: 1e-6 });
+    this.estimatorOptimizer = mi !== null && mi.pairs.length > 0 ? new NamedAdamW(mi.namedVariables(), { weightDecay: 0, eps: 1e-8 }) : null;
+    this.stepsPerEpoch = Math.ceil(ds.splits.train.length / c.batchSize);
+    this.totalSteps = this.stepsPerEpoch * c.maxEpochs;
+    this.stepContext = {
+      model, config: c, mi, ignoreTokenIds: data.ignoreTokenIds,
+      modelParams: this.modelParams, hostParams: this.hostParams, modelOptimizer: this.modelOptimizer, estimatorOptimizer: this.estimatorOptimizer,
+    };
+  }
+
+  rates(step: number): { lr: number; hostLr: number; estimatorLr: number } {
+    const f = warmupLinearDecay(step, this.totalSteps, this.config.warmupFraction);
+    return { lr: this.config.lr * f, hostLr: this.config.hostLr * f, estimatorLr: this.config.estimatorLr };
+  }
+
+  /** Algorithm 1 over one epoch's batches; returns the epoch's step reports. */
+  runEpoch(epoch: number, progress: Progress | null): StepReport[] {
+    const c = this.config;
+    const ds = this.data.dataset;
+    this.model.setDropoutSeed(deriveSeed(this.seed, `train/dropout/epoch/${epoch}`));
+    const reports: StepReport[] = [];
+    const batches = epochBatches(ds.splits.train, this.data.tokenizer, {
+      ...this.data.batchOptions, batchSize: c.batchSize, seed: this.seed, epoch, shuffle: true, splitRate: c.splitRate, unlabeled: ds.unlabeled,
+    });
+    for (const batch of batches) {
+      try {
+        const step = this.state.globalStep + 1;
+        const r = trainStep(this.stepContext, batch, this.rates(step), step);
+        this.state.globalStep = step;
+        reports.push(r);
+        progress?.tick(1, `epoch ${epoch + 1} loss ${(r.terms.total as number).toFixed(3)}`);
+      } finally {
+        disposeBatch(batch);
+      }
+    }
+    return reports;
+  }
+
+  /** Predictions on a split in evaluation mode (no dropout, no decoders). */
+  predict(clips: readonly Clip[]): Float32Array {
+    const out = new Float32Array(clips.length);
+    const b = this.config.evalBatchSize;
+    for (let i = 0; i < clips.length; i += b) {
+      const batch = makeBatch(clips.slice(i, i + b), [], this.data.tokenizer, this.data.batchOptions);
+      try {
+        const o = this.model.forward(batch, { training: false, decode: false });
+        out.set(o.yHat.dataSync() as Float32Array, i); // predictions are needed on the host
+        tf.dispose([o.zText, o.zAudio, o.zVisual, o.zShared, o.yHat]);
+      } finally {
+        disposeBatch(batch);
+      }
+    }
+    return out;
+  }
+
+  evaluate(split: SplitName): SplitPredictions {
+    const clips = this.data.dataset.splits[split];
+    const labels = Float32Array.from(clips.map((c) => {
+      if (c.label === null) throw new Error(`train: ${split} clip ${c.id} has no label`);
+      return c.label;
+    }));
+    const predictions = this.predict(clips);
+    return { ids: clips.map((c) => c.id), labels, predictions, metrics: regressionMetrics(predictions, labels) };
+  }
+
+  /** Log line, selection, records and resume state at the end of an epoch (0-based `epoch`). */
+  endEpoch(epoch: number, reports: StepReport[], seconds: number, valid: RegressionMetrics): EpochLog {
+    const c = this.config;
+    const s = score(valid, c.selectBy);
+    const selected = this.state.bestScore === null || s > this.state.bestScore;
+    const termNames = Object.keys(reports[0]?.terms ?? {});
+    const train: Record<string, number> = {};
+    const mi: Record<string, number> = {};
+    for (const n of termNames) {
+      const m = mean(reports.map((r) => r.terms[n] as number));
+      if (n.startsWith('mi:')) mi[n.slice(3)] = m;
+      else train[n] = m;
+    }
+    const est = reports.filter((r) => r.estimatorLoss.length > 0);
+    const rates = this.rates(this.state.globalStep);
+    const line: EpochLog = {
+      epoch: epoch + 1,
+      steps: reports.length,
+      seconds,
+      lr: { model: rates.lr, host: rates.hostLr, estimator: rates.estimatorLr },
+      train,
+      mi,
+      miSum: Object.keys(mi).length === 0 ? null : Object.values(mi).reduce((a, b) => a + b, 0),
+      estimatorLoss: est.length === 0 ? null : { first: mean(est.map((r) => r.estimatorLoss[0] as number)), last: mean(est.map((r) => r.estimatorLoss[r.estimatorLoss.length - 1] as number)) },
+      gradNorm: mean(reports.map((r) => r.gradNorm)),
+      valid: metricRecord(valid),
+      score: s,
+      selected,
+    };
+    this.log.push(line);
+    this.state.completedEpochs = epoch + 1;
+    if (selected) {
+      this.state.bestEpoch = epoch + 1;
+      this.state.bestScore = s;
+      this.state.epochsWithoutImprovement = 0;
+      this.best = variableValues(this.modelParams);
+    } else {
+      this.state.epochsWithoutImprovement += 1;
+    }
+    const run = this.options.run;
+    if (run !== null) {
+      // commit order: resume state first (last.safetensors, log, state.json), then best — a kill
+      // in between is repaired on resume from last.safetensors, which holds the same weights
+      this.writeResumeCheckpoint(run.path('last.safetensors'));
+      run.writeLog(this.log);
+      run.writeJson('state.json', this.state);
+      if (selected) this.writeBestCheckpoint(run.path('best.safetensors'));
+    }
+    this.options.onEpoch?.(line);
+    return line;
+  }
+
+  shouldStop(): boolean {
+    const p = this.config.patience;
+    return p > 0 && this.state.epochsWithoutImprovement >= p;
+  }
+
+  private metadata(extra: Record<string, string>): Record<string, string> {
+    return { ...this.options.checkpointMetadata, ...extra };
+  }
+
+  writeBestCheckpoint(path: string): void {
+    writeCheckpoint(path, { params: [{ prefix: 'model.', vars: this.modelParams }], metadata: this.metadata({ epoch: String(this.state.bestEpoch) }) });
+  }
+
+  private writeResumeCheckpoint(path: string): void {
+    const est = this.estimatorOptimizer;
+    writeCheckpoint(path, {
+      params: [{ prefix: 'model.', vars: this.modelParams }, ...(est === null ? [] : [{ prefix: 'est.', vars: est.params }])],
+      optimizers: [{ prefix: 'model.', optimizer: this.modelOptimizer }, ...(est === null ? [] : [{ prefix: 'est.', optimizer: est }])],
+      metadata: this.metadata({ epoch: String(this.state.completedEpochs) }),
+    });
+  }
+
+  /** Continues a run from its folder's state; returns false when there is nothing to resume. */
+  resume(): boolean {
+    const run = this.options.run;
+    if (run === null || !run.has('state.json')) return false;
+    const state = run.readJson<RunState>('state.json');
+    if (state.completedEpochs === 0) return false;
+    const last = readCheckpoint(run.path('last.safetensors'));
+    if (last.metadata.epoch !== String(state.completedEpochs)) {
+      throw new Error(`${run.path('last.safetensors')}: holds epoch ${last.metadata.epoch}, but state.json says ${state.completedEpochs} epochs were completed`);
+    }
+    restoreParams(last, 'model.', this.modelParams);
+    restoreOptimizer(last, 'model.', this.modelOptimizer);
+    if (this.estimatorOptimizer !== null) {
+      restoreParams(last, 'est.', this.estimatorOptimizer.params);
+      restoreOptimizer(last, 'est.', this.estimatorOptimizer);
+    }
+    this.state = { ...state, status: 'running' };
+    delete this.state.error;
+    this.log = run.readLog().slice(0, state.completedEpochs);
+    if (this.log.length !== state.completedEpochs) throw new Error(`${run.path('log.jsonl')}: ${this.log.length} epochs logged, state.json says ${state.completedEpochs}`);
+    const now = variableValues(this.modelParams);
+    if (state.bestEpoch === state.completedEpochs) {
+      this.best = now; // the last completed epoch is the selected one: its weights are these
+      this.writeBestCheckpoint(run.path('best.safetensors'));
+    } else {
+      const best = readCheckpoint(run.path('best.safetensors'));
+      if (best.metadata.epoch !== String(state.bestEpoch)) throw new Error(`${best.path}: holds epoch ${best.metadata.epoch}, state.json selected ${state.bestEpoch}`);
+      restoreParams(best, 'model.', this.modelParams);
+      this.best = variableValues(this.modelParams);
+      assignValues(this.modelParams, now, 'resume');
+    }
+    return true;
+  }
+
+  /** Selected weights → test scored once → metrics and predictions. */
+  finish(stoppedEarly: boolean): TrainResult {
+    if (this.best === null || this.state.bestEpoch === null) throw new Error('train: no epoch was completed');
+    assignValues(this.modelParams, this.best, 'train (selected epoch)');
+    const valid = this.evaluate('valid');
+    const test = this.evaluate('test');
+    const bestLine = this.log[this.state.bestEpoch - 1] as EpochLog;
+    const result: TrainResult = {
+      log: this.log, bestEpoch: this.state.bestEpoch, valid: metricRecord(valid.metrics), test: metricRecord(test.metrics),
+      testPredictions: test, stoppedEarly, seconds: (Date.now() - this.t0) / 1000,
+    };
+    if (Math.abs(bestLine.valid.mae - result.valid.mae) > 1e-6) {
+      throw new Error(`train: the restored weights give valid MAE ${result.valid.mae}, but epoch ${this.state.bestEpoch} logged ${bestLine.valid.mae}`);
+    }
+    this.state.status = 'finished';
+    const run = this.options.run;
+    if (run !== null) {
+      run.writeJson('metrics.json', { valid: result.valid, test: result.test });
+      run.writePredictions(test.ids, test.labels, test.predictions);
+      run.writeJson('state.json', this.state);
+    }
+    return result;
+  }
+
+  /** Marks the run failed (state.json) and keeps its last good checkpoints. */
+  fail(err: unknown): void {
+    this.state.status = 'failed';
+    this.state.error = err instanceof Error ? err.message : String(err);
+    this.options.run?.writeJson('state.json', this.state);
+  }
+
+  dispose(): void {
+    this.modelOptimizer.dispose();
+    this.estimatorOptimizer?.dispose();
+  }
+}
+
+/** The loop: Algorithm 1 per epoch, selection on valid, patience, then test once. */
+export function trainMird(t: Trainer): TrainResult | null {
+  const c = t.config;
+  const progress = new Progress({ label: t.options.label ?? `train s${t.seed}`, total: t.totalSteps, unit: 'steps' });
+  progress.tick(t.state.globalStep);
+  let ranThisCall = 0;
+  try {
+    for (let epoch = t.state.completedEpochs; epoch < c.maxEpochs && !t.shouldStop(); epoch++) {
+      if (t.options.stopAfterEpochs !== undefined && ranThisCall >= t.options.stopAfterEpochs) return null; // "killed"
+      const start = Date.now();
+      const reports = t.runEpoch(epoch, progress); // Algorithm 1 on every batch
+      const valid = t.evaluate('valid').metrics; // selection on valid only, never test
+      t.endEpoch(epoch, reports, (Date.now() - start) / 1000, valid);
+      ranThisCall += 1;
+    }
+  } catch (err) {
+    t.fail(err); // state.json says why; the last good checkpoints stay
+    throw err;
+  }
+  return t.finish(t.state.completedEpochs < c.maxEpochs);
+}

@@ -1,0 +1,119 @@
+// The model's objective, eq. 21, as one function of one forward:
+//
+//   eq. 18  L_pred  = log( (1/N_l) Σ_{i labeled} (ŷ_i − y_i)² )        labeled clips only
+//   eq. 19  L_recon = Σ_{m ∈ L,A,V} log L_rec^m                          every clip of the batch
+//           L_rec^L = CE over real tokens (fused: the vocabulary logits are never built)
+//           L_rec^A, L_rec^V = MSE over real frames
+//   eq. 20  L_mim   = Σ_{pairs} Î_CLUB(x; y)                              every clip of the batch
+//   eq. 21  L = L_pred + L_recon + α · L_mim
+//
+// Alternatives to L_mim (config.constraint): 'oc', the orthogonality constraint of eq. 9,
+// Σ_{m ∈ L,A,V} ‖Z^m Z^Sᵀ‖²_F / B² (the squared dot products of every z^m_i with every z^S_j,
+// averaged so that α does not depend on the batch size); 'nc', no constraint.
+// lossForm 'linear' drops the logs of eqs. 18–19 (plain MSE + Σ recon), for comparison.
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data/types';
+import type { MirdModel, MirdOutput } from '../model/mird';
+import { maskedMse } from '../nn/losses';
+import type { MiPair, TrainConfig } from './config';
+import type { MiTerms, PairTensors } from './mi-terms';
+
+/**
+ * log(x) with x floored at LOG_FLOOR: a reconstruction that reaches exactly 0 (a modality whose
+ * features are constant) would otherwise give −∞ and a NaN gradient.
+ */
+export const LOG_FLOOR = 1e-8;
+
+export const TERM_NAMES = ['total', 'regression', 'reconText', 'reconAudio', 'reconVisual', 'constraint'] as const;
+export type TermName = (typeof TERM_NAMES)[number];
+
+/** Scalars of one evaluation of eq. 21; a term the config switches off is absent. */
+export interface Objective {
+  total: tf.Scalar;
+  /** the raw MSE of eq. 18 (before the log), labeled clips only */
+  regression: tf.Scalar;
+  /** raw reconstruction losses (before the log) */
+  reconText?: tf.Scalar;
+  reconAudio?: tf.Scalar;
+  reconVisual?: tf.Scalar;
+  /** Σ of the MI estimates (mim) or the orthogonality penalty (oc), before α */
+  constraint?: tf.Scalar;
+  /** the raw estimate of each active MI pair (mim only) */
+  mi: Map<MiPair, tf.Scalar>;
+}
+
+export interface ObjectiveContext {
+  model: MirdModel;
+  config: TrainConfig;
+  /** the estimators (constraint 'mim' with at least one pair), else null */
+  mi: MiTerms | null;
+  /** token ids that never count in the language reconstruction (e.g. [CLS], [SEP]) */
+  ignoreTokenIds: readonly number[];
+}
+
+/** ‖Z^m Z^Sᵀ‖²_F / B² for z^m, z^S [B, d]. */
+export function orthogonality(zm: tf.Tensor2D, zs: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const b = zm.shape[0];
+    const gram = tf.matMul(zm, zs, false, true); // [B, B]: z^m_i · z^S_j
+    return tf.div(tf.sum(tf.square(gram)), b * b) as tf.Scalar;
+  });
+}
+
+/** MSE over the first `numLabeled` rows (labeled clips come first in a Batch). yHat, labels [B]. */
+export function labeledMse(yHat: tf.Tensor1D, labels: tf.Tensor1D, numLabeled: number): tf.Scalar {
+  if (numLabeled <= 0) throw new Error('objective: a batch without labeled clips has no regression loss');
+  return tf.tidy(() => {
+    const p = tf.slice(yHat, [0], [numLabeled]); // [N_l]
+    const y = tf.slice(labels, [0], [numLabeled]); // [N_l]
+    return tf.mean(tf.square(tf.sub(p, y))) as tf.Scalar;
+  });
+}
+
+const logOf = (x: tf.Scalar): tf.Scalar => tf.log(tf.maximum(x, LOG_FLOOR)) as tf.Scalar;
+
+/**
+ * eq. 21 from a training forward (decode: true). `pairs` are the MI pairs' tensors built from
+ * the same forward (required when ctx.mi is set). The returned scalars are new tensors owned by
+ * the caller (inside a gradient tape, the tape's tidy scope releases them).
+ */
+export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, pairs: ReadonlyMap<MiPair, PairTensors> | null): Objective {
+  const { config: c, model } = ctx;
+  const r = out.reconstructions;
+  if (r === null) throw new Error('objective: the forward ran without decoders (decode: false)');
+  const regression = labeledMse(out.yHat, batch.labels, batch.numLabeled);
+  const o: Objective = { total: regression, regression, mi: new Map() };
+  if (c.reconText) o.reconText = model.textReconstructionLoss(r, batch, { ignoreIds: ctx.ignoreTokenIds });
+  if (c.reconAudio) o.reconAudio = maskedMse(r.audio, batch.audio, batch.audioMask);
+  if (c.reconVisual) o.reconVisual = maskedMse(r.visual, batch.visual, batch.visualMask);
+  if (c.constraint === 'mim' && ctx.mi !== null) {
+    if (pairs === null) throw new Error('objective: constraint mim needs the MI pairs of this forward');
+    o.mi = ctx.mi.estimates(pairs);
+    o.constraint = o.mi.size === 0 ? tf.scalar(0) : (tf.addN([...o.mi.values()]) as tf.Scalar);
+  } else if (c.constraint === 'oc') {
+    o.constraint = tf.addN([orthogonality(out.zText, out.zShared), orthogonality(out.zAudio, out.zShared), orthogonality(out.zVisual, out.zShared)]) as tf.Scalar;
+  }
+  const task: tf.Scalar[] = [regression, o.reconText, o.reconAudio, o.reconVisual].filter((t): t is tf.Scalar => t !== undefined);
+  const taskTerms = c.lossForm === 'log' ? task.map(logOf) : task;
+  const all = o.constraint === undefined ? taskTerms : [...taskTerms, tf.mul(o.constraint, c.alpha) as tf.Scalar];
+  o.total = tf.addN(all) as tf.Scalar;
+  return o;
+}
+
+/** The scalars of an Objective in TERM_NAMES order then the MI pairs, for one host read per step. */
+export function objectiveScalars(o: Objective): { names: string[]; values: tf.Scalar[] } {
+  const names: string[] = [];
+  const values: tf.Scalar[] = [];
+  for (const n of TERM_NAMES) {
+    const v = o[n];
+    if (v !== undefined) {
+      names.push(n);
+      values.push(v);
+    }
+  }
+  for (const [p, v] of o.mi) {
+    names.push(`mi:${p}`);
+    values.push(v);
+  }
+  return { names, values };
+}

@@ -1,0 +1,298 @@
+// From a run spec (preset, data, text host, seed, --set overrides) to everything the trainer
+// needs: resolved configs, the prepared dataset, the model with its host, the estimators.
+// Every check runs here, before anything is written: unknown --set keys, bad values, missing or
+// malformed data, non-finite features, empty transcripts, a text checkpoint that does not fit,
+// and the leak guard (a backbone that has read test clips of the split).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { Clip, Dataset, TextTokenizer } from '../data/types';
+import { SPLIT_NAMES } from '../data/types';
+import { openSource } from '../data/sources';
+import { normalizeDataset, type NormStats } from '../data/normalize';
+import { resolveModelConfig, type ModelConfig, type ModelConfigOverrides } from '../model/config';
+import { makeTextHost, MirdModel } from '../model/mird';
+import { BertHost, UseLiteHost, type TextHost } from '../model/text-host';
+import { BERT_PRESETS, type BertConfig } from '../text/bert-config';
+import { Bert } from '../text/bert';
+import { loadBertCheckpoint, loadBertWeights } from '../text/checkpoint';
+import { readSafetensors } from '../nn/safetensors';
+import { assertBackboneHasNotRead } from '../text/provenance';
+import { defaultTokenizer, type WordPieceTokenizer } from '../text/tokenizer';
+import { UseLite, USE_LITE_MAX_PIECES, USE_LITE_PACKAGE, USE_LITE_VOCAB_SIZE } from '../text/use-lite';
+import { readUseLiteUpper, upperFromValues } from '../text/use-lite-regressor';
+import { useLiteCacheDir, useLiteStatesOf, withUseLiteStates } from '../text/use-lite-states';
+import { repoPath } from '../paths';
+import { deriveSeed } from '../util/rng';
+import { activePairs, parseTrainValue, resolveTrainConfig, type TrainConfig } from './config';
+import { MiTerms } from './mi-terms';
+import { runPreset, type RunPresetName } from './presets';
+import type { PreparedData } from './loop';
+
+export interface RunSpec {
+  preset: RunPresetName;
+  /** data source (default: the preset's) */
+  data?: string;
+  /** unlabeled source added to the pool (MIRD2) */
+  unlabeled?: string | null;
+  /** 'use-lite-mosei' | 'bert-mini' | 'none' | a folder (default: the preset's) */
+  textCheckpoint?: string;
+  seed: number;
+  /** --set key=value overrides, raw strings (model keys, bert.* keys, train keys) */
+  set?: Record<string, string>;
+}
+
+/** What a run is, fully resolved: written to config.json and checked on --resume / eval. */
+export interface ResolvedRun {
+  preset: RunPresetName;
+  data: string;
+  unlabeled: string | null;
+  textCheckpoint: string;
+  /** the host's tokenizer identity: a mismatch on eval/resume means other token ids */
+  textHost: { kind: 'bert' | 'use-lite'; dir: string | null; vocab: string };
+  seed: number;
+  set: Record<string, string>;
+  model: ModelConfig;
+  train: TrainConfig;
+}
+
+export const SHIPPED_BACKBONES: Readonly<Record<string, string>> = Object.freeze({
+  'use-lite-mosei': 'data/text/use-lite-mosei',
+  'bert-mini': 'data/text/bert-mini',
+});
+
+/** Splits --set pairs into model overrides and train overrides, typed; unknown keys name the valid ones. */
+export function parseOverrides(set: Record<string, string>, model: Readonly<ModelConfig>, train: Readonly<TrainConfig>): { model: ModelConfigOverrides; train: Partial<TrainConfig> } {
+  const m: Record<string, unknown> = {};
+  const bert: Record<string, unknown> = {};
+  const t: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(set)) {
+    if (key in train) t[key] = parseTrainValue(key as keyof TrainConfig, raw);
+    else if (key.startsWith('bert.') && key.slice(5) in model.bert) bert[key.slice(5)] = numberValue(key, raw);
+    else if (key in model && key !== 'bert') {
+      const def = (model as unknown as Record<string, unknown>)[key];
+      m[key] = typeof def === 'number' ? numberValue(key, raw) : raw;
+    } else {
+      const known = [...Object.keys(train), ...Object.keys(model).filter((k) => k !== 'bert'), ...Object.keys(model.bert).map((k) => `bert.${k}`)];
+      throw new Error(`--set ${key}: unknown key (known: ${known.join(', ')})`);
+    }
+  }
+  if (Object.keys(bert).length > 0) m.bert = bert;
+  return { model: m as ModelConfigOverrides, train: t as Partial<TrainConfig> };
+}
+
+function numberValue(key: string, raw: string): number {
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v)) throw new Error(`--set ${key}: expected a number, got "${raw}"`);
+  return v;
+}
+
+/** Every clip finite, labeled where it must be, with text: one error naming split, clip and field. */
+export function checkDataset(ds: Dataset): void {
+  const where = (split: string, c: Clip): string => `${ds.name}, ${split} clip ${c.id}`;
+  const check = (split: string, c: Clip, labeled: boolean): void => {
+    if (c.text.trim() === '' && c.tokenIds === undefined) throw new Error(`${where(split, c)}: empty transcript`);
+    if (labeled && (c.label === null || !Number.isFinite(c.label))) throw new Error(`${where(split, c)}: label is ${c.label}`);
+    for (const [name, seq] of [['audio', c.audio], ['visual', c.visual]] as const) {
+      for (let i = 0; i < seq.length * seq.dim; i++) {
+        if (!Number.isFinite(seq.data[i] as number)) throw new Error(`${where(split, c)}: ${name} feature ${i % seq.dim} of frame ${Math.floor(i / seq.dim)} is ${seq.data[i]}`);
+      }
+    }
+  };
+  for (const s of SPLIT_NAMES) ds.splits[s].forEach((c) => check(s, c, true));
+  ds.unlabeled.forEach((c) => check('unlabeled', c, false));
+  if (ds.audioDim === 0 || ds.visualDim === 0) {
+    throw new Error(`${ds.name}: MIRD needs audio and visual features, but this source has ${ds.audioDim === 0 ? 'no audio' : 'no visual'} (a text-only source such as mosi-text trains the text host alone: --model text-host)`);
+  }
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Where a text checkpoint name or folder points, and what kind it is. */
+export function resolveTextCheckpoint(name: string): { kind: 'bert' | 'use-lite'; dir: string | null } {
+  if (name === 'none') return { kind: 'bert', dir: null };
+  const shipped = SHIPPED_BACKBONES[name];
+  const dir = shipped !== undefined ? repoPath(...shipped.split('/')) : resolve(name);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new Error(`--text-checkpoint ${name}: not a folder (expected ${Object.keys(SHIPPED_BACKBONES).join(', ')}, none, or a folder with config.json)`);
+  }
+  const cfg = join(dir, 'config.json');
+  if (!existsSync(cfg)) throw new Error(`--text-checkpoint ${name}: ${cfg} not found`);
+  let kind: unknown;
+  try {
+    kind = (JSON.parse(readFileSync(cfg, 'utf8')) as { kind?: unknown }).kind;
+  } catch (err) {
+    throw new Error(`${cfg}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return { kind: kind === 'use-lite-upper' ? 'use-lite' : 'bert', dir };
+}
+
+/** A tokenizer for clips that already carry their token ids (the USE-lite pieces): encode must never be needed. */
+function pretokenized(vocabSize: number, what: string): TextTokenizer {
+  return {
+    padId: 0,
+    vocabSize,
+    encode: (text: string): Int32Array => {
+      throw new Error(`${what}: clip text "${text.slice(0, 40)}" reached the tokenizer; its pieces should have been attached with its frozen states`);
+    },
+  };
+}
+
+/** The text host's loaded weights, tokenizer and the shape it imposes on the model config. */
+interface HostSource {
+  kind: 'bert' | 'use-lite';
+  dir: string | null;
+  /** the host's token vocabulary identity, for eval/resume checks */
+  vocab: string;
+  /** bert shape fixed by a checkpoint (null: the preset's) */
+  bert: BertConfig | null;
+  tokenizer: TextTokenizer;
+  ignoreTokenIds: number[];
+  /** builds the host with the checkpoint's weights (fresh each call) */
+  build: (config: ModelConfig, seed: number) => TextHost;
+  notes: string[];
+}
+
+function wordPieceSource(kind: 'bert', dir: string | null, tokenizer: WordPieceTokenizer, bert: BertConfig | null, build: HostSource['build'], notes: string[]): HostSource {
+  return { kind, dir, vocab: `wordpiece:${tokenizer.vocabSize}:${sha(tokenizer.tokens.join('\n'))}`, bert, tokenizer, ignoreTokenIds: [tokenizer.clsId, tokenizer.sepId], build, notes };
+}
+
+function hostSource(name: string): HostSource {
+  const { kind, dir } = resolveTextCheckpoint(name);
+  if (dir === null) {
+    return wordPieceSource('bert', null, defaultTokenizer(), null, (c, seed) => makeTextHost(c, seed), ['text host: a randomly initialised BERT (no pretrained weights; --text-checkpoint names one)']);
+  }
+  if (kind === 'bert') {
+    // read once to learn the shape and vocabulary; each build reloads the weights into a fresh BERT
+    const probe = loadBertCheckpoint(dir);
+    probe.bert.dispose();
+    const weights = join(dir, 'model.safetensors');
+    return wordPieceSource('bert', dir, probe.tokenizer, probe.config, (c, seed) => {
+      // the model config's shape is the checkpoint's; its dropout rates may be overridden
+      const bert = new Bert(c.bert, seed);
+      try {
+        loadBertWeights(bert, readSafetensors(weights).tensors, weights);
+      } catch (err) {
+        bert.dispose();
+        throw err;
+      }
+      return new BertHost(bert);
+    }, [`text host: BERT from ${dir} (${probe.config.numLayers} × ${probe.config.hiddenSize})`, ...probe.notes]);
+  }
+  const saved = readUseLiteUpper(dir);
+  const shape = { ...BERT_PRESETS.mini, ...saved.shape, vocabSize: USE_LITE_VOCAB_SIZE, maxPositions: 512, typeVocabSize: 1 };
+  return {
+    kind: 'use-lite', dir, vocab: `sentencepiece:${USE_LITE_PACKAGE}:${USE_LITE_VOCAB_SIZE}`, bert: shape,
+    tokenizer: pretokenized(USE_LITE_VOCAB_SIZE, 'USE-lite host'), ignoreTokenIds: [],
+    build: (_c, seed) => new UseLiteHost(upperFromValues(saved, seed)),
+    notes: [`text host: frozen USE-lite (${USE_LITE_PACKAGE}) + upper layers from ${dir} (${shape.numLayers} × ${shape.hiddenSize}); WSA injects after upper layer injectionLayer (0: the states entering them)`],
+  };
+}
+
+export interface PreparedRun {
+  resolved: ResolvedRun;
+  data: PreparedData;
+  normStats: NormStats;
+  /** data provenance, leak-guard warnings and notes, host notes, config adjustments */
+  notes: string[];
+  /** a fresh model (host weights from the checkpoint) and its estimators */
+  build(seed?: number): { model: MirdModel; mi: MiTerms | null };
+}
+
+/**
+ * Resolves and checks a run, reads and prepares its data (normalisation fitted on train; USE-lite
+ * states attached), and returns a builder for its model. Throws one clear error on bad input;
+ * writes nothing except the USE-lite state cache.
+ */
+export async function prepareRun(spec: RunSpec): Promise<PreparedRun> {
+  const preset = runPreset(spec.preset);
+  const dataSpec = spec.data ?? preset.data;
+  const unlabeled = spec.unlabeled ?? null;
+  const textCheckpoint = spec.textCheckpoint ?? preset.textCheckpoint;
+  const set = spec.set ?? {};
+  const notes: string[] = [];
+
+  // configs first: a bad --set fails before any file is read
+  const presetModel = resolveModelConfig(preset.model, preset.modelOverrides);
+  const over = parseOverrides(set, presetModel, preset.train);
+  const train = resolveTrainConfig(over.train, preset.train);
+  const host = hostSource(textCheckpoint);
+  notes.push(...host.notes);
+
+  const ds = openSource(unlabeled === null ? dataSpec : `${dataSpec}+${unlabeled}`);
+  checkDataset(ds);
+  notes.push(...ds.notes);
+  if (host.dir !== null) {
+    const check = assertBackboneHasNotRead(host.dir, ds, { purpose: 'training or evaluating MIRD' });
+    notes.push(...check.warnings.map((w) => `LEAK GUARD warning: ${w}`), ...check.notes);
+  }
+  if (unlabeled !== null && over.train.splitRate === undefined && train.splitRate === 0) {
+    train.splitRate = 2;
+    notes.push('splitRate: 2 unlabeled clips per labeled clip (the authors\' script) because --unlabeled was given; --set splitRate=N overrides');
+  }
+
+  // the model config: the preset, the data's feature sizes, the host's shape, then the user's --set
+  const user = over.model;
+  for (const k of ['audioDim', 'visualDim'] as const) {
+    if (user[k] !== undefined && user[k] !== ds[k]) throw new Error(`--set ${k}=${user[k]}: the data (${ds.name}) has ${k} ${ds[k]}; the model's feature sizes come from the data`);
+  }
+  const bert: BertConfig = { ...(host.bert ?? presetModel.bert) };
+  for (const [k, v] of Object.entries(user.bert ?? {})) {
+    if (host.bert !== null && !k.endsWith('Dropout')) throw new Error(`--set bert.${k}: fixed by the text checkpoint ${textCheckpoint} (${k} = ${String((host.bert as unknown as Record<string, unknown>)[k])})`);
+    (bert as unknown as Record<string, unknown>)[k] = v;
+  }
+  const adjusted: ModelConfigOverrides = {};
+  if (user.injectionLayer === undefined && presetModel.injectionLayer > bert.numLayers) {
+    adjusted.injectionLayer = Math.floor(bert.numLayers / 2);
+    notes.push(`injectionLayer: ${adjusted.injectionLayer} (⌊N/2⌋ of the host's ${bert.numLayers} layers; the preset's ${presetModel.injectionLayer} does not exist in it)`);
+  }
+  if (user.textLength === undefined && presetModel.textLength > bert.maxPositions) {
+    adjusted.textLength = bert.maxPositions;
+    notes.push(`textLength: ${bert.maxPositions} (the text checkpoint has ${bert.maxPositions} positions)`);
+  }
+  const model = resolveModelConfig(presetModel, { ...user, ...adjusted, audioDim: ds.audioDim, visualDim: ds.visualDim, textHost: host.kind, bert });
+
+  // data: normalisation fitted on train only; USE-lite pieces and frozen states attached
+  const normalized = normalizeDataset(ds);
+  let dataset = normalized.dataset;
+  if (host.kind === 'use-lite') {
+    const use = await UseLite.load();
+    try {
+      const all = [...SPLIT_NAMES.flatMap((s) => dataset.splits[s]), ...dataset.unlabeled];
+      const states = await useLiteStatesOf(use, all.map((c) => c.text), useLiteCacheDir(), 'USE-lite states');
+      const attach = (clips: Clip[]): Clip[] => withUseLiteStates(clips, states);
+      dataset = { ...dataset, splits: { train: attach(dataset.splits.train), valid: attach(dataset.splits.valid), test: attach(dataset.splits.test) }, unlabeled: attach(dataset.unlabeled) };
+    } finally {
+      use.dispose();
+    }
+    if (model.textLength < USE_LITE_MAX_PIECES) throw new Error(`textLength ${model.textLength}: the USE-lite host encodes up to ${USE_LITE_MAX_PIECES} pieces per text; set textLength=${USE_LITE_MAX_PIECES}`);
+  }
+  const data: PreparedData = {
+    dataset,
+    tokenizer: host.tokenizer,
+    batchOptions: { maxTextLength: model.textLength, maxAudioLength: model.audioLength, maxVisualLength: model.visualLength, audioDim: model.audioDim, visualDim: model.visualDim },
+    ignoreTokenIds: host.ignoreTokenIds,
+  };
+  const resolved: ResolvedRun = {
+    preset: spec.preset, data: dataSpec, unlabeled, textCheckpoint,
+    textHost: { kind: host.kind, dir: host.dir, vocab: host.vocab },
+    seed: spec.seed, set, model, train,
+  };
+  return {
+    resolved, data, normStats: normalized.stats, notes,
+    build(seed = spec.seed) {
+      const m = new MirdModel(model, seed, { host: host.build(model, deriveSeed(seed, 'mird/sharedBert')) });
+      try {
+        const { latent, input } = activePairs(train);
+        const pairs = [...latent, ...input];
+        const mi = pairs.length === 0 ? null : new MiTerms(pairs, train.estimator, { latent: model.latentDim, text: m.sharedEncoder.host.inputWidth, audio: model.audioDim, visual: model.visualDim }, seed);
+        return { model: m, mi };
+      } catch (err) {
+        m.dispose();
+        throw err;
+      }
+    },
+  };
+}
