@@ -8,13 +8,18 @@ import { dirname, resolve } from 'node:path';
 export class CliError extends Error {}
 
 export interface FlagSpec {
-  /** 'boolean' flags take no value; 'string' and 'number' take the next word or `--flag=value`. */
-  type: 'boolean' | 'string' | 'number';
+  /**
+   * 'boolean' flags take no value; 'string' and 'number' take the next word or `--flag=value`;
+   * 'list' flags take a value each time they are given, collected in order in `lists`.
+   */
+  type: 'boolean' | 'string' | 'number' | 'list';
   description: string;
 }
 
 export interface Parsed {
   flags: Record<string, string | number | boolean | undefined>;
+  /** every value of each 'list' flag, in order */
+  lists: Record<string, string[]>;
   positional: string[];
 }
 
@@ -23,6 +28,7 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
 export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parsed {
   const flags: Parsed['flags'] = {};
+  const lists: Parsed['lists'] = {};
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;
@@ -42,7 +48,7 @@ export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parse
       throw new CliError(`unknown option --${name} (known: ${known || 'none'})`);
     }
     // the last of two values used to win silently; a repeated flag is almost always a typo
-    if (flags[name] !== undefined && name !== 'help') throw new CliError(`option --${name} is given twice`);
+    if (flags[name] !== undefined && name !== 'help' && s.type !== 'list') throw new CliError(`option --${name} is given twice`);
     if (s.type === 'boolean') {
       if (eq >= 0) throw new CliError(`option --${name} takes no value`);
       flags[name] = true;
@@ -58,15 +64,17 @@ export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parse
     if (s.type === 'number') {
       if (!DECIMAL.test(value)) throw new CliError(`option --${name} needs a number, got "${value}"`);
       flags[name] = Number(value);
+    } else if (s.type === 'list') {
+      (lists[name] ??= []).push(value);
     } else {
       flags[name] = value;
     }
   }
-  return { flags, positional };
+  return { flags, lists, positional };
 }
 
 export function helpText(command: string, synopsis: string, spec: Record<string, FlagSpec>): string {
-  const rows = Object.entries(spec).map(([k, s]) => `  --${k}${s.type === 'boolean' ? '' : ` <${s.type}>`}  ${s.description}`);
+  const rows = Object.entries(spec).map(([k, s]) => `  --${k}${s.type === 'boolean' ? '' : s.type === 'list' ? ' <value> (repeatable)' : ` <${s.type}>`}  ${s.description}`);
   return [`usage: mird ${command} ${synopsis}`, ...(rows.length ? ['', 'options:', ...rows] : [])].join('\n');
 }
 

@@ -14,7 +14,7 @@
 //   CLUB_k = ½ · mean_i [ ( −(μ − Y)² + Var_j(Y) + (μ − Ȳ)² ) e^{−logVar} S ]_ik
 //   NLL_k  = mean_i [ ( ½ (Y − μ)² e^{−logVar} + ½ logVar ) S ]_ik + (d_k / 2) log 2π
 import * as tf from '@tensorflow/tfjs';
-import { initValues } from '../nn/dense';
+import { initValues, variableFrom } from '../nn/dense';
 import { matMul } from '../nn/ops';
 import { Rng, deriveSeed } from '../util/rng';
 import { DEFAULT_HIDDEN_SIZE, headUnitsFor } from './gaussian-q';
@@ -90,8 +90,8 @@ export class GaussianQSet {
           }
         });
         this.layers.set(layer, {
-          w: tf.tidy(() => tf.variable(tf.tensor2d(w, [rows, cols]), true, `${options.prefix}/${layer}/kernel`)),
-          b: tf.tidy(() => tf.variable(tf.zeros([cols]), true, `${options.prefix}/${layer}/bias`)),
+          w: variableFrom(`${options.prefix}/${layer}/kernel`, w, [rows, cols]),
+          b: variableFrom(`${options.prefix}/${layer}/bias`, new Float32Array(cols), [cols]),
           mask: tf.tensor2d(m, [rows, cols]),
         });
       }

@@ -26,7 +26,7 @@ export function maskedMean(y: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
     const m = tf.cast(mask, 'float32'); // [B, T]
     // where() rather than y·m: a NaN/inf in a padded frame must not leak (NaN·0 = NaN). The
     // condition is broadcast by adding zeros, not tf.broadcastTo, which runs as Tile on wasm (10× slower)
-    const real = tf.greater(tf.add(tf.zerosLike(y), tf.expandDims(m, 2)), 0); // [B, T, d]
+    const real = tf.greater(tf.add(tf.zeros(y.shape), tf.expandDims(m, 2)), 0); // [B, T, d], from the mask alone
     const kept = tf.where(real, y, tf.zerosLike(y)); // [B, T, d]
     const total = tf.sum(kept, 1); // [B, d]
     const count = tf.maximum(tf.sum(m, 1, true), 1); // [B, 1]

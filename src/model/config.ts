@@ -12,12 +12,14 @@ const TEXT_HOST_KINDS = ['bert', 'use-lite'] as const;
 const ATTENTION_KINDS = ['sparsemax', 'softmax'] as const;
 const GATE_KINDS = ['sigmoid', 'relu'] as const;
 const DECODER_INPUT_KINDS = ['previousHidden', 'repeatLatent'] as const;
+const TEXT_RECONSTRUCTION_KINDS = ['tokens', 'hostStates'] as const;
 const ATTENTION_SCALE_KINDS = ['none', 'sqrt'] as const;
 export type TextEncoderKind = (typeof TEXT_ENCODER_KINDS)[number];
 export type TextHostKind = (typeof TEXT_HOST_KINDS)[number];
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];
 export type GateKind = (typeof GATE_KINDS)[number];
 export type DecoderInputKind = (typeof DECODER_INPUT_KINDS)[number];
+export type TextReconstructionKind = (typeof TEXT_RECONSTRUCTION_KINDS)[number];
 export type AttentionScaleKind = (typeof ATTENTION_SCALE_KINDS)[number];
 export type PresetName = 'paper' | 'small' | 'quick';
 export const PRESET_NAMES: readonly PresetName[] = ['paper', 'small', 'quick'];
@@ -102,6 +104,14 @@ export interface ModelConfig {
    * ('previousHidden', default). 'repeatLatent' feeds [z^m; z^S] at every step.
    */
   decoderInput: DecoderInputKind;
+  /**
+   * What the language decoder rebuilds (eq. 8): 'tokens', cross entropy over the host's
+   * vocabulary (paper and code); or 'hostStates', MSE against the host's input-level states
+   * (USE-lite's frozen token states), the same X^L that the 'lstm-host' encoder and the
+   * I(z^S; X^L) estimator read — a host whose tokens feed a frozen encoder has these as its
+   * language features, and rebuilding them avoids a softmax over the vocabulary per token.
+   */
+  textReconstruction: TextReconstructionKind;
 
   // ---- regressor (eqs. 16–17)
   /** Hidden size of the 2-layer FC regressor (code: 256 → 64 → 1). */
@@ -136,6 +146,7 @@ export const PAPER_CONFIG: Readonly<ModelConfig> = freezeConfig({
   sharedDropout: 0.5,
   decoderHidden: 128,
   decoderInput: 'previousHidden',
+  textReconstruction: 'tokens',
   regressorHidden: 64,
   regressorDropout: 0.5,
 });
@@ -187,6 +198,7 @@ const ENUMS: Record<string, readonly string[]> = {
   textBertPooling: POOLING_KINDS,
   sharedPooling: POOLING_KINDS,
   decoderInput: DECODER_INPUT_KINDS,
+  textReconstruction: TEXT_RECONSTRUCTION_KINDS,
 };
 const POSITIVE_INTS = [
   'audioDim', 'visualDim', 'textLength', 'audioLength', 'visualLength', 'latentDim',
@@ -283,6 +295,7 @@ const PAPER_VS_CODE: ReadonlyArray<{ field: string; paper: string; authorsCode: 
   { field: 'sharedPooling', paper: 'mean over words (eq. 7)', authorsCode: 'pooled ([CLS] → FC → tanh)' },
   { field: 'attention', paper: 'sparsemax (WSA)', authorsCode: 'sparsemax (WSA); softmax = WA-BERT' },
   { field: 'attentionScale', paper: 'none (eq. 2)', authorsCode: 'none' },
+  { field: 'textReconstruction', paper: 'tokens (cross entropy over the vocabulary)', authorsCode: 'tokens (incl. [PAD]/[CLS]/[SEP])' },
   { field: 'decoderInput', paper: 'LSTM from [z^m; z^S] (eq. 8)', authorsCode: 'step 0 [z^S; z^m], then h_{t-1}' },
   {
     field: 'frame / token masks', paper: 'unaligned sequences (lengths implied)',

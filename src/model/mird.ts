@@ -4,7 +4,8 @@
 // elsewhere (src/train, src/mi) and reach the variables through `variableGroups()`.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
-import { fusedLinearCrossEntropy, type FusedCrossEntropyOptions } from '../nn/losses';
+import { fusedLinearCrossEntropy, maskedMse, type FusedCrossEntropyOptions } from '../nn/losses';
+import { detach } from '../nn/ops';
 import { Bert } from '../text/bert';
 import { UseLiteUpper } from '../text/use-lite-regressor';
 import { deriveSeed, Rng } from '../util/rng';
@@ -112,7 +113,8 @@ export class MirdModel {
     else this.textEncoder = new BertTextEncoder(c, options.textBert ?? new Bert(c.bert, deriveSeed(seed, 'mird/textBert')), rng('textEncoder'));
     this.audioEncoder = new SequenceEncoder('audioEncoder', c.audioDim, c.encoderHidden, d, rng('audioEncoder'));
     this.visualEncoder = new SequenceEncoder('visualEncoder', c.visualDim, c.encoderHidden, d, rng('visualEncoder'));
-    this.textDecoder = new SequenceDecoder('textDecoder', 2 * d, c.decoderHidden, c.bert.vocabSize, c.decoderInput, rng('textDecoder'));
+    const textOut = c.textReconstruction === 'tokens' ? c.bert.vocabSize : host.inputWidth;
+    this.textDecoder = new SequenceDecoder('textDecoder', 2 * d, c.decoderHidden, textOut, c.decoderInput, rng('textDecoder'));
     this.audioDecoder = new SequenceDecoder('audioDecoder', 2 * d, c.decoderHidden, c.audioDim, c.decoderInput, rng('audioDecoder'));
     this.visualDecoder = new SequenceDecoder('visualDecoder', 2 * d, c.decoderHidden, c.visualDim, c.decoderInput, rng('visualDecoder'));
     this.regressor = new Regressor(d, c.regressorHidden, c.regressorDropout, rng('regressor'));
@@ -160,7 +162,7 @@ export class MirdModel {
       if (decode) {
         const textHidden = this.textDecoder.states(tf.concat([zText, zShared], 1) as tf.Tensor2D, x.textIds.shape[1]); // [B, T_L, H_dec]
         reconstructions = {
-          text: options.textLogits === false ? null : (this.textDecoder.out.apply(textHidden) as tf.Tensor3D), // [B, T_L, V]
+          text: options.textLogits === false ? null : (this.textDecoder.out.apply(textHidden) as tf.Tensor3D), // [B, T_L, V] (tokens) or [B, T_L, D_in] (hostStates)
           textHidden,
           audio: this.audioDecoder.apply(tf.concat([zAudio, zShared], 1) as tf.Tensor2D, x.audio.shape[1]), // [B, T_A, d_A]
           visual: this.visualDecoder.apply(tf.concat([zVisual, zShared], 1) as tf.Tensor2D, x.visual.shape[1]), // [B, T_V, d_V]
@@ -173,12 +175,17 @@ export class MirdModel {
   }
 
   /**
-   * Language reconstruction loss (eq. 8, cross entropy over the vocabulary) from a forward's
-   * reconstructions, through `fusedLinearCrossEntropy` (the logits are never built).
-   * Counted positions: textMask = 1 ([PAD] excluded), minus `ignoreIds` (e.g. [CLS] 101, [SEP] 102).
+   * Language reconstruction loss (eq. 8) from a forward's reconstructions. 'tokens': cross
+   * entropy over the vocabulary through `fusedLinearCrossEntropy` (the logits are never built);
+   * counted positions: textMask = 1 ([PAD] excluded), minus `ignoreIds` (e.g. [CLS] 101, [SEP] 102).
+   * 'hostStates': MSE over real tokens against the host's input-level states.
    */
   textReconstructionLoss(r: MirdReconstructions, x: MirdInputs, options: FusedCrossEntropyOptions = {}): tf.Scalar {
     const out = this.textDecoder.out;
+    if (this.config.textReconstruction === 'hostStates') {
+      // MSE over real tokens against the host's input-level states, read as data
+      return tf.tidy(() => maskedMse(out.apply(r.textHidden) as tf.Tensor3D, detach(this.textInputStates(x)), x.textMask));
+    }
     // with the lengths on the host, only real tokens go through the vocabulary product
     const rows = options.rows ?? (x.hostLengths === undefined ? undefined : realPositions(x.hostLengths.text, x.textIds.shape[1]));
     return fusedLinearCrossEntropy(r.textHidden, out.w as tf.Tensor as tf.Tensor2D, out.b as tf.Tensor as tf.Tensor1D, x.textIds, x.textMask, { ...options, rows });

@@ -40,7 +40,12 @@ export function initValues(shape: number[], init: Init, rng: Rng): Float32Array 
 }
 
 export function makeVariable(name: string, shape: number[], init: Init, rng: Rng, trainable = true): tf.Variable {
-  const initial = tf.tensor(initValues(shape, init, rng), shape);
+  return variableFrom(name, initValues(shape, init, rng), shape, trainable);
+}
+
+/** A variable holding the given host values, named `<name>_<counter>` like every other. */
+export function variableFrom(name: string, values: Float32Array, shape: number[], trainable = true): tf.Variable {
+  const initial = tf.tensor(values, shape);
   const v = tf.variable(initial, trainable, `${name}_${uniqueSuffix()}`);
   initial.dispose(); // the variable holds its own reference to the data
   return v;

@@ -43,6 +43,8 @@ export interface TrainerOptions {
   onEpoch?: (e: EpochLog) => void;
   /** return after this many epochs in this call, as if killed (resume tests) */
   stopAfterEpochs?: number;
+  /** called after every training step with the global step (tests: a throw here is a kill mid-epoch) */
+  onStep?: (step: number, report: StepReport) => void;
 }
 
 export interface SplitPredictions {
@@ -57,10 +59,38 @@ export interface TrainResult {
   bestEpoch: number;
   valid: MetricRecord;
   test: MetricRecord;
-  testPredictions: SplitPredictions;
+  /** null when the result was read back from a finished run folder */
+  testPredictions: SplitPredictions | null;
   /** true when patience ended the run before maxEpochs */
   stoppedEarly: boolean;
   seconds: number;
+}
+
+/** ŷ for clips in evaluation mode (no dropout, no decoders), `batchSize` clips per forward. */
+export function predictClips(model: MirdModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number): Float32Array {
+  const out = new Float32Array(clips.length);
+  for (let i = 0; i < clips.length; i += batchSize) {
+    // as the unlabeled part of a batch: a prediction needs no label
+    const batch = makeBatch([], clips.slice(i, i + batchSize), data.tokenizer, data.batchOptions);
+    try {
+      const o = model.forward(batch, { training: false, decode: false });
+      out.set(o.yHat.dataSync() as Float32Array, i); // predictions are needed on the host
+      tf.dispose([o.zText, o.zAudio, o.zVisual, o.zShared, o.yHat]);
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  return out;
+}
+
+/** Predictions and metrics of labeled clips. */
+export function evaluateClips(model: MirdModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number, what: string): SplitPredictions {
+  const labels = Float32Array.from(clips.map((c) => {
+    if (c.label === null) throw new Error(`${what}: clip ${c.id} has no label`);
+    return c.label;
+  }));
+  const predictions = predictClips(model, clips, data, batchSize);
+  return { ids: clips.map((c) => c.id), labels, predictions, metrics: regressionMetrics(predictions, labels) };
 }
 
 /** Higher is better for every score: MAE enters negated. */
@@ -83,6 +113,8 @@ export class Trainer {
   readonly totalSteps: number;
   private readonly stepContext: StepContext;
   state: RunState = { completedEpochs: 0, globalStep: 0, bestEpoch: null, bestScore: null, epochsWithoutImprovement: 0, status: 'running' };
+  /** the state as of the last completed epoch (what state.json holds; a failure mid-epoch reverts to it) */
+  private committed: RunState = { ...this.state };
   log: EpochLog[] = [];
   private best: Map<string, Float32Array> | null = null;
   private readonly t0 = Date.now();
@@ -131,6 +163,7 @@ export class Trainer {
         const r = trainStep(this.stepContext, batch, this.rates(step), step);
         this.state.globalStep = step;
         reports.push(r);
+        this.options.onStep?.(step, r);
         progress?.tick(1, `epoch ${epoch + 1} loss ${(r.terms.total as number).toFixed(3)}`);
       } finally {
         disposeBatch(batch);
@@ -141,29 +174,11 @@ export class Trainer {
 
   /** Predictions on a split in evaluation mode (no dropout, no decoders). */
   predict(clips: readonly Clip[]): Float32Array {
-    const out = new Float32Array(clips.length);
-    const b = this.config.evalBatchSize;
-    for (let i = 0; i < clips.length; i += b) {
-      const batch = makeBatch(clips.slice(i, i + b), [], this.data.tokenizer, this.data.batchOptions);
-      try {
-        const o = this.model.forward(batch, { training: false, decode: false });
-        out.set(o.yHat.dataSync() as Float32Array, i); // predictions are needed on the host
-        tf.dispose([o.zText, o.zAudio, o.zVisual, o.zShared, o.yHat]);
-      } finally {
-        disposeBatch(batch);
-      }
-    }
-    return out;
+    return predictClips(this.model, clips, this.data, this.config.evalBatchSize);
   }
 
   evaluate(split: SplitName): SplitPredictions {
-    const clips = this.data.dataset.splits[split];
-    const labels = Float32Array.from(clips.map((c) => {
-      if (c.label === null) throw new Error(`train: ${split} clip ${c.id} has no label`);
-      return c.label;
-    }));
-    const predictions = this.predict(clips);
-    return { ids: clips.map((c) => c.id), labels, predictions, metrics: regressionMetrics(predictions, labels) };
+    return evaluateClips(this.model, this.data.dataset.splits[split], this.data, this.config.evalBatchSize, `train, ${split} split`);
   }
 
   /** Log line, selection, records and resume state at the end of an epoch (0-based `epoch`). */
@@ -212,8 +227,9 @@ export class Trainer {
       this.writeResumeCheckpoint(run.path('last.safetensors'));
       run.writeLog(this.log);
       run.writeJson('state.json', this.state);
-      if (selected) this.writeBestCheckpoint(run.path('best.safetensors'));
     }
+    this.committed = { ...this.state };
+    if (run !== null && selected) this.writeBestCheckpoint(run.path('best.safetensors'));
     this.options.onEpoch?.(line);
     return line;
   }
@@ -258,6 +274,7 @@ export class Trainer {
     }
     this.state = { ...state, status: 'running' };
     delete this.state.error;
+    this.committed = { ...this.state };
     this.log = run.readLog().slice(0, state.completedEpochs);
     if (this.log.length !== state.completedEpochs) throw new Error(`${run.path('log.jsonl')}: ${this.log.length} epochs logged, state.json says ${state.completedEpochs}`);
     const now = variableValues(this.modelParams);
@@ -298,10 +315,9 @@ export class Trainer {
     return result;
   }
 
-  /** Marks the run failed (state.json) and keeps its last good checkpoints. */
+  /** Marks the run failed (state.json: the last completed epoch's counters) and keeps its last good checkpoints. */
   fail(err: unknown): void {
-    this.state.status = 'failed';
-    this.state.error = err instanceof Error ? err.message : String(err);
+    this.state = { ...this.committed, status: 'failed', error: err instanceof Error ? err.message : String(err) };
     this.options.run?.writeJson('state.json', this.state);
   }
 

@@ -41,6 +41,7 @@ export const RUN_PRESETS: Readonly<Record<RunPresetName, RunPreset>> = Object.fr
     modelOverrides: {
       textHost: 'use-lite',
       textEncoder: 'lstm-host',
+      textReconstruction: 'hostStates',
       audioLength: 1,
       visualLength: 1,
       injectionLayer: 0,

@@ -62,7 +62,7 @@ export function latentsOf(model: MirdModel, out: { zText: tf.Tensor2D; zAudio: t
     zAudio: out.zAudio,
     zVisual: out.zVisual,
     zShared: out.zShared,
-    inputText: mi.needsInput('inputText') ? detach(maskedMean(model.textInputStates(batch), batch.textMask)) : null, // [B, D_in]
+    inputText: mi.needsInput('inputText') ? maskedMean(detach(model.textInputStates(batch)), batch.textMask) : null, // [B, D_in], X^L as data
     inputAudio: mi.needsInput('inputAudio') ? maskedMean(batch.audio, batch.audioMask) : null, // [B, d_A]
     inputVisual: mi.needsInput('inputVisual') ? maskedMean(batch.visual, batch.visualMask) : null, // [B, d_V]
   };
@@ -131,7 +131,12 @@ export function trainStep(ctx: StepContext, batch: Batch, rates: StepRates, step
     const report: StepReport = { terms: {}, estimatorLoss: [], gradNorm: values[values.length - 1] as number };
     termNames.forEach((n, i) => (report.terms[n] = values[i] as number));
     for (let t = 0; t < (est === null ? 0 : c.estimatorSteps); t++) report.estimatorLoss.push(values[termNames.length + t] as number);
-    for (const [n, v] of Object.entries(report.terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(`loss term ${n}`, v, step);
+    // the named terms first, the total last: a NaN in one term makes the total NaN too
+    const order = [...Object.keys(report.terms).filter((n) => n !== 'total'), 'total'];
+    for (const n of order) {
+      const v = report.terms[n] as number;
+      if (!Number.isFinite(v)) throw new NonFiniteLossError(`loss term ${n}`, v, step);
+    }
     report.estimatorLoss.forEach((v, t) => {
       if (!Number.isFinite(v)) throw new NonFiniteLossError(`estimator learning loss (estimator step ${t + 1})`, v, step);
     });

@@ -1,0 +1,152 @@
+// `mird train`: trains MIRD (paper Algorithm 1) and reports valid and test metrics. With no
+// arguments it runs the main job: real MOSI (transcripts + utterance audio/visual features,
+// Poria et al.'s speaker-independent split), WSA injected into the frozen USE-lite host.
+// Every input is checked before anything is written; each seed writes one run folder.
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CliError, helpText, integerFlag, outputDir, parseArgs, seedFlag, seedListFlag, type FlagSpec } from './args';
+
+const FLAGS: Record<string, FlagSpec> = {
+  preset: { type: 'string', description: 'main (default: real MOSI, USE-lite host) | paper (bert-base shapes, GPU-sized) | small | quick (synthetic, tiny)' },
+  data: { type: 'string', description: "data source (default: the preset's; e.g. mosi, synthetic:small, a .pkl file; see mird data inspect --help)" },
+  unlabeled: { type: 'string', description: 'unlabeled source added to the pool (MIRD2), e.g. emovoxceleb or a .pkl; sets splitRate 2 unless --set splitRate=N' },
+  'text-checkpoint': { type: 'string', description: "text host: use-lite-mosei | bert-mini | none (random BERT) | a folder (Hugging Face BERT, or USE-lite upper layers) (default: the preset's)" },
+  seed: { type: 'number', description: 'run seed, a non-negative integer (default 0)' },
+  seeds: { type: 'string', description: 'several seeds, e.g. 0,1,2: one run each, then mean ± sd' },
+  set: { type: 'list', description: 'key=value override of a model or training config field, e.g. --set lr=1e-4 --set bert.hiddenDropout=0.2' },
+  out: { type: 'string', description: 'run folder (default runs/<preset>-s<seed>-<time>; with --seeds, one seed-N folder each inside it)' },
+  resume: { type: 'boolean', description: 'continue the run in --out from its last completed epoch (a finished run is only reported)' },
+  jobs: { type: 'number', description: 'with --seeds: runs at once, as separate processes (default: min(seeds, cores))' },
+  json: { type: 'boolean', description: 'print the result as JSON' },
+  help: { type: 'boolean', description: 'show this help' },
+};
+
+const SYNOPSIS = '[--preset main|paper|small|quick] [--data <source>] [--unlabeled <source>] [--seed N | --seeds 0,1,2] [--set key=value ...] [--out <folder>] [--resume]';
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** key=value pairs; a malformed one or a repeated key names itself. */
+export function parseSets(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new CliError(`--set ${v}: expected key=value`);
+    const key = v.slice(0, eq).trim();
+    if (key in out) throw new CliError(`--set ${key} is given twice`);
+    out[key] = v.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+const pct = (x: number): string => (100 * x).toFixed(1);
+const num = (x: number): string => x.toFixed(3);
+
+export async function run(argv: string[]): Promise<number> {
+  const { flags, lists, positional } = parseArgs(argv, FLAGS);
+  if (flags.help === true) {
+    const { RUN_PRESETS } = await import('../train/presets');
+    const presets = Object.entries(RUN_PRESETS).map(([k, p]) => `  ${k.padEnd(6)} ${p.description}`).join('\n');
+    const { DEFAULT_TRAIN_CONFIG } = await import('../train/config');
+    process.stdout.write(`${helpText('train', SYNOPSIS, FLAGS)}\n\npresets:\n${presets}\n\ntraining keys for --set: ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')}\nmodel keys: see mird info --help; bert.* keys set the text host's shape\n`);
+    return 0;
+  }
+  if (positional.length > 0) throw new CliError(`unexpected argument "${positional[0]}"`);
+  if (flags.seed !== undefined && flags.seeds !== undefined) throw new CliError('give --seed or --seeds, not both');
+  const set = parseSets(lists.set ?? []);
+  const { RUN_PRESET_NAMES } = await import('../train/presets');
+  const preset = String(flags.preset ?? 'main');
+  if (!(RUN_PRESET_NAMES as readonly string[]).includes(preset)) throw new CliError(`--preset ${preset}: unknown (known: ${RUN_PRESET_NAMES.join(', ')})`);
+  const seeds = flags.seeds !== undefined ? seedListFlag(flags) : [seedFlag(flags)];
+  const resume = flags.resume === true;
+  if (resume && flags.out === undefined) throw new CliError('--resume needs --out <run folder>');
+  const out = outputDir(String(flags.out ?? join('runs', `${preset}-${seeds.length > 1 ? 'seeds' : `s${seeds[0]}`}-${stamp()}`)), '--out');
+  const jobs = integerFlag(flags, 'jobs', Math.min(seeds.length, availableParallelism()), 1);
+  const spec = {
+    preset: preset as 'main',
+    ...(flags.data !== undefined ? { data: String(flags.data) } : {}),
+    ...(flags.unlabeled !== undefined ? { unlabeled: String(flags.unlabeled) } : {}),
+    ...(flags['text-checkpoint'] !== undefined ? { textCheckpoint: String(flags['text-checkpoint']) } : {}),
+    set,
+  };
+  const command = ['mird', 'train', ...argv].join(' ');
+
+  const { initBackend } = await import('../backend');
+  await initBackend();
+  const { runTraining, summarizeSeeds } = await import('../train/run');
+  const outcomes: Array<{ seed: number; dir: string; valid: Record<string, number>; test: Record<string, number>; bestEpoch: number; epochs: number; seconds: number }> = [];
+  if (seeds.length === 1) {
+    const o = await runTraining({ ...spec, seed: seeds[0] as number }, { out, resume, command });
+    for (const n of o.notes.filter((x) => x.startsWith('LEAK GUARD'))) process.stderr.write(`${n}\n`);
+    outcomes.push({ seed: seeds[0] as number, dir: out, valid: o.result.valid, test: o.result.test, bestEpoch: o.result.bestEpoch, epochs: o.result.log.length, seconds: o.result.seconds });
+  } else if (jobs === 1) {
+    for (const seed of seeds) {
+      const o = await runTraining({ ...spec, seed }, { out: join(out, `seed-${seed}`), resume, command });
+      outcomes.push({ seed, dir: join(out, `seed-${seed}`), valid: o.result.valid, test: o.result.test, bestEpoch: o.result.bestEpoch, epochs: o.result.log.length, seconds: o.result.seconds });
+    }
+  } else {
+    // one process per seed (the wasm backend uses one core per process), `jobs` at a time
+    const { prepareRun } = await import('../train/setup');
+    await prepareRun({ ...spec, seed: seeds[0] as number }); // every check once, before any child starts (and the state cache is warm)
+    const base = argv.filter((_, i) => !['--seeds', '--out', '--jobs'].includes(argv[i] as string) && !['--seeds', '--out', '--jobs'].includes(argv[i - 1] as string)).filter((a) => !/^--(seeds|out|jobs)=/.test(a));
+    const queue = [...seeds];
+    const failures: string[] = [];
+    const worker = async (): Promise<void> => {
+      for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+        const dir = join(out, `seed-${seed}`);
+        const code = await new Promise<number>((res) => {
+          const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...base, '--seed', String(seed), '--out', dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+          child.on('close', (c) => res(c ?? 1));
+        });
+        if (code !== 0) failures.push(`seed ${seed} (exit ${code}; see ${dir})`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs, seeds.length) }, worker));
+    if (failures.length > 0) throw new Error(`runs failed: ${failures.join(', ')}`);
+    const { readRunRecord, finishedResult } = await import('../train/run');
+    const { RunDir } = await import('../train/records');
+    for (const seed of seeds) {
+      const dir = join(out, `seed-${seed}`);
+      readRunRecord(dir);
+      const r = finishedResult(RunDir.open(dir));
+      outcomes.push({ seed, dir, valid: r.valid, test: r.test, bestEpoch: r.bestEpoch, epochs: r.log.length, seconds: r.seconds });
+    }
+  }
+
+  const rows = outcomes.flatMap((o) => (['valid', 'test'] as const).map((split) => ({ seed: o.seed, split, metrics: o[split] as never })));
+  const summary = summarizeSeeds(rows);
+  if (seeds.length > 1) {
+    const { writeFileAtomic } = await import('../util/files');
+    writeFileAtomic(join(out, 'summary.json'), JSON.stringify({ command, seeds, runs: outcomes, summary }, null, 2) + '\n');
+  }
+  if (flags.json === true) {
+    process.stdout.write(JSON.stringify({ out, runs: outcomes, summary }, null, 2) + '\n');
+    return 0;
+  }
+  const { textTable } = await import('../viz/display');
+  const line = (o: (typeof outcomes)[number]): Record<string, string | number> => ({
+    seed: o.seed, 'best epoch': `${o.bestEpoch}/${o.epochs}`,
+    'valid Acc2': pct(o.valid.acc2_non0 as number), 'valid MAE': num(o.valid.mae as number),
+    'test Acc2': pct(o.test.acc2_non0 as number), 'test F1': pct(o.test.f1_non0 as number), 'test MAE': num(o.test.mae as number), 'test Corr': num(o.test.corr as number), 'test Acc7': pct(o.test.acc7 as number),
+    minutes: (o.seconds / 60).toFixed(1),
+  });
+  process.stdout.write(`\nMIRD (${preset}) — ${outcomes.length === 1 ? `run ${outcomes[0]?.dir}` : `runs in ${out}`}\n${textTable(outcomes.map(line))}\n`);
+  const test = (m: string): { mean: number; sd: number } => summary.find((s) => s.split === 'test' && s.metric === m) as { mean: number; sd: number };
+  if (seeds.length > 1) {
+    const f = (m: string, p: boolean): string => (p ? `${pct(test(m).mean)} ± ${pct(test(m).sd)}` : `${num(test(m).mean)} ± ${num(test(m).sd)}`);
+    process.stdout.write(`test, mean ± sd over seeds ${seeds.join(', ')}: Acc2 ${f('acc2_non0', true)} %, F1 ${f('f1_non0', true)} %, MAE ${f('mae', false)}, Corr ${f('corr', false)}\n`);
+  }
+  process.stdout.write('Acc2/F1: non-zero labels, class = x > 0; MAE and Corr over all test clips; checkpoint selected on valid MAE, test scored once.\n');
+  const data = outcomes.length > 0 ? (await import('../train/run')).readRunRecord(outcomes[0]?.dir as string).resolved.data : '';
+  if (data === 'mosi') {
+    const { MOSI_UTTERANCE_REFERENCES } = await import('../eval/references');
+    const refs = MOSI_UTTERANCE_REFERENCES.map((r) => ({
+      system: r.system, 'test Acc2': r.acc2_non0 === null ? '—' : pct(r.acc2_non0), 'test F1': r.f1_non0 === null ? '—' : pct(r.f1_non0),
+      'test MAE': r.mae === null ? '—' : num(r.mae), 'test Corr': r.corr === null ? '—' : num(r.corr), data: r.note,
+    }));
+    process.stdout.write(`\nreference points on the same split (752 test clips):\n${textTable(refs)}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,211 @@
+// One training run end to end, as `mird train` and the notebooks run it: prepare (every check
+// first), then create the run folder, record the resolved run, train (or resume), and return the
+// metrics. Several seeds are several runs; `summarizeSeeds` aggregates them.
+import { existsSync } from 'node:fs';
+import { backendInfo } from '../backend';
+import { runInfo, type RunInfo } from '../util/files';
+import { normStatsToJson, parseNormStats, type NormStats } from '../data/normalize';
+import type { MirdModel } from '../model/mird';
+import { readCheckpoint, restoreParams } from './checkpoint';
+import { Trainer, trainMird, type TrainResult } from './loop';
+import { METRIC_KEYS, RunDir, type EpochLog, type MetricRecord, type RunState } from './records';
+import { prepareRun, type PreparedRun, type ResolvedRun, type RunSpec } from './setup';
+
+export const RUN_FORMAT = 'mird-run/1';
+
+/** config.json of a run folder. */
+export interface RunRecord {
+  format: typeof RUN_FORMAT;
+  spec: RunSpec;
+  resolved: ResolvedRun;
+  normStats: NormStats;
+  notes: string[];
+  run: RunInfo;
+}
+
+export interface RunOutcome {
+  dir: string | null;
+  resolved: ResolvedRun;
+  result: TrainResult;
+  notes: string[];
+  /** true when a finished run was only read back (--resume on a finished run) */
+  alreadyFinished: boolean;
+}
+
+export interface RunOptions {
+  /** run folder; null trains in memory */
+  out: string | null;
+  /** continue the run in `out` (its config.json decides the run; `spec` must agree) */
+  resume?: boolean;
+  /** the command line, recorded */
+  command?: string;
+  onEpoch?: (e: EpochLog) => void;
+  label?: string;
+  /** a prepared run to reuse (notebooks), instead of preparing `spec` */
+  prepared?: PreparedRun;
+}
+
+/** Metadata every checkpoint of the run carries: enough to rebuild the model and its inputs. */
+export function checkpointMetadata(resolved: ResolvedRun, normStats: NormStats): Record<string, string> {
+  return { resolved: JSON.stringify(resolved), norm_stats: normStatsToJson(normStats) };
+}
+
+function sameSpec(a: RunSpec, b: RunSpec): string | null {
+  const keys: Array<keyof RunSpec> = ['preset', 'data', 'unlabeled', 'textCheckpoint', 'seed'];
+  for (const k of keys) if (JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null)) return `${k}: the run has ${JSON.stringify(a[k] ?? null)}, the command asks for ${JSON.stringify(b[k] ?? null)}`;
+  if (JSON.stringify(a.set ?? {}) !== JSON.stringify(b.set ?? {})) return `--set: the run has ${JSON.stringify(a.set ?? {})}, the command asks for ${JSON.stringify(b.set ?? {})}`;
+  return null;
+}
+
+/** Reads a run folder's config.json (format checked). */
+export function readRunRecord(dir: string): RunRecord {
+  const run = RunDir.open(dir);
+  const rec = run.readJson<RunRecord>('config.json');
+  if (rec.format !== RUN_FORMAT) throw new Error(`${run.path('config.json')}: format is ${JSON.stringify(rec.format)}, expected ${RUN_FORMAT} (written by mird train)`);
+  rec.normStats = parseNormStats(JSON.stringify(rec.normStats), run.path('config.json') + ' normStats');
+  return rec;
+}
+
+/**
+ * Trains one seed. With `out` and no `resume`, `out` must be new or empty; with `resume`, the
+ * folder's record decides the run and `spec` (if it differs) is an error naming the difference.
+ * Every input is checked before the folder is created.
+ */
+export async function runTraining(spec: RunSpec, options: RunOptions): Promise<RunOutcome> {
+  let runSpec = spec;
+  if (options.resume === true) {
+    if (options.out === null) throw new Error('--resume needs --out <run folder>');
+    if (!existsSync(options.out)) throw new Error(`--resume: ${options.out} does not exist`);
+    const rec = readRunRecord(options.out);
+    const diff = sameSpec(rec.spec, spec);
+    if (diff !== null) throw new Error(`--resume ${options.out}: the command does not match the run (${diff}); resume with the run's own settings`);
+    runSpec = rec.spec;
+  }
+  const prepared = options.prepared ?? (await prepareRun(runSpec));
+  const { resolved, data, normStats, notes } = prepared;
+  let run: RunDir | null = null;
+  if (options.out !== null) {
+    if (options.resume === true) {
+      run = RunDir.open(options.out);
+      const rec = readRunRecord(options.out);
+      if (JSON.stringify(rec.resolved) !== JSON.stringify(resolved)) {
+        throw new Error(`--resume ${options.out}: the recorded configuration differs from what these settings resolve to now (data, text host or defaults changed); start a new run`);
+      }
+    } else {
+      run = RunDir.create(options.out);
+      const record: RunRecord = { format: RUN_FORMAT, spec: runSpec, resolved, normStats, notes, run: runInfo(options.command ?? 'mird train', backendInfo()) };
+      run.writeJson('config.json', record);
+    }
+  }
+  if (run !== null && run.has('state.json') && run.readJson<RunState>('state.json').status === 'finished' && run.has('metrics.json')) {
+    return { dir: run.dir, resolved, result: finishedResult(run), notes, alreadyFinished: true };
+  }
+  const { model, mi } = prepared.build(runSpec.seed);
+  const trainer = new Trainer(model, mi, data, resolved.train, runSpec.seed, {
+    run, checkpointMetadata: checkpointMetadata(resolved, normStats), label: options.label ?? `train s${runSpec.seed}`, onEpoch: options.onEpoch,
+  });
+  try {
+    if (options.resume === true) trainer.resume();
+    const result = trainMird(trainer);
+    if (result === null) throw new Error('train: stopped before the end');
+    return { dir: run?.dir ?? null, resolved, result, notes, alreadyFinished: false };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+    mi?.dispose();
+  }
+}
+
+/** The result of a finished run read back from its folder (no training). */
+export function finishedResult(run: RunDir): TrainResult {
+  const metrics = run.readJson<{ valid: MetricRecord; test: MetricRecord }>('metrics.json');
+  const state = run.readJson<RunState>('state.json');
+  const log = run.readLog();
+  return {
+    log, bestEpoch: state.bestEpoch ?? 0, valid: metrics.valid, test: metrics.test,
+    testPredictions: null,
+    stoppedEarly: state.completedEpochs < log.length, seconds: log.reduce((a, e) => a + e.seconds, 0),
+  };
+}
+
+export interface SeedRow {
+  seed: number;
+  split: 'valid' | 'test';
+  metrics: MetricRecord;
+}
+
+export interface SummaryRow {
+  split: 'valid' | 'test';
+  metric: string;
+  mean: number;
+  sd: number;
+  n: number;
+}
+
+/** Mean and sample standard deviation over seeds of every metric, per split. */
+export function summarizeSeeds(rows: readonly SeedRow[]): SummaryRow[] {
+  const out: SummaryRow[] = [];
+  for (const split of ['valid', 'test'] as const) {
+    const r = rows.filter((x) => x.split === split);
+    if (r.length === 0) continue;
+    for (const k of METRIC_KEYS) {
+      const xs = r.map((x) => x.metrics[k]);
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+      out.push({ split, metric: k, mean, sd, n: xs.length });
+    }
+  }
+  return out;
+}
+
+export interface LoadedRun {
+  dir: string;
+  record: RunRecord;
+  /** the run's data (or `options.data`), prepared with the run's normalisation and text host */
+  prepared: PreparedRun;
+  /** the model with the selected checkpoint's weights; the caller disposes it */
+  model: MirdModel;
+  /** the checkpoint's epoch */
+  epoch: number;
+}
+
+/** First field where two model configs differ, as "field: a vs b". */
+function configDifference(a: Record<string, unknown>, b: Record<string, unknown>, prefix = ''): string | null {
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[k];
+    const y = b[k];
+    if (x !== null && y !== null && typeof x === 'object' && typeof y === 'object') {
+      const d = configDifference(x as Record<string, unknown>, y as Record<string, unknown>, `${prefix}${k}.`);
+      if (d !== null) return d;
+    } else if (JSON.stringify(x) !== JSON.stringify(y)) return `${prefix}${k}: the run's model has ${JSON.stringify(x)}, this data gives ${JSON.stringify(y)}`;
+  }
+  return null;
+}
+
+/**
+ * A trained run ready to predict: its record, its data (or another source, normalised with the
+ * run's statistics), and the model with the selected checkpoint. A checkpoint or data that does
+ * not fit the run's configuration, or a text host whose vocabulary changed, is an error naming it.
+ */
+export async function loadRun(dir: string, options: { data?: string } = {}): Promise<LoadedRun> {
+  const record = readRunRecord(dir);
+  const run = RunDir.open(dir);
+  if (!run.has('best.safetensors')) throw new Error(`${dir}: no selected checkpoint yet (best.safetensors; the run has not completed an epoch)`);
+  const spec: RunSpec = options.data === undefined ? record.spec : { ...record.spec, data: options.data, unlabeled: null };
+  const prepared = await prepareRun(spec, { normStats: record.normStats, leakGuard: options.data === undefined ? 'refuse' : 'warn' });
+  if (prepared.resolved.textHost.vocab !== record.resolved.textHost.vocab) {
+    throw new Error(`${dir}: the text host's vocabulary changed since the run (${record.resolved.textHost.vocab} then, ${prepared.resolved.textHost.vocab} now); its token ids would not mean the same`);
+  }
+  const diff = configDifference(record.resolved.model as unknown as Record<string, unknown>, prepared.resolved.model as unknown as Record<string, unknown>);
+  if (diff !== null) throw new Error(`${dir}: ${diff}`);
+  const ck = readCheckpoint(run.path('best.safetensors'));
+  const { model, mi } = prepared.build(record.spec.seed);
+  mi?.dispose();
+  try {
+    restoreParams(ck, 'model.', model.namedVariables());
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { dir, record, prepared, model, epoch: Number(ck.metadata.epoch) };
+}

@@ -1,0 +1,309 @@
+// The trainer (src/train): each loss term against a hand computation, Algorithm 1's alternating
+// steps (bitwise separation, one forward per batch), NaN handling, resume after a kill, seeds,
+// leaks, and the run records. Tiny runs: the quick preset on 32 synthetic train clips.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { disposeBatch, epochBatches, makeBatch } from '../src/data/batching';
+import { Club } from '../src/mi/club';
+import { GaussianQSet } from '../src/mi/gaussian-set';
+import { NamedAdamW } from '../src/nn/adamw';
+import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from '../src/train/config';
+import { labeledMse, objective, orthogonality, LOG_FLOOR } from '../src/train/objective';
+import { Trainer, trainMird } from '../src/train/loop';
+import { RunDir } from '../src/train/records';
+import { runTraining } from '../src/train/run';
+import { warmupLinearDecay } from '../src/train/schedule';
+import { prepareRun, type PreparedRun, type RunSpec } from '../src/train/setup';
+import { estimatorStep, latentsOf, NonFiniteLossError, trainStep } from '../src/train/step';
+
+await initBackend();
+
+const TINY_SET = { batchSize: '8', maxEpochs: '2', patience: '0', evalBatchSize: '64' };
+
+/** The quick preset on 32 / 16 / 16 synthetic clips (4 steps an epoch). */
+async function tinyRun(set: Record<string, string> = {}, seed = 0): Promise<{ spec: RunSpec; prepared: PreparedRun }> {
+  const spec: RunSpec = { preset: 'quick', seed, set: { ...TINY_SET, ...set } };
+  const prepared = await prepareRun(spec);
+  const s = prepared.data.dataset.splits;
+  prepared.data.dataset = { ...prepared.data.dataset, splits: { train: s.train.slice(0, 32), valid: s.valid.slice(0, 16), test: s.test.slice(0, 16) } };
+  return { spec, prepared };
+}
+
+const snapshot = (vars: Iterable<tf.Variable>): Float32Array[] => [...vars].map((v) => (v.dataSync() as Float32Array).slice());
+const sameBits = (a: Float32Array[], b: Float32Array[]): boolean => a.length === b.length && a.every((x, i) => x.every((v, k) => Object.is(v, (b[i] as Float32Array)[k])));
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'mird-train-'));
+}
+
+test('schedule: linear warm-up to the peak, then linear decay that never reaches 0', () => {
+  const f = (s: number): number => warmupLinearDecay(s, 100, 0.1);
+  assert.equal(f(1), 0.1);
+  assert.equal(f(10), 1);
+  assert.equal(f(11), 1);
+  assert.ok(Math.abs(f(100) - 1 / 90) < 1e-12);
+  assert.ok(f(50) > f(60));
+  assert.equal(warmupLinearDecay(3, 7, 0), (7 - 3 + 1) / 7);
+  assert.throws(() => warmupLinearDecay(0, 10, 0.1), /step must be in 1..10/);
+});
+
+test('train config: unknown keys and bad values are errors naming the field', () => {
+  assert.throws(() => resolveTrainConfig({ lrr: 1 } as never), /unknown key "lrr" \(known: batchSize,/);
+  assert.throws(() => resolveTrainConfig({ batchSize: 0 }), /batchSize must be a positive integer/);
+  assert.throws(() => resolveTrainConfig({ constraint: 'mi' as never }), /constraint must be one of mim \| oc \| nc/);
+  assert.throws(() => resolveTrainConfig({ miPairs: ['text-audio', 'foo'] as never }), /miPairs must be a list of text-audio/);
+  assert.throws(() => resolveTrainConfig({ warmupFraction: 1 }), /warmupFraction must be in \[0, 1\)/);
+  assert.throws(() => resolveTrainConfig({ estimator: 'CLUB' }), /estimator must be KIND-hN/);
+  assert.equal(resolveTrainConfig({}).estimatorSteps, DEFAULT_TRAIN_CONFIG.estimatorSteps);
+});
+
+test('loss terms against hand computations: log MSE over labeled clips only, reconstruction, OC, α, the log form', async () => {
+  // eq. 18 over labeled rows only: rows 2, 3 are unlabeled and must not count
+  const yHat = tf.tensor1d([1, -1, 100, 100]);
+  const labels = tf.tensor1d([0.5, 1, 0, 0]);
+  assert.ok(Math.abs((labeledMse(yHat, labels, 2).dataSync()[0] as number) - (0.25 + 4) / 2) < 1e-6);
+  assert.throws(() => labeledMse(yHat, labels, 0), /without labeled clips/);
+  // OC: Σ_ij (z^m_i · z^S_j)² / B²
+  const zm = tf.tensor2d([[1, 0], [1, 1]]);
+  const zs = tf.tensor2d([[2, 0], [0, 3]]);
+  // dots: [1·2, 0], [2, 3] → squares 4, 0, 4, 9 → 17 / 4
+  assert.ok(Math.abs((orthogonality(zm, zs).dataSync()[0] as number) - 17 / 4) < 1e-6);
+  tf.dispose([yHat, labels, zm, zs]);
+
+  // the whole objective of one forward, recomputed from its own parts by hand
+  const { prepared } = await tinyRun({ alpha: '0.3' });
+  const { model, mi } = prepared.build(0);
+  const clips = prepared.data.dataset.splits.train.slice(0, 6);
+  const batch = makeBatch(clips.slice(0, 4), clips.slice(4), prepared.data.tokenizer, prepared.data.batchOptions);
+  const ctx = { model, config: prepared.resolved.train, mi, ignoreTokenIds: prepared.data.ignoreTokenIds };
+  const values = tf.tidy(() => {
+    const out = model.forward(batch, { training: false, textLogits: true });
+    const pairs = (mi as NonNullable<typeof mi>).pairTensors(latentsOf(model, out, batch, mi as NonNullable<typeof mi>));
+    const o = objective(out, batch, ctx, pairs);
+    const y = Array.from(out.yHat.dataSync());
+    const lab = Array.from(batch.labels.dataSync());
+    const mse = [0, 1, 2, 3].reduce((a, i) => a + ((y[i] as number) - (lab[i] as number)) ** 2, 0) / 4;
+    const r = out.reconstructions as NonNullable<typeof out.reconstructions>;
+    // audio MSE by hand over real frames
+    const a = Array.from(r.audio.dataSync());
+    const t = Array.from(batch.audio.dataSync());
+    const m = Array.from(batch.audioMask.dataSync());
+    const [B, T, D] = r.audio.shape;
+    let se = 0;
+    let cnt = 0;
+    for (let b = 0; b < B; b++) for (let s = 0; s < T; s++) if ((m[b * T + s] as number) > 0) for (let d = 0; d < D; d++) { se += ((a[(b * T + s) * D + d] as number) - (t[(b * T + s) * D + d] as number)) ** 2; cnt += 1; }
+    // text CE by hand from materialised logits over real tokens minus [CLS]/[SEP]
+    const logits = (r.text as tf.Tensor3D).arraySync();
+    const ids = batch.textIds.arraySync();
+    const tm = batch.textMask.arraySync();
+    let nll = 0;
+    let n = 0;
+    logits.forEach((row, b) => row.forEach((l, s) => {
+      const id = (ids[b] as number[])[s] as number;
+      if ((tm[b] as number[])[s] === 0 || prepared.data.ignoreTokenIds.includes(id)) return;
+      const mx = Math.max(...l);
+      const lse = mx + Math.log(l.reduce((acc, v) => acc + Math.exp(v - mx), 0));
+      nll += lse - (l[id] as number);
+      n += 1;
+    }));
+    const miSum = [...o.mi.values()].reduce((acc, v) => acc + (v.dataSync()[0] as number), 0);
+    return {
+      mse, audio: se / cnt, ce: nll / n, miSum, miCount: o.mi.size,
+      got: { total: o.total.dataSync()[0] as number, regression: o.regression.dataSync()[0] as number, reconAudio: o.reconAudio?.dataSync()[0] as number, reconText: o.reconText?.dataSync()[0] as number, reconVisual: o.reconVisual?.dataSync()[0] as number, constraint: o.constraint?.dataSync()[0] as number },
+    };
+  });
+  const g = values.got;
+  assert.ok(Math.abs(g.regression - values.mse) < 1e-5, `regression ${g.regression} vs ${values.mse}`);
+  assert.ok(Math.abs(g.reconAudio - values.audio) < 1e-5, `reconAudio ${g.reconAudio} vs ${values.audio}`);
+  assert.ok(Math.abs(g.reconText - values.ce) < 1e-4, `reconText ${g.reconText} vs ${values.ce}`);
+  assert.equal(values.miCount, 9);
+  assert.ok(Math.abs(g.constraint - values.miSum) < 1e-5);
+  const log = (x: number): number => Math.log(Math.max(x, LOG_FLOOR));
+  const want = log(g.regression) + log(g.reconText) + log(g.reconAudio) + log(g.reconVisual) + 0.3 * g.constraint;
+  assert.ok(Math.abs(g.total - want) < 1e-4, `eq. 21: total ${g.total} vs ${want}`);
+  disposeBatch(batch);
+  model.dispose();
+  mi?.dispose();
+});
+
+test('GaussianQSet member k is the CLUB estimator of its pair: same weights, estimates and NLL', () => {
+  const set = new GaussianQSet(5, [4, 7], { hiddenSize: 8, seeds: [11, 12], name: 'CLUB-h8', prefix: 'test' });
+  const clubs = [new Club(5, 4, { hiddenSize: 8, seed: 11, name: 'CLUB-h8' }), new Club(5, 7, { hiddenSize: 8, seed: 12, name: 'CLUB-h8' })];
+  const xs = [tf.randomNormal([9, 5], 0, 1, 'float32', 1), tf.randomNormal([9, 5], 0, 1, 'float32', 2)] as tf.Tensor2D[];
+  const ys = [tf.randomNormal([9, 4], 0, 1, 'float32', 3), tf.randomNormal([9, 7], 0, 1, 'float32', 4)] as tf.Tensor2D[];
+  clubs.forEach((club, k) => {
+    const member = set.member(k);
+    const own = club.variables().map((v) => Array.from(v.dataSync()));
+    const mine = ['mu1/kernel', 'mu1/bias', 'mu2/kernel', 'mu2/bias', 'logvar1/kernel', 'logvar1/bias', 'logvar2/kernel', 'logvar2/bias'].map((n) => Array.from((member.get(n) as tf.Tensor).dataSync()));
+    assert.deepEqual(mine, own, `member ${k} weights`);
+    tf.dispose([...member.values()]);
+  });
+  const est = Array.from(set.club(xs, ys).dataSync());
+  const nll = Array.from(set.nll(xs, ys).dataSync());
+  clubs.forEach((club, k) => {
+    assert.ok(Math.abs((est[k] as number) - (club.estimate(xs[k] as tf.Tensor2D, ys[k] as tf.Tensor2D).dataSync()[0] as number)) < 1e-5, `estimate ${k}`);
+    assert.ok(Math.abs((nll[k] as number) - (club.learningLoss(xs[k] as tf.Tensor2D, ys[k] as tf.Tensor2D).dataSync()[0] as number)) < 1e-4, `nll ${k}`);
+  });
+  // off-block weights get exactly zero gradient, so they stay 0 whatever the optimiser does
+  const opt = new NamedAdamW(set.namedVariables(), { weightDecay: 0, eps: 1e-8 });
+  for (let i = 0; i < 3; i++) opt.minimize(() => tf.sum(set.nll(xs, ys)) as tf.Scalar, 1e-2);
+  const w = (set.namedVariables().get('mu2/kernel') as tf.Variable).arraySync() as number[][];
+  // member 0's rows (0..3 of the hidden units) never reach member 1's columns (4..10)
+  for (let r = 0; r < 4; r++) for (let c = 4; c < 11; c++) assert.equal(w[r]?.[c], 0);
+  opt.dispose();
+  set.dispose();
+  clubs.forEach((c) => c.dispose());
+  tf.dispose([...xs, ...ys]);
+});
+
+test('Algorithm 1: one forward per batch; estimator steps leave the model bit-identical; the model step leaves the estimators bit-identical', async () => {
+  const { prepared } = await tinyRun({ estimatorSteps: '1' });
+  const batches = [...epochBatches(prepared.data.dataset.splits.train, prepared.data.tokenizer, { ...prepared.data.batchOptions, batchSize: 8, seed: 0, epoch: 0 })];
+  const batch = batches[0] as (typeof batches)[number];
+
+  // (a) a full step: one forward, and the estimators end where one estimator step alone puts them
+  const a = prepared.build(0);
+  const ta = new Trainer(a.model, a.mi, prepared.data, prepared.resolved.train, 0, { run: null, checkpointMetadata: {} });
+  let forwards = 0;
+  const forward = a.model.forward.bind(a.model);
+  a.model.forward = (x, o) => {
+    forwards += 1;
+    return forward(x, o);
+  };
+  a.model.setDropoutSeed(7);
+  const modelBefore = snapshot(ta.modelParams.values());
+  trainStep((ta as unknown as { stepContext: Parameters<typeof trainStep>[0] }).stepContext, batch, ta.rates(1), 1);
+  assert.equal(forwards, 1, 'one forward per batch');
+  assert.ok(!sameBits(modelBefore, snapshot(ta.modelParams.values())), 'the model step changed nothing');
+  const estimatorsAfterStep = snapshot((ta.estimatorOptimizer as NamedAdamW).params.values());
+
+  // (b) the same estimator step alone, from an identical model, forward and dropout stream
+  const b = prepared.build(0);
+  const tb = new Trainer(b.model, b.mi, prepared.data, prepared.resolved.train, 0, { run: null, checkpointMetadata: {} });
+  b.model.setDropoutSeed(7);
+  const modelB = snapshot(tb.modelParams.values());
+  const estB = snapshot((tb.estimatorOptimizer as NamedAdamW).params.values());
+  tf.tidy(() => {
+    const out = b.model.forward(batch, { training: true, textLogits: false });
+    const mi = b.mi as NonNullable<typeof b.mi>;
+    estimatorStep(mi, tb.estimatorOptimizer as NamedAdamW, mi.pairTensors(latentsOf(b.model, out, batch, mi)), ta.rates(1).estimatorLr);
+  });
+  assert.ok(sameBits(modelB, snapshot(tb.modelParams.values())), 'an estimator step changed the model');
+  assert.ok(!sameBits(estB, snapshot((tb.estimatorOptimizer as NamedAdamW).params.values())), 'the estimator step changed nothing');
+  assert.ok(sameBits(estimatorsAfterStep, snapshot((tb.estimatorOptimizer as NamedAdamW).params.values())), 'the model step changed the estimators');
+  // no variable is in both optimisers
+  const est = new Set((ta.estimatorOptimizer as NamedAdamW).params.values());
+  assert.ok([...ta.modelParams.values()].every((v) => !est.has(v)));
+  for (const t of [ta, tb]) t.dispose();
+  for (const x of [a, b]) {
+    x.model.dispose();
+    x.mi?.dispose();
+  }
+  batches.forEach(disposeBatch);
+});
+
+test('a NaN loss stops the run naming the term and the step, before the update; the last good checkpoint stays', async () => {
+  const { spec, prepared } = await tinyRun();
+  const out = join(tmp(), 'run');
+  let poisoned = false;
+  const { model, mi } = prepared.build(0);
+  const run = RunDir.create(out);
+  run.writeJson('config.json', { format: 'mird-run/1', spec });
+  const trainer = new Trainer(model, mi, prepared.data, prepared.resolved.train, 0, {
+    run, checkpointMetadata: {},
+    onStep: (step) => {
+      if (step === 5 && !poisoned) {
+        // a regressor weight becomes NaN: ŷ, and so eq. 18, is NaN from the next step on
+        poisoned = true;
+        tf.tidy(() => model.regressor.fc2.w.assign(tf.fill(model.regressor.fc2.w.shape, Number.NaN)));
+      }
+    },
+  });
+  const before = readFileSync(join(out, 'last.safetensors'), { flag: 'a+' }).length; // absent yet: 0
+  assert.equal(before, 0);
+  let err: unknown = null;
+  try {
+    trainMird(trainer);
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof NonFiniteLossError, String(err));
+  assert.match((err as Error).message, /loss term regression is NaN at step 6/);
+  const state = run.readJson<{ status: string; error: string; completedEpochs: number }>('state.json');
+  assert.equal(state.status, 'failed');
+  assert.match(state.error, /regression is NaN at step 6/);
+  assert.equal(state.completedEpochs, 1);
+  assert.ok(existsSync(join(out, 'best.safetensors')) && existsSync(join(out, 'last.safetensors')), 'the checkpoints of epoch 1 remain');
+  trainer.dispose();
+  model.dispose();
+  mi?.dispose();
+});
+
+test('same seed → same metrics; a run killed mid-epoch and resumed ends exactly like an uninterrupted one; tensor count flat', async () => {
+  const { spec, prepared } = await tinyRun({ maxEpochs: '3' });
+  const dirA = join(tmp(), 'a');
+  const counts: number[] = [];
+  const a = await runTraining(spec, { out: dirA, prepared, onEpoch: () => counts.push(tf.memory().numTensors) });
+  assert.equal(a.result.log.length, 3);
+  assert.equal(counts[1], counts[2], `tensors grew across epochs: ${counts.join(', ')}`);
+
+  // kill in the middle of epoch 2 (step 6 of 4 per epoch), then --resume
+  const dirB = join(tmp(), 'b');
+  const { model, mi } = prepared.build(0);
+  const run = RunDir.create(dirB);
+  run.writeJson('config.json', JSON.parse(readFileSync(join(dirA, 'config.json'), 'utf8')));
+  const killed = new Trainer(model, mi, prepared.data, prepared.resolved.train, 0, {
+    run, checkpointMetadata: JSON.parse(JSON.stringify((await import('../src/train/run')).checkpointMetadata(prepared.resolved, prepared.normStats))),
+    onStep: (step) => {
+      if (step === 6) throw new Error('killed');
+    },
+  });
+  assert.throws(() => trainMird(killed), /killed/);
+  killed.dispose();
+  model.dispose();
+  mi?.dispose();
+  assert.equal(run.readJson<{ completedEpochs: number }>('state.json').completedEpochs, 1);
+  const b = await runTraining(spec, { out: dirB, resume: true, prepared });
+  assert.deepEqual(b.result.test, a.result.test);
+  assert.deepEqual(b.result.valid, a.result.valid);
+  assert.equal(readFileSync(join(dirB, 'predictions.csv'), 'utf8'), readFileSync(join(dirA, 'predictions.csv'), 'utf8'));
+  assert.equal(run.readLog().length, 3);
+
+  // the same seed once more, in memory: the same metrics
+  const c = await runTraining(spec, { out: null, prepared });
+  assert.deepEqual(c.result.test, a.result.test);
+  // another seed: other numbers
+  const { spec: spec1, prepared: p1 } = await tinyRun({ maxEpochs: '3' }, 1);
+  const d = await runTraining(spec1, { out: null, prepared: p1 });
+  assert.notDeepEqual(d.result.test, a.result.test);
+
+  // the records
+  for (const f of ['config.json', 'log.jsonl', 'state.json', 'metrics.json', 'predictions.csv', 'best.safetensors', 'last.safetensors']) assert.ok(existsSync(join(dirA, f)), f);
+  const metrics = JSON.parse(readFileSync(join(dirA, 'metrics.json'), 'utf8')) as Record<string, Record<string, number>>;
+  assert.deepEqual(Object.keys(metrics), ['valid', 'test']);
+  assert.deepEqual(Object.keys(metrics.test as object), ['acc2_non0', 'f1_non0', 'acc2_has0', 'f1_has0', 'mae', 'corr', 'mae_non0', 'corr_non0', 'acc5', 'acc7']);
+  const line = JSON.parse((readFileSync(join(dirA, 'log.jsonl'), 'utf8').split('\n')[0]) as string) as Record<string, unknown>;
+  for (const k of ['epoch', 'train', 'mi', 'miSum', 'lr', 'seconds', 'valid', 'estimatorLoss']) assert.ok(k in line, `log line lacks ${k}`);
+  assert.equal(Object.keys(line.mi as object).length, 9, 'every raw MI estimate is logged');
+  const csv = readFileSync(join(dirA, 'predictions.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'id,label,prediction');
+  assert.equal(csv.length, 1 + 16);
+});
+
+test('the leak guard refuses a text host that has read test clips; bad inputs fail before anything is written', async () => {
+  await assert.rejects(prepareRun({ preset: 'main', seed: 0, textCheckpoint: 'bert-mini' }), /bert-mini.*has read 590 of the 752 TEST clips/s);
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, set: { lrr: '1' } }), /--set lrr: unknown key \(known: batchSize,/);
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, set: { lr: 'fast' } }), /train config: lr must be a number, got "fast"/);
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, set: { 'bert.numLayers': '0' } }), /bert.numLayers must be a positive integer/);
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, data: 'no/such/file.pkl' }), /no\/such\/file.pkl: file not found/);
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, data: 'mosi-text' }), /MIRD needs audio and visual features/);
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, textCheckpoint: 'no-such-dir' }), /--text-checkpoint no-such-dir: not a folder/);
+  const dir = tmp();
+  await assert.rejects(runTraining({ preset: 'quick', seed: 0, set: { alpha: '-1' } }, { out: join(dir, 'x') }), /alpha must be a non-negative number/);
+  assert.deepEqual(readdirSync(dir), [], 'nothing written for a bad run');
+});
