@@ -12,7 +12,7 @@ import { writeBackboneRows } from '../src/cli/backbones';
 import { BACKBONE_CSV_HEADER } from '../src/text/backbone';
 import { initBackend } from '../src/backend';
 import { bertConfig } from '../src/text/bert-config';
-import { pretrainMlm } from '../src/text/mlm';
+import { pretrainMlm } from '../src/train/mlm';
 import { WordPieceTokenizer } from '../src/text/tokenizer';
 import { repoPath } from '../src/paths';
 

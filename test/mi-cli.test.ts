@@ -1,4 +1,5 @@
-// `mird mi-toy`: output format (keys fixed by issue 5), sibling files, and clear CLI errors.
+// `mird mi-toy`: output format (row keys fixed: estimator, level, trueMI, clubClosedForm, mean,
+// std, bias, mse), sibling files, and clear CLI errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 const mird = (args: string[]) =>
   spawnSync(process.execPath, ['bin/mird.js', 'mi-toy', ...args], { encoding: 'utf8', env: { ...process.env, MIRD_QUIET: '1' } });
 
-test('mi-toy writes one row per estimator and level with exactly the issue-5 keys', () => {
+test('mi-toy writes one row per estimator and level with exactly the fixed keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mi-toy-'));
   try {
     const out = join(dir, 'toy.json');

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { pretrainingCorpus, moseiTextSplits, mosiTextSplits } from '../src/text/corpus';
 import { videoOfClipId } from '../src/data/sources';
 
-// The rule of issue 3: MLM pretraining sees MOSEI (all folds) and MOSI train, never MOSI valid
-// or test; the supervised intermediate stage sees MOSEI only. Checked on the real data.
+// The corpus rule of the text backbones (data/text/README.md): MLM pretraining sees MOSEI (all
+// folds) and MOSI train, never MOSI valid or test; the supervised intermediate stage sees MOSEI only. Checked on the real data.
 const mosi = mosiTextSplits();
 const mosei = moseiTextSplits();
 const corpus = pretrainingCorpus();

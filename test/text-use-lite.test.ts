@@ -8,7 +8,7 @@ import { initBackend } from '../src/backend';
 import { SentencePieceTokenizer, UseLite, USE_LITE_WIDTH, truecaseAllCaps } from '../src/text/use-lite';
 import { UseLiteUpper, UseLiteSentiment, readUseLiteUpper, saveUseLiteUpper, upperFromValues, defaultUseLiteUpperDir, type FrozenStates } from '../src/text/use-lite-regressor';
 import { writeFileSync } from 'node:fs';
-import { trainSentenceRegressor } from '../src/text/finetune';
+import { trainSentenceRegressor } from '../src/train/sentence-regressor';
 import { Rng } from '../src/util/rng';
 
 await initBackend();

@@ -25,12 +25,14 @@ import {
 import { configFromHf, saveBertCheckpoint, type HfBertConfigJson } from '../text/checkpoint';
 import { writeBertProvenance, writeUseLiteMoseiProvenance } from '../text/provenance';
 import { moseiTextSplits, mosiTextSplits } from '../text/corpus';
-import { finetuneTextRegressor, DEFAULT_FINETUNE, type FinetuneResult, type PreparedSplit } from '../text/finetune';
+import type { PreparedSplit } from '../text/finetune';
+import { finetuneTextRegressor, DEFAULT_FINETUNE, type FinetuneResult } from '../train/sentence-regressor';
 import { readSafetensors } from '../nn/safetensors';
 import { defaultTokenizer, defaultVocabPath } from '../text/tokenizer';
 import { repoPath } from '../paths';
 import { UseLite } from '../text/use-lite';
-import { compareUseLite, defaultUseLiteUpperDir, frozenSplits, type FrozenStates, readUseLiteUpper, saveUseLiteUpper, upperFromValues, useLiteMoseiStage, USE_LITE_CANDIDATES, type UseLiteCandidate } from '../text/use-lite-regressor';
+import { defaultUseLiteUpperDir, frozenSplits, type FrozenStates, readUseLiteUpper, saveUseLiteUpper, upperFromValues, USE_LITE_CANDIDATES, type UseLiteCandidate } from '../text/use-lite-regressor';
+import { compareUseLite, useLiteMoseiStage } from '../train/use-lite-regressor';
 import { writeFileAtomic } from '../util/files';
 import type { RegressionMetrics } from '../eval/metrics';
 import type { SplitName } from '../data/types';

@@ -10,7 +10,7 @@ import { bertConfig, bertParamCount, type BertConfig, type BertPreset, BERT_PRES
 import { configFromHf, type HfBertConfigJson } from '../text/checkpoint';
 import { pretrainingCorpus } from '../text/corpus';
 import { initWordEmbeddingsFromGlove } from '../text/glove';
-import { pretrainMlm } from '../text/mlm';
+import { pretrainMlm } from '../train/mlm';
 import { defaultTokenizer } from '../text/tokenizer';
 import { repoPath } from '../paths';
 

@@ -1,5 +1,5 @@
 // Sentiment-regression metrics for MOSI / MOSEI, with the conventions named, because papers
-// and codebases differ (REFERENCE-FACTS §1.9):
+// and codebases differ (MMSA, the MIRD / MAG-BERT code):
 //   non0  binary accuracy / weighted F1 over clips whose label ≠ 0, class = (x > 0)
 //         (MMSA "Non0_acc_2"; on that subset y > 0 ⇔ y ≥ 0, and a prediction of exactly 0
 //         counts as negative)

@@ -7,8 +7,9 @@
 //   mosei   mlm, then supervised sentiment regression on MOSEI train (selected on MOSEI valid;
 //           no MOSI text), the encoder kept; its head is kept too (classifier.*), and
 //           --transfer-head starts the MOSI regressor from it
-// Each is fine-tuned as a text-only regressor on MOSI (src/text/finetune.ts). Candidate 5,
-// USE-lite frozen + upper layers, lives in src/text/use-lite-regressor.ts; it won the comparison
+// Each is fine-tuned as a text-only regressor on MOSI (src/train/sentence-regressor.ts).
+// Candidate 5, USE-lite frozen + upper layers, lives in src/text/use-lite-regressor.ts (its
+// training runs in src/train/use-lite-regressor.ts); it won the comparison
 // and ships as the text-only default (data/text/use-lite-mosei). The best BERT ships here
 // (data/text/bert-mini) as the encoder MIRD's WSA injects into.
 import { existsSync, readFileSync } from 'node:fs';
@@ -173,7 +174,8 @@ export function shippedBackboneLabel(dir: string = defaultBackboneDir()): string
 
 /**
  * Vega-lite strip chart of a backbone table: one point per seed (acc2_non0 in %), a row per
- * candidate, valid and test side by side, the issue's 75% test target as a rule on the test panel.
+ * candidate, valid and test side by side, the 75% test-Acc2 target set for the text backbone as
+ * a rule on the test panel.
  */
 export function backboneChartSpec(rows: readonly BackboneRow[], title = 'Text-only MOSI regressors: Acc2 (non-zero labels) per seed'): VegaLiteSpec {
   const order = [...new Set(rows.map((r) => r.candidate))];

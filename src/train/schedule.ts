@@ -14,3 +14,17 @@ export function warmupLinearDecay(step: number, total: number, warmupFraction: n
   if (warmup > 0 && step <= warmup) return step / warmup;
   return (total - step + 1) / (total - warmup);
 }
+
+/**
+ * Learning rate (not a multiplier) at 1-based step s of the text-backbone loops
+ * (src/train/sentence-regressor.ts, src/train/mlm.ts), kept exactly as they ran so
+ * results/text_backbones.csv and MLM checkpoints reproduce bit for bit:
+ *   lr(s) = peak · s / max(1, W)                    s ≤ W   (W = warmupSteps, given in steps)
+ *   lr(s) = peak · max(0, T − s) / max(1, T − W)    s > W
+ * Unlike warmupLinearDecay it reaches 0 AT the last step (T − s, not T − s + 1), so step T
+ * trains at rate 0; and it multiplies by peak before dividing (rounding differs).
+ */
+export function warmupLinearDecayToZero(step: number, total: number, warmupSteps: number, peak: number): number {
+  if (step <= warmupSteps) return (peak * step) / Math.max(1, warmupSteps);
+  return (peak * Math.max(0, total - step)) / Math.max(1, total - warmupSteps);
+}
