@@ -20,7 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   'pretrain-text': { summary: 'masked-LM pretraining of a small BERT on MOSEI + MOSI-train transcripts (resumable): mird pretrain-text [--preset mini] [--steps N]', run: async (argv) => (await import('./pretrain-text')).run(argv) },
   data: { summary: 'inspect a data source: mird data inspect <file-or-preset> (e.g. mosi, synthetic:small)', run: async (argv) => (await import('./data')).run(argv) },
   'mi-toy': { summary: 'CLUB toy: MI estimators on correlated Gaussians + minimisation demo: mird mi-toy [--quick] --out <file.json>', run: async (argv) => (await import('./mi-toy')).run(argv) },
-  info: { summary: 'parameters and MACs per module of the MIRD network: mird info --preset paper|small|quick', run: async (argv) => (await import('./info')).run(argv) },
+  info: { summary: 'parameters and MACs per module of the MIRD network: mird info --preset main|paper|small|quick', run: async (argv) => (await import('./info')).run(argv) },
 };
 
 function usage(): string {

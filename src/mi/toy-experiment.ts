@@ -31,7 +31,7 @@ export interface EstimationConfig {
   traceEvery: number;
 }
 
-/** One row of results/mi_toy.json (keys fixed by issue 5). */
+/** One row of results/mi_toy.json (keys fixed; test/mi-cli.test.ts checks them). */
 export interface EstimationRow {
   estimator: string;
   level: number;

@@ -61,7 +61,15 @@ export interface VariableGroups {
   regressor: tf.Variable[];
 }
 
-/** Module names shared with src/eval/efficiency.ts. */
+/**
+ * Module names shared with src/eval/efficiency.ts. 'sharedBert' is the shared encoder's text
+ * host whatever its kind (config.textHost): a BERT, or the USE-lite upper layers (projection +
+ * LayerNorm + transformer layers; the frozen USE-lite itself has no variables). The seed labels
+ * 'mird/sharedBert' and 'mird/sharedBert/dropout' use the same word and must stay as they are
+ * whatever this module is called (they fix every run's host weights and dropout masks).
+ * efficiency.ts splits the module into sharedBertEmbeddings (the host's input stage: BERT's
+ * tables, or USE-lite's projection + LayerNorm) and sharedBertLayers.
+ */
 export type ModuleName =
   | 'textEncoder' | 'audioEncoder' | 'visualEncoder'
   | 'sharedBert' | 'wsa' | 'sharedHead'

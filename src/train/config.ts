@@ -36,6 +36,15 @@ export interface TrainConfig {
   /** Clips per forward when predicting valid/test. */
   evalBatchSize: number;
 
+  /**
+   * Feed the audio / visual features (false: every clip's sequence is hidden — no frames — in
+   * training and evaluation, and the modality's reconstruction and MI terms are dropped). For
+   * features that carry a train-side label leak, such as the 3D-CNN visual vectors of the
+   * utterance MOSI data (src/train/presets.ts, data/README.md).
+   */
+  audioInput: boolean;
+  visualInput: boolean;
+
   // ---- model optimiser: AdamW, decoupled weight decay, linear warm-up then linear decay
   /** Learning rate of every model parameter outside the text host (paper 1e-5 for all). */
   lr: number;
@@ -76,6 +85,8 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = freezeConfig({
   patience: 10,
   selectBy: 'mae',
   evalBatchSize: 64,
+  audioInput: true,
+  visualInput: true,
   lr: 1e-5,
   hostLr: 1e-5,
   weightDecay: 0.01,
@@ -99,7 +110,7 @@ const POSITIVE_INTS: Array<keyof TrainConfig> = ['batchSize', 'maxEpochs', 'eval
 const NON_NEGATIVE_INTS: Array<keyof TrainConfig> = ['patience', 'estimatorSteps'];
 const POSITIVE_NUMBERS: Array<keyof TrainConfig> = ['lr', 'hostLr', 'estimatorLr'];
 const NON_NEGATIVE_NUMBERS: Array<keyof TrainConfig> = ['splitRate', 'weightDecay', 'gradClip', 'alpha'];
-const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual'];
+const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput'];
 const ENUMS: Partial<Record<keyof TrainConfig, readonly string[]>> = { selectBy: SELECT_BY, lossForm: LOSS_FORMS, constraint: CONSTRAINTS };
 
 /** Throws one error naming the first bad field. */
@@ -150,6 +161,12 @@ export function parseTrainValue(key: keyof TrainConfig, raw: string): TrainConfi
     return v;
   }
   return raw;
+}
+
+/** The pairs that read a modality's latent or input (e.g. 'visual': text-visual, audio-visual, shared-visual, shared-inputVisual). */
+export function pairsOf(modality: 'audio' | 'visual'): MiPair[] {
+  const cap = modality === 'audio' ? 'Audio' : 'Visual';
+  return MI_PAIRS.filter((p) => p.split('-').some((part) => part === modality || part === `input${cap}`));
 }
 
 /** Latent and input pairs of the active MI terms, split by kind. */

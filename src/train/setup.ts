@@ -24,7 +24,8 @@ import { readUseLiteUpper, upperFromValues } from '../text/use-lite-regressor';
 import { useLiteCacheDir, useLiteStatesOf, withUseLiteStates } from '../text/use-lite-states';
 import { repoPath } from '../paths';
 import { deriveSeed } from '../util/rng';
-import { activePairs, parseTrainValue, resolveTrainConfig, type TrainConfig } from './config';
+import { activePairs, pairsOf, parseTrainValue, resolveTrainConfig, type TrainConfig } from './config';
+import { emptySequence } from '../data/mosi';
 import { MiTerms } from './mi-terms';
 import { runPreset, type RunPresetName } from './presets';
 import type { PreparedData } from './loop';
@@ -104,6 +105,13 @@ export function checkDataset(ds: Dataset): void {
   if (ds.audioDim === 0 || ds.visualDim === 0) {
     throw new Error(`${ds.name}: MIRD needs audio and visual features, but this source has ${ds.audioDim === 0 ? 'no audio' : 'no visual'} (a text-only source such as mosi-text trains the text host alone: --model text-host)`);
   }
+}
+
+/** Empties the audio / visual sequences of every clip when the config hides them. */
+function hideModalities(ds: Dataset, train: TrainConfig): Dataset {
+  if (train.audioInput && train.visualInput) return ds;
+  const hide = (c: Clip): Clip => ({ ...c, ...(train.audioInput ? {} : { audio: emptySequence() }), ...(train.visualInput ? {} : { visual: emptySequence() }) });
+  return { ...ds, splits: { train: ds.splits.train.map(hide), valid: ds.splits.valid.map(hide), test: ds.splits.test.map(hide) }, unlabeled: ds.unlabeled.map(hide) };
 }
 
 function sha(text: string): string {
@@ -241,6 +249,15 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
       notes.push(...check.warnings.map((w) => `LEAK GUARD warning: ${w}`), ...check.notes);
     }
   }
+  for (const m of ['audio', 'visual'] as const) {
+    if (train[m === 'audio' ? 'audioInput' : 'visualInput']) continue;
+    // a hidden modality has nothing to rebuild and no latent worth decorrelating
+    if (m === 'audio') train.reconAudio = false;
+    else train.reconVisual = false;
+    const drop = new Set(pairsOf(m));
+    train.miPairs = train.miPairs.filter((p) => !drop.has(p));
+    notes.push(`${m} hidden (${m}Input false): every clip's ${m} sequence is empty in training and evaluation; recon${m === 'audio' ? 'Audio' : 'Visual'} and the MI pairs ${[...drop].join(', ')} are off`);
+  }
   if (unlabeled !== null && over.train.splitRate === undefined && train.splitRate === 0) {
     train.splitRate = 2;
     notes.push('splitRate: 2 unlabeled clips per labeled clip (the authors\' script) because --unlabeled was given; --set splitRate=N overrides');
@@ -269,7 +286,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
 
   // data: normalisation fitted on train only; USE-lite pieces and frozen states attached
   const normalized = normalizeDataset(ds, options.normStats);
-  let dataset = normalized.dataset;
+  let dataset = hideModalities(normalized.dataset, train);
   if (host.kind === 'use-lite') {
     const use = await UseLite.load();
     try {
