@@ -18,7 +18,7 @@ import { Trainer, trainMird } from '../src/train/loop';
 import { RunDir } from '../src/train/records';
 import { runTraining } from '../src/train/run';
 import { warmupLinearDecay } from '../src/train/schedule';
-import { prepareRun, type PreparedRun, type RunSpec } from '../src/train/setup';
+import { initSharedPathFromHead, prepareRun, type PreparedRun, type RunSpec } from '../src/train/setup';
 import { estimatorStep, latentsOf, NonFiniteLossError, trainStep } from '../src/train/step';
 
 await initBackend();
@@ -306,4 +306,26 @@ test('the leak guard refuses a text host that has read test clips; bad inputs fa
   const dir = tmp();
   await assert.rejects(runTraining({ preset: 'quick', seed: 0, set: { alpha: '-1' } }, { out: join(dir, 'x') }), /alpha must be a non-negative number/);
   assert.deepEqual(readdirSync(dir), [], 'nothing written for a bad run');
+});
+
+test('initFromHostHead: at initialisation ŷ is the host head on the pooled shared states', async () => {
+  const { prepared } = await tinyRun();
+  const { model, mi } = prepared.build(0);
+  const h = model.config.bert.hiddenSize;
+  const weight = Float32Array.from({ length: h }, (_, i) => Math.sin(i + 1) * 0.3);
+  initSharedPathFromHead(model, { weight, bias: Float32Array.of(0.25) });
+  const batch = makeBatch(prepared.data.dataset.splits.valid.slice(0, 5), [], prepared.data.tokenizer, prepared.data.batchOptions);
+  const [yHat, pooled] = tf.tidy(() => {
+    const out = model.forward(batch, { training: false, decode: false });
+    const steps = model.sharedEncoder.steps(batch);
+    return [Array.from(out.yHat.dataSync()), (steps.pooled as tf.Tensor2D).arraySync()];
+  }) as [number[], number[][]];
+  yHat.forEach((y, i) => {
+    const want = (pooled[i] as number[]).reduce((a, v, k) => a + v * (weight[k] as number), 0.25);
+    assert.ok(Math.abs(y - want) < 1e-4, `clip ${i}: ŷ ${y} vs head ${want}`);
+  });
+  assert.throws(() => initSharedPathFromHead(model, { weight: new Float32Array(3), bias: new Float32Array(1) }), /the head reads 3 features/);
+  disposeBatch(batch);
+  model.dispose();
+  mi?.dispose();
 });

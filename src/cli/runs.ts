@@ -1,6 +1,6 @@
 // `mird runs [--dir runs]` lists the run folders written by mird train; `mird runs show <run>`
 // prints one: what it is, its notes, its per-epoch log and its metrics. No tfjs is loaded.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { CliError, helpText, inputDir, parseArgs, type FlagSpec } from './args';
 
@@ -49,6 +49,16 @@ export async function run(argv: string[]): Promise<number> {
     const rows = findRuns(root).map((dir) => {
       const r = RunDir.open(dir);
       try {
+        const raw = r.readJson<{ format?: string; spec?: { data?: string; seed?: number } }>('config.json');
+        if (raw.format === 'mird-text-host-run/1') {
+          const state = r.has('state.json') ? r.readJson<{ status: string; completedEpochs: number; bestEpoch?: number }>('state.json') : null;
+          const metrics = r.has('metrics.json') ? r.readJson<{ valid: Record<string, number>; test: Record<string, number> }>('metrics.json') : null;
+          return {
+            run: relative(process.cwd(), dir) || dir, preset: 'text-host', data: raw.spec?.data ?? '?', seed: raw.spec?.seed ?? '?',
+            status: state?.status ?? 'created', epochs: state?.completedEpochs ?? 0, best: state?.bestEpoch ?? '—',
+            'valid MAE': num(metrics?.valid.mae), 'test Acc2': pct(metrics?.test.acc2_non0), 'test MAE': num(metrics?.test.mae), started: '',
+          };
+        }
         const rec = readRunRecord(dir);
         const state = r.has('state.json') ? r.readJson<{ status: string; completedEpochs: number; bestEpoch: number | null }>('state.json') : null;
         const metrics = r.has('metrics.json') ? r.readJson<{ valid: Record<string, number>; test: Record<string, number> }>('metrics.json') : null;
@@ -68,6 +78,10 @@ export async function run(argv: string[]): Promise<number> {
   if (sub !== 'show') throw new CliError(`unknown subcommand "${sub}" (known: show)`);
   if (target === undefined) throw new CliError('runs show needs a run folder (see mird runs)');
   const dir = inputDir(target, 'run', ['config.json'], 'a folder written by mird train');
+  if (RunDir.open(dir).readJson<{ format?: string }>('config.json').format === 'mird-text-host-run/1') {
+    process.stdout.write(`${dir}: a text-host run (mird train --model text-host)\n${readFileSync(join(dir, 'config.json'), 'utf8')}${existsSync(join(dir, 'metrics.json')) ? readFileSync(join(dir, 'metrics.json'), 'utf8') : ''}`);
+    return 0;
+  }
   const rec = readRunRecord(dir);
   const r = RunDir.open(dir);
   const log = r.readLog();

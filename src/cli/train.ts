@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { CliError, helpText, integerFlag, outputDir, parseArgs, seedFlag, seedListFlag, type FlagSpec } from './args';
 
 const FLAGS: Record<string, FlagSpec> = {
+  model: { type: 'string', description: 'mird (default) | text-host: the same text host alone, no audio/visual (its shipped fine-tuning recipe), for comparison' },
   preset: { type: 'string', description: 'main (default: real MOSI, USE-lite host) | paper (bert-base shapes, GPU-sized) | small | quick (synthetic, tiny)' },
   data: { type: 'string', description: "data source (default: the preset's; e.g. mosi, synthetic:small, a .pkl file; see mird data inspect --help)" },
   unlabeled: { type: 'string', description: 'unlabeled source added to the pool (MIRD2), e.g. emovoxceleb or a .pkl; sets splitRate 2 unless --set splitRate=N' },
@@ -72,24 +73,40 @@ export async function run(argv: string[]): Promise<number> {
     set,
   };
   const command = ['mird', 'train', ...argv].join(' ');
+  const model = String(flags.model ?? 'mird');
+  if (model !== 'mird' && model !== 'text-host') throw new CliError(`--model ${model}: unknown (known: mird, text-host)`);
+  if (model === 'text-host') {
+    for (const f of ['unlabeled', 'resume']) if (flags[f] !== undefined) throw new CliError(`--${f} does not apply to --model text-host`);
+    if (Object.keys(set).length > 0) throw new CliError('--set does not apply to --model text-host (it runs the host\'s shipped recipe)');
+  }
+  const dataName = spec.data ?? (await import('../train/presets')).RUN_PRESETS[preset as 'main'].data;
+  const textCheckpoint = spec.textCheckpoint ?? (await import('../train/presets')).RUN_PRESETS[preset as 'main'].textCheckpoint;
 
   const { initBackend } = await import('../backend');
   await initBackend();
   const { runTraining, summarizeSeeds } = await import('../train/run');
-  const outcomes: Array<{ seed: number; dir: string; valid: Record<string, number>; test: Record<string, number>; bestEpoch: number; epochs: number; seconds: number }> = [];
-  if (seeds.length === 1) {
-    const o = await runTraining({ ...spec, seed: seeds[0] as number }, { out, resume, command });
-    for (const n of o.notes.filter((x) => x.startsWith('LEAK GUARD'))) process.stderr.write(`${n}\n`);
-    outcomes.push({ seed: seeds[0] as number, dir: out, valid: o.result.valid, test: o.result.test, bestEpoch: o.result.bestEpoch, epochs: o.result.log.length, seconds: o.result.seconds });
-  } else if (jobs === 1) {
-    for (const seed of seeds) {
-      const o = await runTraining({ ...spec, seed }, { out: join(out, `seed-${seed}`), resume, command });
-      outcomes.push({ seed, dir: join(out, `seed-${seed}`), valid: o.result.valid, test: o.result.test, bestEpoch: o.result.bestEpoch, epochs: o.result.log.length, seconds: o.result.seconds });
+  const { runTextHost } = await import('../train/text-host-run');
+  type Outcome = { seed: number; dir: string; valid: Record<string, number>; test: Record<string, number>; bestEpoch: number; epochs: number; seconds: number };
+  const outcomes: Outcome[] = [];
+  const runOne = async (seed: number, dir: string): Promise<Outcome> => {
+    if (model === 'text-host') {
+      const o = await runTextHost({ data: dataName, textCheckpoint, seed }, dir, command);
+      return { seed, dir, valid: o.valid, test: o.test, bestEpoch: o.bestEpoch, epochs: o.epochs, seconds: o.seconds };
     }
+    const o = await runTraining({ ...spec, seed }, { out: dir, resume, command });
+    for (const n of o.notes.filter((x) => x.startsWith('LEAK GUARD'))) process.stderr.write(`${n}\n`);
+    return { seed, dir, valid: o.result.valid, test: o.result.test, bestEpoch: o.result.bestEpoch, epochs: o.result.log.length, seconds: o.result.seconds };
+  };
+  if (seeds.length === 1) {
+    outcomes.push(await runOne(seeds[0] as number, out));
+  } else if (jobs === 1) {
+    for (const seed of seeds) outcomes.push(await runOne(seed, join(out, `seed-${seed}`)));
   } else {
     // one process per seed (the wasm backend uses one core per process), `jobs` at a time
-    const { prepareRun } = await import('../train/setup');
-    await prepareRun({ ...spec, seed: seeds[0] as number }); // every check once, before any child starts (and the state cache is warm)
+    if (model === 'mird') {
+      const { prepareRun } = await import('../train/setup');
+      await prepareRun({ ...spec, seed: seeds[0] as number }); // every check once, before any child starts (and the state cache is warm)
+    }
     const base = argv.filter((_, i) => !['--seeds', '--out', '--jobs'].includes(argv[i] as string) && !['--seeds', '--out', '--jobs'].includes(argv[i - 1] as string)).filter((a) => !/^--(seeds|out|jobs)=/.test(a));
     const queue = [...seeds];
     const failures: string[] = [];
@@ -105,11 +122,10 @@ export async function run(argv: string[]): Promise<number> {
     };
     await Promise.all(Array.from({ length: Math.min(jobs, seeds.length) }, worker));
     if (failures.length > 0) throw new Error(`runs failed: ${failures.join(', ')}`);
-    const { readRunRecord, finishedResult } = await import('../train/run');
+    const { finishedResult } = await import('../train/run');
     const { RunDir } = await import('../train/records');
     for (const seed of seeds) {
       const dir = join(out, `seed-${seed}`);
-      readRunRecord(dir);
       const r = finishedResult(RunDir.open(dir));
       outcomes.push({ seed, dir, valid: r.valid, test: r.test, bestEpoch: r.bestEpoch, epochs: r.log.length, seconds: r.seconds });
     }
@@ -132,15 +148,14 @@ export async function run(argv: string[]): Promise<number> {
     'test Acc2': pct(o.test.acc2_non0 as number), 'test F1': pct(o.test.f1_non0 as number), 'test MAE': num(o.test.mae as number), 'test Corr': num(o.test.corr as number), 'test Acc7': pct(o.test.acc7 as number),
     minutes: (o.seconds / 60).toFixed(1),
   });
-  process.stdout.write(`\nMIRD (${preset}) — ${outcomes.length === 1 ? `run ${outcomes[0]?.dir}` : `runs in ${out}`}\n${textTable(outcomes.map(line))}\n`);
+  process.stdout.write(`\n${model === 'text-host' ? `text host alone (${textCheckpoint})` : `MIRD (${preset})`} — ${outcomes.length === 1 ? `run ${outcomes[0]?.dir}` : `runs in ${out}`}\n${textTable(outcomes.map(line))}\n`);
   const test = (m: string): { mean: number; sd: number } => summary.find((s) => s.split === 'test' && s.metric === m) as { mean: number; sd: number };
   if (seeds.length > 1) {
     const f = (m: string, p: boolean): string => (p ? `${pct(test(m).mean)} ± ${pct(test(m).sd)}` : `${num(test(m).mean)} ± ${num(test(m).sd)}`);
     process.stdout.write(`test, mean ± sd over seeds ${seeds.join(', ')}: Acc2 ${f('acc2_non0', true)} %, F1 ${f('f1_non0', true)} %, MAE ${f('mae', false)}, Corr ${f('corr', false)}\n`);
   }
   process.stdout.write('Acc2/F1: non-zero labels, class = x > 0; MAE and Corr over all test clips; checkpoint selected on valid MAE, test scored once.\n');
-  const data = outcomes.length > 0 ? (await import('../train/run')).readRunRecord(outcomes[0]?.dir as string).resolved.data : '';
-  if (data === 'mosi') {
+  if (dataName === 'mosi') {
     const { MOSI_UTTERANCE_REFERENCES } = await import('../eval/references');
     const refs = MOSI_UTTERANCE_REFERENCES.map((r) => ({
       system: r.system, 'test Acc2': r.acc2_non0 === null ? '—' : pct(r.acc2_non0), 'test F1': r.f1_non0 === null ? '—' : pct(r.f1_non0),

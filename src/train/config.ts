@@ -44,6 +44,14 @@ export interface TrainConfig {
    */
   audioInput: boolean;
   visualInput: boolean;
+  /**
+   * Start ŷ as the text checkpoint's sentiment head on the shared path, when it has one (the
+   * USE-lite MOSEI stage, a BERT checkpoint's classifier.*): z^S_0 = +head(pool), z^S_1 = −head(pool),
+   * the regressor's first two hidden units pass them and its output reads relu(z^S_0) − relu(z^S_1);
+   * every other output weight starts at 0. The same transfer the text-only recipe makes
+   * (its head starts from the MOSEI stage's), so MIRD starts where the host alone starts.
+   */
+  initFromHostHead: boolean;
 
   // ---- model optimiser: AdamW, decoupled weight decay, linear warm-up then linear decay
   /** Learning rate of every model parameter outside the text host (paper 1e-5 for all). */
@@ -87,6 +95,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = freezeConfig({
   evalBatchSize: 64,
   audioInput: true,
   visualInput: true,
+  initFromHostHead: false,
   lr: 1e-5,
   hostLr: 1e-5,
   weightDecay: 0.01,
@@ -110,7 +119,7 @@ const POSITIVE_INTS: Array<keyof TrainConfig> = ['batchSize', 'maxEpochs', 'eval
 const NON_NEGATIVE_INTS: Array<keyof TrainConfig> = ['patience', 'estimatorSteps'];
 const POSITIVE_NUMBERS: Array<keyof TrainConfig> = ['lr', 'hostLr', 'estimatorLr'];
 const NON_NEGATIVE_NUMBERS: Array<keyof TrainConfig> = ['splitRate', 'weightDecay', 'gradClip', 'alpha'];
-const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput'];
+const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput', 'initFromHostHead'];
 const ENUMS: Partial<Record<keyof TrainConfig, readonly string[]>> = { selectBy: SELECT_BY, lossForm: LOSS_FORMS, constraint: CONSTRAINTS };
 
 /** Throws one error naming the first bad field. */

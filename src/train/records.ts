@@ -100,7 +100,7 @@ export class RunDir {
   }
 
   /** Rewrites log.jsonl with exactly these epochs (a resumed run drops lines of unfinished epochs). */
-  writeLog(epochs: readonly EpochLog[]): void {
+  writeLog(epochs: readonly object[]): void {
     writeFileAtomic(this.path('log.jsonl'), epochs.map((e) => JSON.stringify(e)).join('\n') + (epochs.length > 0 ? '\n' : ''));
   }
 

@@ -61,6 +61,7 @@ function sameSpec(a: RunSpec, b: RunSpec): string | null {
 export function readRunRecord(dir: string): RunRecord {
   const run = RunDir.open(dir);
   const rec = run.readJson<RunRecord>('config.json');
+  if ((rec.format as string) === 'mird-text-host-run/1') throw new Error(`${dir}: a text-host run (mird train --model text-host) has no MIRD checkpoint; eval and predict read MIRD runs`);
   if (rec.format !== RUN_FORMAT) throw new Error(`${run.path('config.json')}: format is ${JSON.stringify(rec.format)}, expected ${RUN_FORMAT} (written by mird train)`);
   rec.normStats = parseNormStats(JSON.stringify(rec.normStats), run.path('config.json') + ' normStats');
   return rec;

@@ -21,6 +21,9 @@ import { assertBackboneHasNotRead, checkBackboneOnDataset } from '../text/proven
 import { defaultTokenizer, type WordPieceTokenizer } from '../text/tokenizer';
 import { UseLite, USE_LITE_MAX_PIECES, USE_LITE_PACKAGE, USE_LITE_VOCAB_SIZE } from '../text/use-lite';
 import { readUseLiteUpper, upperFromValues } from '../text/use-lite-regressor';
+import type { RegressorHeadValues } from '../text/finetune';
+import { readRegressorHead } from '../text/backbone';
+import * as tf from '@tensorflow/tfjs';
 import { useLiteCacheDir, useLiteStatesOf, withUseLiteStates } from '../text/use-lite-states';
 import { repoPath } from '../paths';
 import { deriveSeed } from '../util/rng';
@@ -118,6 +121,59 @@ function sha(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
+/** A BERT checkpoint's classifier.* regression head, or null. */
+function headOf(dir: string): RegressorHeadValues | null {
+  try {
+    return readRegressorHead(dir);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes the shared path compute the host's head at initialisation (TrainConfig.initFromHostHead):
+ * z^S_0 = w·pool + b, z^S_1 = −(w·pool + b); regressor unit 0 = relu(z^S_0), unit 1 = relu(z^S_1)
+ * (their other inputs zeroed); output = unit 0 − unit 1 = w·pool + b, other output weights 0.
+ */
+export function initSharedPathFromHead(model: MirdModel, head: RegressorHeadValues): void {
+  const c = model.config;
+  const h = c.bert.hiddenSize;
+  const d = c.latentDim;
+  if (head.weight.length !== h) throw new Error(`initFromHostHead: the head reads ${head.weight.length} features, the host has ${h}`);
+  if (d < 2 || c.regressorHidden < 2) throw new Error('initFromHostHead: needs latentDim ≥ 2 and regressorHidden ≥ 2');
+  if (c.sharedPooling !== 'mean') throw new Error("initFromHostHead: the host's head reads mean-pooled states; set sharedPooling=mean");
+  const b = head.bias[0] as number;
+  const fc = model.sharedEncoder.fc;
+  const r = model.regressor;
+  tf.tidy(() => {
+    const w = fc.w.arraySync() as number[][]; // [H, d]
+    for (let i = 0; i < h; i++) {
+      (w[i] as number[])[0] = head.weight[i] as number;
+      (w[i] as number[])[1] = -(head.weight[i] as number);
+    }
+    fc.w.assign(tf.tensor2d(w));
+    const fb = (fc.b as tf.Variable).arraySync() as number[];
+    fb[0] = b;
+    fb[1] = -b;
+    (fc.b as tf.Variable).assign(tf.tensor1d(fb));
+    const w1 = r.fc1.w.arraySync() as number[][]; // [4d, hidden]; rows [z^V; z^L; z^A; z^S]
+    for (let i = 0; i < 4 * d; i++) {
+      (w1[i] as number[])[0] = i === 3 * d ? 1 : 0;
+      (w1[i] as number[])[1] = i === 3 * d + 1 ? 1 : 0;
+    }
+    r.fc1.w.assign(tf.tensor2d(w1));
+    const b1 = (r.fc1.b as tf.Variable).arraySync() as number[];
+    b1[0] = 0;
+    b1[1] = 0;
+    (r.fc1.b as tf.Variable).assign(tf.tensor1d(b1));
+    const w2 = new Array<number>(c.regressorHidden).fill(0);
+    w2[0] = 1;
+    w2[1] = -1;
+    r.fc2.w.assign(tf.tensor2d(w2, [c.regressorHidden, 1]));
+    (r.fc2.b as tf.Variable).assign(tf.zeros([1]));
+  });
+}
+
 /** Where a text checkpoint name or folder points, and what kind it is. */
 export function resolveTextCheckpoint(name: string): { kind: 'bert' | 'use-lite'; dir: string | null } {
   if (name === 'none') return { kind: 'bert', dir: null };
@@ -160,17 +216,19 @@ interface HostSource {
   ignoreTokenIds: number[];
   /** builds the host with the checkpoint's weights (fresh each call) */
   build: (config: ModelConfig, seed: number) => TextHost;
+  /** the checkpoint's sentiment head on mean-pooled host states, when it has one */
+  head: RegressorHeadValues | null;
   notes: string[];
 }
 
 function wordPieceSource(kind: 'bert', dir: string | null, tokenizer: WordPieceTokenizer, bert: BertConfig | null, build: HostSource['build'], notes: string[]): HostSource {
-  return { kind, dir, vocab: `wordpiece:${tokenizer.vocabSize}:${sha(tokenizer.tokens.join('\n'))}`, bert, tokenizer, ignoreTokenIds: [tokenizer.clsId, tokenizer.sepId], build, notes };
+  return { kind, dir, vocab: `wordpiece:${tokenizer.vocabSize}:${sha(tokenizer.tokens.join('\n'))}`, bert, tokenizer, ignoreTokenIds: [tokenizer.clsId, tokenizer.sepId], build, notes, head: dir === null ? null : headOf(dir) };
 }
 
 function hostSource(name: string): HostSource {
   const { kind, dir } = resolveTextCheckpoint(name);
   if (dir === null) {
-    return wordPieceSource('bert', null, defaultTokenizer(), null, (c, seed) => makeTextHost(c, seed), ['text host: a randomly initialised BERT (no pretrained weights; --text-checkpoint names one)']);
+    return { ...wordPieceSource('bert', null, defaultTokenizer(), null, (c, seed) => makeTextHost(c, seed), ['text host: a randomly initialised BERT (no pretrained weights; --text-checkpoint names one)']), head: null };
   }
   if (kind === 'bert') {
     // read once to learn the shape and vocabulary; each build reloads the weights into a fresh BERT
@@ -193,7 +251,7 @@ function hostSource(name: string): HostSource {
   const shape = { ...BERT_PRESETS.mini, ...saved.shape, vocabSize: USE_LITE_VOCAB_SIZE, maxPositions: 512, typeVocabSize: 1 };
   return {
     kind: 'use-lite', dir, vocab: `sentencepiece:${USE_LITE_PACKAGE}:${USE_LITE_VOCAB_SIZE}`, bert: shape,
-    tokenizer: pretokenized(USE_LITE_VOCAB_SIZE, 'USE-lite host'), ignoreTokenIds: [],
+    tokenizer: pretokenized(USE_LITE_VOCAB_SIZE, 'USE-lite host'), ignoreTokenIds: [], head: saved.head,
     build: (_c, seed) => new UseLiteHost(upperFromValues(saved, seed)),
     notes: [`text host: frozen USE-lite (${USE_LITE_PACKAGE}) + upper layers from ${dir} (${shape.numLayers} × ${shape.hiddenSize}); WSA injects after upper layer injectionLayer (0: the states entering them)`],
   };
@@ -315,6 +373,10 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     build(seed = spec.seed) {
       const m = new MirdModel(model, seed, { host: host.build(model, deriveSeed(seed, 'mird/sharedBert')) });
       try {
+        if (train.initFromHostHead) {
+          if (host.head === null) throw new Error(`initFromHostHead: the text checkpoint ${textCheckpoint} has no sentiment head`);
+          initSharedPathFromHead(m, host.head);
+        }
         const { latent, input } = activePairs(train);
         const pairs = [...latent, ...input];
         const mi = pairs.length === 0 ? null : new MiTerms(pairs, train.estimator, { latent: model.latentDim, text: m.sharedEncoder.host.inputWidth, audio: model.audioDim, visual: model.visualDim }, seed);
