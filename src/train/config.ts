@@ -76,6 +76,13 @@ export interface TrainConfig {
   alpha: number;
   /** The MI terms that enter eq. 20 and get an estimator (ablation "−MIM(X^m, z^S)": drop the input pairs). */
   miPairs: MiPair[];
+  /**
+   * Minimise max(Î, 0) per pair instead of Î. An upper-bound estimate below 0 only says the
+   * estimator is mis-fit (MI ≥ 0); minimising it further drives the latents to where q fits worst
+   * instead of reducing dependence. The raw estimates are logged either way. (The authors' code
+   * does not clamp.)
+   */
+  clampMi: boolean;
 
   // ---- estimators (eq. 22)
   /** Estimator of every pair, `KIND-hN` (src/mi/factory.ts; paper: CLUB with hidden 32). */
@@ -108,6 +115,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = freezeConfig({
   constraint: 'mim',
   alpha: 1,
   miPairs: [...MI_PAIRS],
+  clampMi: false,
   estimator: 'CLUB-h32',
   estimatorLr: 1e-3,
   estimatorSteps: 5,
@@ -119,7 +127,7 @@ const POSITIVE_INTS: Array<keyof TrainConfig> = ['batchSize', 'maxEpochs', 'eval
 const NON_NEGATIVE_INTS: Array<keyof TrainConfig> = ['patience', 'estimatorSteps'];
 const POSITIVE_NUMBERS: Array<keyof TrainConfig> = ['lr', 'hostLr', 'estimatorLr'];
 const NON_NEGATIVE_NUMBERS: Array<keyof TrainConfig> = ['splitRate', 'weightDecay', 'gradClip', 'alpha'];
-const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput', 'initFromHostHead'];
+const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput', 'initFromHostHead', 'clampMi'];
 const ENUMS: Partial<Record<keyof TrainConfig, readonly string[]>> = { selectBy: SELECT_BY, lossForm: LOSS_FORMS, constraint: CONSTRAINTS };
 
 /** Throws one error naming the first bad field. */

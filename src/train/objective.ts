@@ -5,6 +5,7 @@
 //           L_rec^L = CE over real tokens (fused: the vocabulary logits are never built)
 //           L_rec^A, L_rec^V = MSE over real frames
 //   eq. 20  L_mim   = Σ_{pairs} Î_CLUB(x; y)                              every clip of the batch
+//           (config.clampMi: Σ max(Î, 0); the raw Î are logged either way)
 //   eq. 21  L = L_pred + L_recon + α · L_mim
 //
 // Alternatives to L_mim (config.constraint): 'oc', the orthogonality constraint of eq. 9,
@@ -36,7 +37,7 @@ export interface Objective {
   reconText?: tf.Scalar;
   reconAudio?: tf.Scalar;
   reconVisual?: tf.Scalar;
-  /** Σ of the MI estimates (mim) or the orthogonality penalty (oc), before α */
+  /** Σ of the MI estimates (mim; each max(Î, 0) with clampMi) or the orthogonality penalty (oc), before α */
   constraint?: tf.Scalar;
   /** the raw estimate of each active MI pair (mim only) */
   mi: Map<MiPair, tf.Scalar>;
@@ -89,7 +90,8 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
   if (c.constraint === 'mim' && ctx.mi !== null) {
     if (pairs === null) throw new Error('objective: constraint mim needs the MI pairs of this forward');
     o.mi = ctx.mi.estimates(pairs);
-    o.constraint = o.mi.size === 0 ? tf.scalar(0) : (tf.addN([...o.mi.values()]) as tf.Scalar);
+    const terms = [...o.mi.values()].map((v) => (c.clampMi ? (tf.relu(v) as tf.Scalar) : v));
+    o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
   } else if (c.constraint === 'oc') {
     o.constraint = tf.addN([orthogonality(out.zText, out.zShared), orthogonality(out.zAudio, out.zShared), orthogonality(out.zVisual, out.zShared)]) as tf.Scalar;
   }
