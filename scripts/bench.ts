@@ -145,6 +145,49 @@ async function batchBuild(): Promise<Entry> {
   return time('makeBatch, 32 synthetic clips at paper shapes', quick ? 3 : 10, 1, () => disposeBatch(makeBatch(clips, [], tok, { maxTextLength: 50 })));
 }
 
+/**
+ * The main job (`mird train`, preset main): ms per Algorithm-1 iteration on its real batches
+ * (one forward, T′ estimator steps, one model step), seconds per epoch and, in full mode, the
+ * whole job's wall time as a user runs it (a separate process, seed 0).
+ */
+async function mainJob(): Promise<Entry[]> {
+  const { prepareRun } = await import('../src/train/setup');
+  const { Trainer } = await import('../src/train/loop');
+  const { trainStep } = await import('../src/train/step');
+  const { epochBatches } = await import('../src/data/batching');
+  const p = await prepareRun({ preset: 'main', seed: 0 });
+  const { model, mi } = p.build(0);
+  const t = new Trainer(model, mi, p.data, p.resolved.train, 0, { run: null, checkpointMetadata: {} });
+  const ctx = (t as unknown as { stepContext: Parameters<typeof trainStep>[0] }).stepContext;
+  const batches = [...epochBatches(p.data.dataset.splits.train, p.data.tokenizer, { ...p.data.batchOptions, batchSize: p.resolved.train.batchSize, seed: 0, epoch: 0 })];
+  let k = 0;
+  const iteration = await time('main job: one Algorithm-1 iteration (B32, T′=5, real MOSI batches)', quick ? 3 : 8, 1, () => {
+    const b = batches[k % batches.length] as (typeof batches)[number];
+    k += 1;
+    trainStep(ctx, b, t.rates(k), k);
+  });
+  batches.forEach(disposeBatch);
+  t.dispose();
+  model.dispose();
+  mi?.dispose();
+  const out: Entry[] = [iteration, { name: 'main job: estimated seconds per epoch (steps × iteration median)', backend: iteration.backend, msPerStep: round((t.stepsPerEpoch * iteration.msPerStep) / 1000), minMs: 0, steps: t.stepsPerEpoch, note: 'seconds, not ms' }];
+  if (!quick) {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = join(mkdtempSync(join(tmpdir(), 'mird-bench-')), 'main');
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [repoPath('bin', 'mird.js'), 'train', '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MIRD_QUIET: '1' } });
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`bench: mird train exited ${r.status}`);
+    const log = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seconds: number });
+    out.push({ name: 'main job: npx mird train, whole run (seed 0, wall seconds)', backend: iteration.backend, msPerStep: round(seconds), minMs: 0, steps: log.length, note: `seconds, not ms; ${log.length} epochs, ${round(log.reduce((a, e) => a + e.seconds, 0) / log.length)} s per epoch; target under 600 s` });
+    process.stderr.write(`main job: ${round(seconds)} s for ${log.length} epochs\n`);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   await initBackend();
   const primary = backendInfo().name;
@@ -162,6 +205,7 @@ async function main(): Promise<void> {
   entries.push(await mirdStep(primary, 'quick', 16));
   if (!quick) entries.push(await mirdStep(primary, 'small', 8));
   entries.push(await batchBuild());
+  entries.push(...(await mainJob()));
   await useBackend(primary);
   const mem = process.memoryUsage();
   const report = {

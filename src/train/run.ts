@@ -122,10 +122,12 @@ export function finishedResult(run: RunDir): TrainResult {
   const metrics = run.readJson<{ valid: MetricRecord; test: MetricRecord }>('metrics.json');
   const state = run.readJson<RunState>('state.json');
   const log = run.readLog();
+  const raw = run.readJson<{ resolved?: { train?: { maxEpochs?: number } } }>('config.json');
+  const maxEpochs = raw.resolved?.train?.maxEpochs;
   return {
     log, bestEpoch: state.bestEpoch ?? 0, valid: metrics.valid, test: metrics.test,
     testPredictions: null,
-    stoppedEarly: state.completedEpochs < log.length, seconds: log.reduce((a, e) => a + e.seconds, 0),
+    stoppedEarly: maxEpochs !== undefined && state.completedEpochs < maxEpochs, seconds: log.reduce((a, e) => a + (e.seconds ?? 0), 0),
   };
 }
 
