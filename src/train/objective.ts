@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
 import type { MirdModel, MirdOutput } from '../model/mird';
 import { maskedMse } from '../nn/losses';
+import { matMul } from '../nn/ops';
 import type { MiPair, TrainConfig } from './config';
 import type { MiTerms, PairTensors } from './mi-terms';
 
@@ -56,7 +57,7 @@ export interface ObjectiveContext {
 export function orthogonality(zm: tf.Tensor2D, zs: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const b = zm.shape[0];
-    const gram = tf.matMul(zm, zs, false, true); // [B, B]: z^m_i · z^S_j
+    const gram = matMul(zm, zs, false, true); // [B, B]: z^m_i · z^S_j (wasm-friendly gradient)
     return tf.div(tf.sum(tf.square(gram)), b * b) as tf.Scalar;
   });
 }
