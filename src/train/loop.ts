@@ -7,7 +7,9 @@
 // function of (seed, epoch) (src/data/batching.ts); dropout is re-seeded at the start of every
 // epoch from (seed, epoch); model and estimator initialisers from the seed. A run resumed after
 // a kill restarts the interrupted epoch from the state saved at the end of the previous one, so
-// it ends with the same weights and metrics as an uninterrupted run on the same backend.
+// it ends with the same weights and metrics as an uninterrupted run on the same backend. (With
+// the default CLUB estimators; CLUBSample, MINE and NWJ draw their own permutations from a
+// stream that a new process restarts, so with those a resumed run is close but not identical.)
 import * as tf from '@tensorflow/tfjs';
 import { disposeBatch, epochBatches, makeBatch, type BatchOptions } from '../data/batching';
 import type { Clip, Dataset, SplitName, TextTokenizer } from '../data/types';
