@@ -4,7 +4,7 @@
 // Every input is checked before anything is written; each seed writes one run folder.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { CliError, helpText, integerFlag, outputDir, parseArgs, seedFlag, seedListFlag, type FlagSpec } from './args';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -114,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
       for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
         const dir = join(out, `seed-${seed}`);
         const code = await new Promise<number>((res) => {
-          const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...base, '--seed', String(seed), '--out', dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+          const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...base, '--seed', String(seed), '--out', relative(process.cwd(), dir) || dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
           child.on('close', (c) => res(c ?? 1));
         });
         if (code !== 0) failures.push(`seed ${seed} (exit ${code}; see ${dir})`);
@@ -135,7 +135,8 @@ export async function run(argv: string[]): Promise<number> {
   const summary = summarizeSeeds(rows);
   if (seeds.length > 1) {
     const { writeFileAtomic } = await import('../util/files');
-    writeFileAtomic(join(out, 'summary.json'), JSON.stringify({ command, seeds, runs: outcomes, summary }, null, 2) + '\n');
+    const { displayPath } = await import('../data/csv');
+    writeFileAtomic(join(out, 'summary.json'), JSON.stringify({ command, seeds, runs: outcomes.map((o) => ({ ...o, dir: displayPath(o.dir) })), summary }, null, 2) + '\n');
   }
   if (flags.json === true) {
     process.stdout.write(JSON.stringify({ out, runs: outcomes, summary }, null, 2) + '\n');

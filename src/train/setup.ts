@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Clip, Dataset, TextTokenizer } from '../data/types';
 import { SPLIT_NAMES } from '../data/types';
 import { openSource } from '../data/sources';
+import { displayPath } from '../data/csv';
 import { normalizeDataset, type NormStats } from '../data/normalize';
 import { resolveModelConfig, type ModelConfig, type ModelConfigOverrides } from '../model/config';
 import { makeTextHost, MirdModel } from '../model/mird';
@@ -245,7 +246,7 @@ function hostSource(name: string): HostSource {
         throw err;
       }
       return new BertHost(bert);
-    }, [`text host: BERT from ${dir} (${probe.config.numLayers} × ${probe.config.hiddenSize})`, ...probe.notes]);
+    }, [`text host: BERT from ${displayPath(dir)} (${probe.config.numLayers} × ${probe.config.hiddenSize})`, ...probe.notes]);
   }
   const saved = readUseLiteUpper(dir);
   const shape = { ...BERT_PRESETS.mini, ...saved.shape, vocabSize: USE_LITE_VOCAB_SIZE, maxPositions: 512, typeVocabSize: 1 };
@@ -253,7 +254,7 @@ function hostSource(name: string): HostSource {
     kind: 'use-lite', dir, vocab: `sentencepiece:${USE_LITE_PACKAGE}:${USE_LITE_VOCAB_SIZE}`, bert: shape,
     tokenizer: pretokenized(USE_LITE_VOCAB_SIZE, 'USE-lite host'), ignoreTokenIds: [], head: saved.head,
     build: (_c, seed) => new UseLiteHost(upperFromValues(saved, seed)),
-    notes: [`text host: frozen USE-lite (${USE_LITE_PACKAGE}) + upper layers from ${dir} (${shape.numLayers} × ${shape.hiddenSize}); WSA injects after upper layer injectionLayer (0: the states entering them)`],
+    notes: [`text host: frozen USE-lite (${USE_LITE_PACKAGE}) + upper layers from ${displayPath(dir)} (${shape.numLayers} × ${shape.hiddenSize}); WSA injects after upper layer injectionLayer (0: the states entering them)`],
   };
 }
 
@@ -365,7 +366,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   };
   const resolved: ResolvedRun = {
     preset: spec.preset, data: dataSpec, unlabeled, textCheckpoint,
-    textHost: { kind: host.kind, dir: host.dir, vocab: host.vocab },
+    textHost: { kind: host.kind, dir: host.dir === null ? null : displayPath(host.dir), vocab: host.vocab },
     seed: spec.seed, set, model, train,
   };
   return {
