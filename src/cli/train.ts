@@ -3,6 +3,7 @@
 // Poria et al.'s speaker-independent split), WSA injected into the frozen USE-lite host.
 // Every input is checked before anything is written; each seed writes one run folder.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { CliError, helpText, integerFlag, outputDir, parseArgs, seedFlag, seedListFlag, type FlagSpec } from './args';
@@ -93,7 +94,8 @@ export async function run(argv: string[]): Promise<number> {
       const o = await runTextHost({ data: dataName, textCheckpoint, seed }, dir, command);
       return { seed, dir, valid: o.valid, test: o.test, bestEpoch: o.bestEpoch, epochs: o.epochs, seconds: o.seconds };
     }
-    const o = await runTraining({ ...spec, seed }, { out: dir, resume, command });
+    // with --seeds --resume, a seed whose run never started starts now
+    const o = await runTraining({ ...spec, seed }, { out: dir, resume: resume && (seeds.length === 1 || existsSync(join(dir, 'config.json'))), command });
     for (const n of o.notes.filter((x) => x.startsWith('LEAK GUARD'))) process.stderr.write(`${n}\n`);
     return { seed, dir, valid: o.result.valid, test: o.result.test, bestEpoch: o.result.bestEpoch, epochs: o.result.log.length, seconds: o.result.seconds };
   };
@@ -107,14 +109,15 @@ export async function run(argv: string[]): Promise<number> {
       const { prepareRun } = await import('../train/setup');
       await prepareRun({ ...spec, seed: seeds[0] as number }); // every check once, before any child starts (and the state cache is warm)
     }
-    const base = argv.filter((_, i) => !['--seeds', '--out', '--jobs'].includes(argv[i] as string) && !['--seeds', '--out', '--jobs'].includes(argv[i - 1] as string)).filter((a) => !/^--(seeds|out|jobs)=/.test(a));
+    const base = argv.filter((_, i) => !['--seeds', '--out', '--jobs'].includes(argv[i] as string) && !['--seeds', '--out', '--jobs'].includes(argv[i - 1] as string)).filter((a) => !/^--(seeds|out|jobs)=/.test(a) && a !== '--resume');
     const queue = [...seeds];
     const failures: string[] = [];
     const worker = async (): Promise<void> => {
       for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
         const dir = join(out, `seed-${seed}`);
         const code = await new Promise<number>((res) => {
-          const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...base, '--seed', String(seed), '--out', relative(process.cwd(), dir) || dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+          const again = resume && existsSync(join(dir, 'config.json')) ? ['--resume'] : [];
+          const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...base, ...again, '--seed', String(seed), '--out', relative(process.cwd(), dir) || dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
           child.on('close', (c) => res(c ?? 1));
         });
         if (code !== 0) failures.push(`seed ${seed} (exit ${code}; see ${dir})`);
