@@ -1,6 +1,7 @@
 // `mird eval <run>` and `mird predict <run> <data> --out preds.csv`: the selected checkpoint of a
 // trained run, on its own splits or on another source (normalised with the run's statistics,
 // tokenised by the run's text host).
+import { SPLIT_NAMES } from '../data/types';
 import { CliError, helpText, inputDir, outputFile, parseArgs, type FlagSpec } from './args';
 
 const EVAL_FLAGS: Record<string, FlagSpec> = {
@@ -14,7 +15,6 @@ const PREDICT_FLAGS: Record<string, FlagSpec> = {
   help: { type: 'boolean', description: 'show this help' },
 };
 
-const SPLITS = ['train', 'valid', 'test'] as const;
 
 export async function runEval(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, EVAL_FLAGS);
@@ -27,7 +27,7 @@ export async function runEval(argv: string[]): Promise<number> {
   if (extra.length > 0) throw new CliError(`unexpected arguments: ${extra.join(' ')}`);
   const dir = inputDir(dirArg, 'run', ['config.json'], 'a folder written by mird train');
   const split = String(flags.split ?? 'test');
-  if (split !== 'all' && !(SPLITS as readonly string[]).includes(split)) throw new CliError(`--split ${split}: expected train, valid, test or all`);
+  if (split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) throw new CliError(`--split ${split}: expected train, valid, test or all`);
   const { initBackend } = await import('../backend');
   await initBackend();
   const { loadRun } = await import('../train/run');
@@ -35,7 +35,7 @@ export async function runEval(argv: string[]): Promise<number> {
   const { metricRecord } = await import('../train/records');
   const loaded = await loadRun(dir);
   try {
-    const splits = split === 'all' ? [...SPLITS] : [split as (typeof SPLITS)[number]];
+    const splits = split === 'all' ? [...SPLIT_NAMES] : [split as (typeof SPLIT_NAMES)[number]];
     const results: Record<string, Record<string, number>> = {};
     for (const s of splits) {
       const r = evaluateClips(loaded.model, loaded.prepared.data.dataset.splits[s], loaded.prepared.data, loaded.record.resolved.train.evalBatchSize, `eval ${s}`);
@@ -79,7 +79,7 @@ export async function runPredict(argv: string[]): Promise<number> {
   try {
     for (const n of loaded.prepared.notes.filter((x) => x.startsWith('LEAK GUARD'))) process.stderr.write(`${n}\n`);
     const ds = loaded.prepared.data.dataset;
-    const groups: Array<[string, typeof ds.unlabeled]> = [...SPLITS.map((s) => [s, ds.splits[s]] as [string, typeof ds.unlabeled]), ['unlabeled', ds.unlabeled]];
+    const groups: Array<[string, typeof ds.unlabeled]> = [...SPLIT_NAMES.map((s) => [s, ds.splits[s]] as [string, typeof ds.unlabeled]), ['unlabeled', ds.unlabeled]];
     const lines = ['id,split,label,prediction'];
     let count = 0;
     for (const [name, clips] of groups) {

@@ -2,6 +2,7 @@
 // object with frozen defaults, like ModelConfig. Unknown keys and bad values are errors that
 // name the key. Where the paper, the authors' code (qianfan1996/MIRD) and this workspace
 // differ, the comment names each.
+import { ESTIMATOR_KINDS, parseEstimatorSpec } from '../mi/factory';
 import { freezeConfig } from '../util/config';
 
 /** The nine mutual-information terms of eq. 20: six between latents, three between z^S and an input X^m. */
@@ -145,7 +146,12 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.warmupFraction >= 0 && c.warmupFraction < 1)) fail('warmupFraction', 'in [0, 1)');
   if (!Array.isArray(c.miPairs) || c.miPairs.some((p) => !(MI_PAIRS as readonly string[]).includes(p))) fail('miPairs', `a list of ${MI_PAIRS.join(', ')}`);
   if (new Set(c.miPairs).size !== c.miPairs.length) fail('miPairs', 'a list without repeats');
-  if (typeof c.estimator !== 'string' || !/^[A-Za-z0-9]+-h\d+(-lvb\d+(\.\d+)?)?$/.test(c.estimator)) fail('estimator', 'KIND-hN, e.g. CLUB-h32');
+  if (typeof c.estimator !== 'string') fail('estimator', 'KIND-hN, e.g. CLUB-h32');
+  try {
+    parseEstimatorSpec(c.estimator);
+  } catch {
+    fail('estimator', `KIND-hN with KIND one of ${ESTIMATOR_KINDS.join(', ')}, e.g. CLUB-h32`);
+  }
   if (c.constraint === 'mim' && c.miPairs.length > 0 && c.estimatorSteps === 0) fail('estimatorSteps', '≥ 1 when constraint is mim (the estimators must be fitted)');
 }
 

@@ -174,11 +174,6 @@ export class Trainer {
     return reports;
   }
 
-  /** Predictions on a split in evaluation mode (no dropout, no decoders). */
-  predict(clips: readonly Clip[]): Float32Array {
-    return predictClips(this.model, clips, this.data, this.config.evalBatchSize);
-  }
-
   evaluate(split: SplitName): SplitPredictions {
     return evaluateClips(this.model, this.data.dataset.splits[split], this.data, this.config.evalBatchSize, `train, ${split} split`);
   }

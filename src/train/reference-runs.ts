@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { MOSI_UTTERANCE_REFERENCES } from '../eval/references';
 import { repoPath } from '../paths';
 import type { MetricRecord } from './records';
+import { summarizeSeeds } from './run';
 
 export interface SeedRunSummary {
   command: string;
@@ -24,12 +25,6 @@ export function readSeedSummary(dir: string): SeedRunSummary {
   return JSON.parse(readFileSync(path, 'utf8')) as SeedRunSummary;
 }
 
-const meanSd = (xs: number[]): { mean: number; sd: number } => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd };
-};
-
 export type TableRow = Record<string, string | number>;
 
 /** One row per seed of a summary: valid and test metrics (Acc2/F1 in %). */
@@ -44,8 +39,9 @@ export function seedRows(label: string, s: SeedRunSummary): TableRow[] {
 /** Mean ± sd over seeds of the test metrics of each summary, then the reference points on the same split. */
 export function comparisonRows(systems: ReadonlyArray<{ label: string; summary: SeedRunSummary }>): TableRow[] {
   const rows: TableRow[] = systems.map(({ label, summary }) => {
+    const stats = summarizeSeeds(summary.runs.map((r) => ({ seed: r.seed, split: 'test' as const, metrics: r.test })));
     const t = (k: keyof MetricRecord, pct: boolean): string => {
-      const { mean, sd } = meanSd(summary.runs.map((r) => r.test[k]));
+      const { mean, sd } = stats.find((x) => x.metric === k) as { mean: number; sd: number };
       return pct ? `${(100 * mean).toFixed(1)} ± ${(100 * sd).toFixed(1)}` : `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;
     };
     return { system: label, seeds: summary.seeds.join(','), 'test Acc2': t('acc2_non0', true), 'test F1': t('f1_non0', true), 'test MAE': t('mae', false), 'test Corr': t('corr', false), data: 'this repository, measured' };

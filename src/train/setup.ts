@@ -92,12 +92,16 @@ function numberValue(key: string, raw: string): number {
   return v;
 }
 
-/** Every clip finite, labeled where it must be, with text: one error naming split, clip and field. */
-export function checkDataset(ds: Dataset): void {
+/**
+ * Every clip finite, labeled where it must be, with text: one error naming split, clip and field.
+ * `textOnly`: transcripts and labels only (the text host alone reads nothing else).
+ */
+export function checkDataset(ds: Dataset, options: { textOnly?: boolean } = {}): void {
   const where = (split: string, c: Clip): string => `${ds.name}, ${split} clip ${c.id}`;
   const check = (split: string, c: Clip, labeled: boolean): void => {
     if (c.text.trim() === '' && c.tokenIds === undefined) throw new Error(`${where(split, c)}: empty transcript`);
     if (labeled && (c.label === null || !Number.isFinite(c.label))) throw new Error(`${where(split, c)}: label is ${c.label}`);
+    if (options.textOnly === true) return;
     for (const [name, seq] of [['audio', c.audio], ['visual', c.visual]] as const) {
       for (let i = 0; i < seq.length * seq.dim; i++) {
         if (!Number.isFinite(seq.data[i] as number)) throw new Error(`${where(split, c)}: ${name} feature ${i % seq.dim} of frame ${Math.floor(i / seq.dim)} is ${seq.data[i]}`);
@@ -106,7 +110,7 @@ export function checkDataset(ds: Dataset): void {
   };
   for (const s of SPLIT_NAMES) ds.splits[s].forEach((c) => check(s, c, true));
   ds.unlabeled.forEach((c) => check('unlabeled', c, false));
-  if (ds.audioDim === 0 || ds.visualDim === 0) {
+  if (options.textOnly !== true && (ds.audioDim === 0 || ds.visualDim === 0)) {
     throw new Error(`${ds.name}: MIRD needs audio and visual features, but this source has ${ds.audioDim === 0 ? 'no audio' : 'no visual'} (a text-only source such as mosi-text trains the text host alone: --model text-host)`);
   }
 }

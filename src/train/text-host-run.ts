@@ -16,7 +16,7 @@ import { backendInfo } from '../backend';
 import { runInfo, type RunInfo } from '../util/files';
 import { metricRecord, RunDir, type MetricRecord } from './records';
 import { DEFAULT_FINETUNE, trainSentenceRegressor } from './sentence-regressor';
-import { resolveTextCheckpoint } from './setup';
+import { checkDataset, resolveTextCheckpoint } from './setup';
 
 export const TEXT_HOST_RUN_FORMAT = 'mird-text-host-run/1';
 
@@ -50,11 +50,8 @@ export async function runTextHost(spec: TextHostSpec, out: string | null, comman
   const ds = openSource(spec.data);
   for (const s of SPLIT_NAMES) {
     if (ds.splits[s].length === 0) throw new Error(`${ds.name}: the ${s} split is empty`);
-    for (const c of ds.splits[s]) {
-      if (c.text.trim() === '') throw new Error(`${ds.name}, ${s} clip ${c.id}: empty transcript`);
-      if (c.label === null || !Number.isFinite(c.label)) throw new Error(`${ds.name}, ${s} clip ${c.id}: label is ${c.label}`);
-    }
   }
+  checkDataset(ds, { textOnly: true });
   const check = assertBackboneHasNotRead(dir, ds, { purpose: 'training or evaluating the text host' });
   const saved = readUseLiteUpper(dir);
   const run = out === null ? null : RunDir.create(out);
