@@ -158,7 +158,7 @@ async function mainJob(): Promise<Entry[]> {
   const p = await prepareRun({ preset: 'main', seed: 0 });
   const { model, mi } = p.build(0);
   const t = new Trainer(model, mi, p.data, p.resolved.train, 0, { run: null, checkpointMetadata: {} });
-  const ctx = (t as unknown as { stepContext: Parameters<typeof trainStep>[0] }).stepContext;
+  const ctx = t.stepContext;
   const batches = [...epochBatches(p.data.dataset.splits.train, p.data.tokenizer, { ...p.data.batchOptions, batchSize: p.resolved.train.batchSize, seed: 0, epoch: 0 })];
   let k = 0;
   const iteration = await time('main job: one Algorithm-1 iteration (B32, T′=5, real MOSI batches)', quick ? 3 : 8, 1, () => {

@@ -113,7 +113,8 @@ export class Trainer {
   readonly estimatorOptimizer: NamedAdamW | null;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
-  private readonly stepContext: StepContext;
+  /** what trainStep reads: model, estimators, both optimisers, the host parameters (also for inspecting one step by hand) */
+  readonly stepContext: StepContext;
   state: RunState = { completedEpochs: 0, globalStep: 0, bestEpoch: null, bestScore: null, epochsWithoutImprovement: 0, status: 'running' };
   /** the state as of the last completed epoch (what state.json holds; a failure mid-epoch reverts to it) */
   private committed: RunState = { ...this.state };

@@ -5,12 +5,9 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Trainer, TrainResult } from './loop';
 import type { StepContext } from './step';
 
-/**
- * The StepContext a Trainer builds for trainStep (model and estimator optimisers, host
- * parameters): private in Trainer, read here exactly as test/train.test.ts reads it.
- */
+/** The StepContext a Trainer builds for trainStep (model and estimator optimisers, host parameters). */
 export function trainerStepContext(trainer: Trainer): StepContext {
-  return (trainer as unknown as { stepContext: StepContext }).stepContext;
+  return trainer.stepContext;
 }
 
 /** Copies of the variables' current values (one host read per variable). */
