@@ -11,7 +11,7 @@
 //   small  a 4-layer 256-wide BERT host at the paper's data shapes, on the synthetic benchmark.
 //   quick  tiny everything on the synthetic benchmark: tests, CI and quick notebooks.
 //
-// Settings of main, and why (seed 0, valid split only; the runs are listed in results/main/README.md):
+// Settings of main, and why (seed 0, valid split only; made with mird train and --set overrides, not committed — results/main/README.md):
 //   - shared path starts as the MOSEI-stage sentiment head (initFromHostHead): from scratch the
 //     first epochs sit at valid MAE 1.09–1.16, with it at 0.99–1.01;
 //   - regressor dropout 0.1 (the host recipe's): at 0.5 the two units that carry the head's
