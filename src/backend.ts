@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { registerMissingWasmKernels } from './wasm-kernels';
+import { registerFasterWasmKernels, registerMissingWasmKernels } from './wasm-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -121,6 +121,7 @@ async function choose(): Promise<BackendInfo> {
   }
   if (forced === null || forced === 'wasm') {
     registerMissingWasmKernels();
+    registerFasterWasmKernels();
     if (await activate('wasm')) return info('wasm', '@tensorflow/tfjs-backend-wasm', false);
     skipped.push('@tensorflow/tfjs-backend-wasm failed to initialise');
     if (forced === 'wasm') throw new Error(`MIRD_BACKEND=wasm but the wasm backend failed to initialise`);

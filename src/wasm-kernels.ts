@@ -1,4 +1,5 @@
-// Kernels the wasm backend of tfjs 4.22 lacks but the workspace needs.
+// Kernels the wasm backend of tfjs 4.22 lacks but the workspace needs, and faster replacements
+// for three it has (below).
 //
 // UnsortedSegmentSum: the gradient of `gather` (every embedding lookup) scatters the upstream
 // gradient rows back into the table with it. Without it, training an embedding on wasm throws
@@ -53,4 +54,205 @@ export function registerMissingWasmKernels(): void {
       kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc,
     });
   }
+}
+
+// ---- Faster replacements for three wasm kernels (measured on the 2-core reference machine,
+// tfjs 4.22; `npm run bench` keeps the numbers):
+//
+// Slice (and Unpack / SplitV, which call it once per output): the stock kernel first copies the
+// WHOLE input out of the wasm heap (`readSync`) and then cuts the slice from the copy, so taking
+// the 384 time steps of a [384, 32, 512] tensor copies 384 × 25 MB (3.4 s). Here the input is
+// read through a view of the heap (no copy) and only the slice is copied: O(slice).
+//
+// BatchMatMul with a batch > 1: the stock kernel runs XNNPACK only for a single [M, K] × [K, N]
+// product and a plain loop otherwise, 5–20× slower ([32, 50, 384] × [32, 384, 256]: 300 ms
+// against 15 ms as 32 single products). Here a batch whose right operand is shared becomes one
+// [B·M, K] × [K, N] product, and any other batch runs as B single products through the stock
+// kernel. Transposed operands are copied transposed first, also for a single product: the stock
+// transposed path is slow too ([1600, 384]ᵀ-flagged × [1600, 256]: 330 ms against 12 ms).
+// Every other case, and every non-float32 input, goes to the stock kernel unchanged.
+//
+// MIRD_WASM_STOCK_KERNELS=1 keeps the stock kernels (to compare; the tests check both paths
+// give the same values).
+
+interface WasmBackend extends WasmLikeBackend {
+  disposeData(dataId: unknown, force?: boolean): boolean;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+type Kernel = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = (s[i + 1] as number) * (shape[i + 1] as number);
+  return s;
+}
+
+/**
+ * Copies the box begin..begin+size of src (row-major, `shape`) into dst, one contiguous run at a
+ * time: trailing axes the box covers whole merge into the run.
+ */
+export function copyBox(src: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: { set(a: ArrayLike<number>, at: number): void }): void {
+  const rank = shape.length;
+  if (sizeOf(size) === 0) return;
+  if (rank === 0) {
+    dst.set(src.subarray(0, 1), 0);
+    return;
+  }
+  const strides = stridesOf(shape);
+  let j = rank - 1;
+  let run = size[j] as number;
+  while (j > 0 && size[j] === shape[j]) {
+    j -= 1;
+    run *= size[j] as number;
+  }
+  // axes 0..j-1 are iterated; axis j starts at begin[j]; axes after j are whole
+  const outer = size.slice(0, j);
+  const count = sizeOf(outer);
+  const at = new Array<number>(j).fill(0);
+  let base = (begin[j] as number) * (strides[j] as number);
+  for (let a = 0; a < j; a++) base += (begin[a] as number) * (strides[a] as number);
+  for (let r = 0; r < count; r++) {
+    let offset = base;
+    for (let a = 0; a < j; a++) offset += (at[a] as number) * (strides[a] as number);
+    dst.set(src.subarray(offset, offset + run), r * run);
+    for (let a = j - 1; a >= 0; a--) {
+      at[a] = (at[a] as number) + 1;
+      if ((at[a] as number) < (outer[a] as number)) break;
+      at[a] = 0;
+    }
+  }
+}
+
+function makeSlice(stock: Kernel): Kernel {
+  return (args) => {
+    const backend = args.backend as WasmBackend;
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool') return stock(args);
+    const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+    const out = backend.makeOutput(size, x.dtype);
+    // views after the allocation: growing the wasm memory detaches earlier views
+    copyBox(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+    return out;
+  };
+}
+
+function makeUnpack(slice: Kernel): Kernel {
+  return (args) => {
+    const value = args.inputs.value as tf.TensorInfo;
+    const rank = value.shape.length;
+    let axis = (args.attrs as unknown as { axis: number }).axis;
+    if (axis < 0) axis += rank;
+    const outShape = value.shape.filter((_, i) => i !== axis);
+    const begin = new Array<number>(rank).fill(0);
+    const size = [...value.shape];
+    size[axis] = 1;
+    return Array.from({ length: value.shape[axis] as number }, (_, i) => {
+      begin[axis] = i;
+      const s = slice({ inputs: { x: value }, backend: args.backend, attrs: { begin: [...begin], size } }) as tf.TensorInfo;
+      return { dataId: s.dataId, dtype: s.dtype, shape: outShape };
+    });
+  };
+}
+
+function makeSplitV(slice: Kernel): Kernel {
+  return (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const attrs = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0] as number;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[axis] = s;
+      const out = slice({ inputs: { x }, backend: args.backend, attrs: { begin: [...begin], size } }) as tf.TensorInfo;
+      begin[axis] = (begin[axis] as number) + s;
+      return out;
+    });
+  };
+}
+
+/** Copies matrix `index` of a [batch, rows, cols] heap array into dst as [cols, rows] when `transpose`, else as is. */
+function copyMatrix(src: Float32Array, index: number, rows: number, cols: number, transpose: boolean, dst: Float32Array): void {
+  const at = index * rows * cols;
+  if (!transpose) {
+    dst.set(src.subarray(at, at + rows * cols));
+    return;
+  }
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * rows + r] = src[at + r * cols + c] as number;
+}
+
+function makeBatchMatMul(stock: Kernel): Kernel {
+  return (args) => {
+    const a = args.inputs.a as tf.TensorInfo;
+    const b = args.inputs.b as tf.TensorInfo;
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const batchA = sizeOf(a.shape.slice(0, -2));
+    const batchB = sizeOf(b.shape.slice(0, -2));
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || (batchA <= 1 && batchB <= 1 && !transposeA && !transposeB)) return stock(args);
+    const backend = args.backend as WasmBackend;
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const m = (transposeA ? a.shape[ra - 1] : a.shape[ra - 2]) as number;
+    const k = (transposeA ? a.shape[ra - 2] : a.shape[ra - 1]) as number;
+    const n = (transposeB ? b.shape[rb - 2] : b.shape[rb - 1]) as number;
+    if (k !== (transposeB ? b.shape[rb - 1] : b.shape[rb - 2])) return stock(args); // let the stock kernel word the error
+    const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
+    const noStock = { transposeA: false, transposeB: false };
+    if (batchB === 1 && !transposeA) {
+      // [B, M, K] × [K, N]: one product over B·M rows (the stock kernel reshapes its inputs itself)
+      const out = stock({ inputs: { a: { dataId: a.dataId, dtype: a.dtype, shape: [1, batchA * m, k] }, b }, backend, attrs: { transposeA: false, transposeB } }) as tf.TensorInfo;
+      return { dataId: out.dataId, dtype: out.dtype, shape: outShape };
+    }
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return stock(args); // broadcasting over several batch axes: rare, keep the stock path
+    const batch = Math.max(batchA, batchB);
+    const out = backend.makeOutput(outShape, 'float32');
+    const aRows = transposeA ? k : m;
+    const bRows = transposeB ? n : k;
+    for (let i = 0; i < batch; i++) {
+      const ai = backend.makeOutput([1, m, k], 'float32');
+      const bi = backend.makeOutput([1, k, n], 'float32');
+      copyMatrix(backend.typedArrayFromHeap(a) as Float32Array, batchA === 1 ? 0 : i, aRows, (m * k) / aRows, transposeA, backend.typedArrayFromHeap(ai) as Float32Array);
+      copyMatrix(backend.typedArrayFromHeap(b) as Float32Array, batchB === 1 ? 0 : i, bRows, (k * n) / bRows, transposeB, backend.typedArrayFromHeap(bi) as Float32Array);
+      const oi = stock({ inputs: { a: ai, b: bi }, backend, attrs: noStock }) as tf.TensorInfo;
+      (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(oi) as Float32Array, i * m * n);
+      // fresh ids per product: the stock kernel caches packed weights by the right operand's id
+      backend.disposeData(ai.dataId, true);
+      backend.disposeData(bi.dataId, true);
+      backend.disposeData(oi.dataId, true);
+    }
+    return out;
+  };
+}
+
+let replaced = false;
+
+/** Whether registerFasterWasmKernels replaced the stock kernels in this process. */
+export function fasterWasmKernelsInstalled(): boolean {
+  return replaced;
+}
+
+/** Installs the faster Slice / Unpack / SplitV / BatchMatMul for wasm (see above); idempotent. */
+export function registerFasterWasmKernels(): void {
+  if (replaced || process.env.MIRD_WASM_STOCK_KERNELS === '1') return;
+  replaced = true;
+  const stockOf = (name: string): tf.KernelConfig => {
+    const k = tf.getKernel(name, 'wasm');
+    if (k === undefined) throw new Error(`wasm kernel ${name} not registered (is @tensorflow/tfjs-backend-wasm imported?)`);
+    return k;
+  };
+  const stockSlice = stockOf('Slice');
+  const stockMatMul = stockOf('BatchMatMul');
+  const slice = makeSlice(stockSlice.kernelFunc as unknown as Kernel);
+  const install = (name: string, kernelFunc: Kernel, setupFunc?: tf.KernelSetupFunc): void => {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc, ...(setupFunc === undefined ? {} : { setupFunc }) });
+  };
+  install('Slice', slice);
+  install('Unpack', makeUnpack(slice));
+  install('SplitV', makeSplitV(slice));
+  install('BatchMatMul', makeBatchMatMul(stockMatMul.kernelFunc as unknown as Kernel), stockMatMul.setupFunc);
 }

@@ -47,6 +47,13 @@ const CASES: Case[] = [
   { name: 'gather 2-D ids', inputs: [[10, 4]], f: (table) => tf.gather(table, tf.tensor2d([[1, 3, 3], [9, 0, 1]], [2, 3], 'int32')) },
   { name: 'unsortedSegmentSum', inputs: [[6, 3]], f: (x) => tf.unsortedSegmentSum(x, tf.tensor1d([0, 2, 2, 1, 0, 4], 'int32'), 5) },
   { name: 'mse and sigmoid CE losses', inputs: [[4, 3], [4, 3]], f: (a, b) => tf.add(tf.losses.meanSquaredError(b, a), tf.losses.sigmoidCrossEntropy(tf.sigmoid(b), a)) },
+  // the workspace's own wasm Slice / Unpack / SplitV / BatchMatMul (src/wasm-kernels.ts)
+  { name: 'tf.matMul batched, both operands batched', inputs: [[5, 4, 6], [5, 6, 3]], f: (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D) },
+  { name: 'tf.matMul batched, transposeA / transposeB flags', inputs: [[3, 6, 4], [3, 5, 6]], f: (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, true, true) },
+  { name: 'tf.matMul rank 4', inputs: [[2, 3, 4, 5], [2, 3, 5, 2]], f: (a, b) => tf.matMul(a, b) },
+  { name: 'tf.matMul 2-D transposeA flag', inputs: [[6, 4], [6, 5]], f: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, false) },
+  { name: 'slice boxes of a 4-D tensor', inputs: [[4, 3, 5, 2]], f: (x) => tf.concat([tf.slice(x, [1, 0, 0, 0], [2, 3, 5, 2]).reshape([-1]), tf.slice(x, [0, 1, 2, 1], [4, 2, 3, 1]).reshape([-1]), tf.slice(x, [3, 2, 4, 0], [1, 1, 1, 2]).reshape([-1])]) },
+  { name: 'unstack axis 0 and 1, split with sizes', inputs: [[5, 3, 4]], f: (x) => tf.concat([tf.stack(tf.unstack(x).reverse()).reshape([-1]), tf.stack(tf.unstack(x, 1), 2).reshape([-1]), ...tf.split(x, [1, 3], 2).map((p) => p.reshape([-1]))]) },
   { name: 'max-shifted exp (stable softmax / sparsemax shift)', inputs: [[3, 7]], f: (x) => tf.exp(tf.sub(x, tf.max(x, -1, true))) },
 ];
 
@@ -84,6 +91,13 @@ test('exactly one tfjs-core engine is loaded (danfojs shares it)', async () => {
   assert.equal(coreFromDanfo, coreOurs);
 });
 
+test('the faster wasm kernels are in place, so the cases below test them', async () => {
+  const info = await initBackend();
+  if (info.name !== 'wasm') return; // another backend: nothing replaced
+  const { fasterWasmKernelsInstalled } = await import('../src/wasm-kernels');
+  assert.equal(fasterWasmKernelsInstalled(), process.env.MIRD_WASM_STOCK_KERNELS !== '1');
+});
+
 for (const c of CASES) {
   test(`wasm matches cpu: ${c.name}`, async () => {
     const cpu = await evaluate('cpu', c);
@@ -96,6 +110,17 @@ for (const c of CASES) {
     });
   });
 }
+
+test('wasm matches cpu: batched matMul with a shared (broadcast) operand, values only (tfjs has no gradient that reduces a broadcast batch axis)', async () => {
+  for (const [sa, sb, ta, tb] of [[[3, 4, 6], [1, 6, 5], false, false], [[1, 4, 6], [3, 6, 5], false, false], [[3, 6, 4], [1, 5, 6], true, true], [[2, 2, 4, 6], [1, 1, 6, 5], false, false]] as Array<[number[], number[], boolean, boolean]>) {
+    const run = async (backend: 'wasm' | 'cpu'): Promise<Float32Array> => {
+      await useBackend(backend);
+      return tf.tidy(() => tf.matMul(tf.tensor(values(sa, 5), sa), tf.tensor(values(sb, 6), sb), ta, tb).dataSync() as Float32Array);
+    };
+    const d = maxAbsDiff(await run('cpu'), await run('wasm'));
+    assert.ok(d <= 1e-4, `[${sa}] × [${sb}] (${ta}, ${tb}) differs by ${d}`);
+  }
+});
 
 test('explicit-transpose matMul gradient equals the built-in one', async () => {
   await useBackend('wasm');
