@@ -20,11 +20,29 @@ const FLAGS: Record<string, FlagSpec> = {
   out: { type: 'string', description: 'run folder (default runs/<preset>-s<seed>-<time>; with --seeds, one seed-N folder each inside it)' },
   resume: { type: 'boolean', description: 'continue the run in --out from its last completed epoch (a finished run is only reported)' },
   jobs: { type: 'number', description: 'with --seeds: runs at once, as separate processes (default: min(seeds, cores))' },
+  emit: { type: 'string', description: 'slurm | k8s: write the runs of --seeds as a Slurm job array (slurm-array.sh) or a Kubernetes Indexed Job (k8s-job.json) into --out, one index per seed, instead of running them' },
+  image: { type: 'string', description: 'with --emit k8s: the container image (Node 20, the workspace installed in /workspace)' },
   json: { type: 'boolean', description: 'print the result as JSON' },
   help: { type: 'boolean', description: 'show this help' },
 };
 
-const SYNOPSIS = '[--preset main|paper|small|quick] [--data <source>] [--unlabeled <source>] [--seed N | --seeds 0,1,2] [--set key=value ...] [--out <folder>] [--resume]';
+const SYNOPSIS = '[--preset main|paper|small|quick] [--data <source>] [--unlabeled <source>] [--seed N | --seeds 0,1,2] [--set key=value ...] [--out <folder>] [--resume] [--emit slurm|k8s [--image <image>]]';
+
+/** argv without the flags (and their values) that differ per run or only steer this process. */
+function sharedArgs(argv: readonly string[], drop: readonly string[], dropBoolean: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0] as string : null;
+    if (name !== null && dropBoolean.includes(name)) continue;
+    if (name !== null && drop.includes(name)) {
+      if (!a.includes('=')) i += 1; // its value
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
 
 function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -83,8 +101,32 @@ export async function run(argv: string[]): Promise<number> {
   const dataName = spec.data ?? (await import('../train/presets')).RUN_PRESETS[preset as 'main'].data;
   const textCheckpoint = spec.textCheckpoint ?? (await import('../train/presets')).RUN_PRESETS[preset as 'main'].textCheckpoint;
 
+  const emit = flags.emit === undefined ? null : String(flags.emit);
+  if (emit !== null && emit !== 'slurm' && emit !== 'k8s') throw new CliError(`--emit ${emit}: unknown (known: slurm, k8s)`);
+  if (flags.image !== undefined && emit !== 'k8s') throw new CliError('--image applies to --emit k8s only');
+  if (emit === 'k8s' && (flags.image === undefined || String(flags.image).trim() === '')) throw new CliError('--emit k8s needs --image <container image> (Node 20 with the workspace installed in /workspace)');
+  if (emit !== null && resume) throw new CliError('--resume does not apply to --emit (each emitted run resumes its own folder when it exists)');
+
   const { initBackend } = await import('../backend');
   await initBackend();
+  if (emit !== null) {
+    if (model === 'mird') {
+      const { prepareRun } = await import('../train/setup');
+      await prepareRun({ ...spec, seed: seeds[0] as number }); // every check here, before a cluster runs anything
+    }
+    const { slurmArrayScript, kubernetesIndexedJob } = await import('../train/schedulers');
+    const { writeFileAtomic } = await import('../util/files');
+    const outRel = relative(process.cwd(), resolve(out));
+    if (outRel === '' || outRel.startsWith('..')) throw new CliError(`--out ${out}: with --emit the runs folder must be inside the workspace (the jobs run from its root)`);
+    const runs = { args: sharedArgs(argv, ['seeds', 'seed', 'out', 'jobs', 'emit', 'image'], ['resume', 'json']), seeds, out: outRel.split('\\').join('/'), name: `mird-${preset}-${seeds.length}runs`.toLowerCase() };
+    const file = join(out, emit === 'slurm' ? 'slurm-array.sh' : 'k8s-job.json');
+    const text = emit === 'slurm' ? slurmArrayScript(runs) : JSON.stringify(kubernetesIndexedJob(runs, { image: String(flags.image) }), null, 2) + '\n';
+    writeFileAtomic(file, text);
+    process.stdout.write(`wrote ${file}: ${seeds.length} run(s), one ${emit === 'slurm' ? 'array task' : 'job index'} each, into ${runs.out}/seed-N\n` +
+      (emit === 'slurm' ? `submit from the workspace root: sbatch ${file}\n` : `apply: kubectl apply -f ${file} (the PersistentVolumeClaim "mird-runs" holds ${runs.out})\n`) +
+      `when they have finished: npx mird runs --dir ${runs.out}\n`);
+    return 0;
+  }
   const { runTraining, summarizeSeeds } = await import('../train/run');
   const { runTextHost } = await import('../train/text-host-run');
   type Outcome = { seed: number; dir: string; valid: Record<string, number>; test: Record<string, number>; bestEpoch: number; epochs: number; seconds: number };
@@ -109,7 +151,7 @@ export async function run(argv: string[]): Promise<number> {
       const { prepareRun } = await import('../train/setup');
       await prepareRun({ ...spec, seed: seeds[0] as number }); // every check once, before any child starts (and the state cache is warm)
     }
-    const base = argv.filter((_, i) => !['--seeds', '--out', '--jobs'].includes(argv[i] as string) && !['--seeds', '--out', '--jobs'].includes(argv[i - 1] as string)).filter((a) => !/^--(seeds|out|jobs)=/.test(a) && a !== '--resume');
+    const base = sharedArgs(argv, ['seeds', 'out', 'jobs'], ['resume']);
     const queue = [...seeds];
     const failures: string[] = [];
     const worker = async (): Promise<void> => {
