@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { Lstm, lstmScan, stepKinds } from '../src/nn/lstm';
+import { Lstm, lstmScan, stepKinds, stepKindsOfLengths } from '../src/nn/lstm';
 import { Rng } from '../src/util/rng';
 
 const sig = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -147,4 +147,27 @@ test('lstmScan custom BPTT equals autodiff of the unrolled cell loop (all / some
     assert.ok(a.some((v) => v !== 0), `${name} gradient all zero`);
   });
   tf.dispose([xT, wh, h0, c0, mask, maskT, weights]);
+});
+
+test('LSTM with the lengths given on the host equals the mask-read path (values and gradients), and checks the lengths count', async () => {
+  await initBackend();
+  const rng = new Rng(11);
+  const lstm = new Lstm('hostLengths', 3, 4, rng);
+  const lengths = Int32Array.from([5, 0, 2, 5, 1]);
+  const [b, t] = [lengths.length, 6];
+  const x = tf.randomNormal([b, t, 3], 0, 1, 'float32', 4) as tf.Tensor3D;
+  const mask = tf.tensor2d(Array.from(lengths).flatMap((l) => Array.from({ length: t }, (_, s) => (s < l ? 1 : 0))), [b, t]);
+  assert.deepEqual(stepKindsOfLengths(lengths, t), stepKinds(mask, t));
+  const f = (withLengths: boolean) => (xx: tf.Tensor): tf.Scalar => {
+    const s = lstm.run(xx as tf.Tensor3D, mask, withLengths ? lengths : undefined);
+    return tf.add(tf.sum(tf.mul(s.h, 1.7)), tf.sum(s.c)) as tf.Scalar;
+  };
+  const [va, vb] = [f(true)(x).dataSync()[0] as number, f(false)(x).dataSync()[0] as number];
+  assert.equal(va, vb);
+  const [ga, gb] = [tf.grad(f(true))(x).dataSync(), tf.grad(f(false))(x).dataSync()];
+  assert.deepEqual(Array.from(ga), Array.from(gb));
+  assert.ok(Array.from(ga).some((v) => v !== 0));
+  assert.throws(() => lstm.run(x, mask, Int32Array.from([1, 2])), /2 lengths for a batch of 5/);
+  tf.dispose([x, mask]);
+  lstm.dispose();
 });

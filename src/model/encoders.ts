@@ -26,9 +26,9 @@ export class SequenceEncoder {
     this.fc = new Dense(`${name}/fc`, hidden, latentDim, rng);
   }
 
-  /** x [B, T, d_m], mask [B, T] → z^m [B, d] */
-  apply(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
-    return this.fc.apply(this.lstm.run(x, mask).h) as tf.Tensor2D;
+  /** x [B, T, d_m], mask [B, T] (its row sums `lengths` when they are on the host) → z^m [B, d] */
+  apply(x: tf.Tensor3D, mask: tf.Tensor2D, lengths?: ArrayLike<number>): tf.Tensor2D {
+    return this.fc.apply(this.lstm.run(x, mask, lengths).h) as tf.Tensor2D;
   }
 
   variables(): tf.Variable[] {
@@ -66,7 +66,7 @@ export class LstmTextEncoder implements TextEncoder {
 
   apply(x: TextHostInputs): tf.Tensor2D {
     const e = tf.gather(this.embedding, tf.cast(x.textIds, 'int32')) as tf.Tensor3D; // [B, T_L, E]
-    return this.encoder.apply(e, x.textMask);
+    return this.encoder.apply(e, x.textMask, x.hostLengths?.text);
   }
 
   variables(): tf.Variable[] {
@@ -124,7 +124,7 @@ export class LstmHostTextEncoder implements TextEncoder {
   }
 
   apply(x: TextHostInputs): tf.Tensor2D {
-    return tf.tidy(() => this.encoder.apply(detach(this.host.inputStates(x)), x.textMask)); // [B, d]
+    return tf.tidy(() => this.encoder.apply(detach(this.host.inputStates(x)), x.textMask, x.hostLengths?.text)); // [B, d]
   }
 
   variables(): tf.Variable[] {

@@ -162,8 +162,8 @@ export class MirdModel {
     const regressorSeed = this.dropoutRng.seed();
     return tf.tidy(() => {
       const zText = this.textEncoder.apply(x, training, textRng); // [B, d]
-      const zAudio = this.audioEncoder.apply(x.audio, x.audioMask); // [B, d]
-      const zVisual = this.visualEncoder.apply(x.visual, x.visualMask); // [B, d]
+      const zAudio = this.audioEncoder.apply(x.audio, x.audioMask, x.hostLengths?.audio); // [B, d]
+      const zVisual = this.visualEncoder.apply(x.visual, x.visualMask, x.hostLengths?.visual); // [B, d]
       const shared = this.sharedEncoder.apply(x, training, sharedRng, withTrace);
       const zShared = shared.z; // [B, d]
       let reconstructions: MirdReconstructions | null = null;

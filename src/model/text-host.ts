@@ -23,6 +23,8 @@ export interface TextHostInputs {
   textMask: tf.Tensor2D; // [B, L]
   /** frozen states (use-lite only) */
   textStates?: tf.Tensor3D; // [B, L, D_in]
+  /** real lengths on the host (a batch's), when known: the LSTM plans its steps without reading the mask */
+  hostLengths?: { text: Int32Array };
 }
 
 export interface TextHost {

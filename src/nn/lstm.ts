@@ -180,6 +180,7 @@ export function lstmScan(xT: tf.Tensor3D, wh: tf.Tensor2D, h0: tf.Tensor2D, c0: 
  */
 export function stepKinds(mask: tf.Tensor2D | null, steps: number): StepKind[] {
   if (mask === null) return new Array<'all'>(steps).fill('all');
+  // a host read of the mask: callers that have the lengths on the host use stepKindsOfLengths
   const [b, t] = mask.shape;
   const m = mask.dataSync();
   const kinds: StepKind[] = [];
@@ -187,6 +188,17 @@ export function stepKinds(mask: tf.Tensor2D | null, steps: number): StepKind[] {
     let ones = 0;
     for (let r = 0; r < b; r++) if ((m[r * t + s] as number) > 0) ones += 1;
     kinds.push(ones === b ? 'all' : ones === 0 ? 'none' : 'some');
+  }
+  return kinds;
+}
+
+/** The same per-step kinds from per-row real lengths already on the host (no device read). */
+export function stepKindsOfLengths(lengths: ArrayLike<number>, steps: number): StepKind[] {
+  const kinds: StepKind[] = [];
+  for (let s = 0; s < steps; s++) {
+    let ones = 0;
+    for (let r = 0; r < lengths.length; r++) if ((lengths[r] as number) > s) ones += 1;
+    kinds.push(ones === lengths.length ? 'all' : ones === 0 ? 'none' : 'some');
   }
   return kinds;
 }
@@ -217,15 +229,18 @@ export class Lstm {
 
   /**
    * Runs over x [B, T, d] with mask [B, T] (1 real, 0 padded; null = all real) from the zero
-   * state. Returns the final state = the state at each sequence's last real step.
+   * state. Returns the final state = the state at each sequence's last real step. `lengths`:
+   * the mask's row sums when the caller has them on the host (a batch's hostLengths), so the
+   * step plan needs no read of the mask from the device.
    */
-  run(x: tf.Tensor3D, mask: tf.Tensor2D | null): LstmState {
+  run(x: tf.Tensor3D, mask: tf.Tensor2D | null, lengths?: ArrayLike<number>): LstmState {
     const [batch, steps, d] = x.shape;
     if (d !== this.inDim) throw new Error(`Lstm ${this.name}: input has ${d} features per step, expected ${this.inDim} (x shape [${x.shape}])`);
     if (mask !== null && (mask.shape[0] !== batch || mask.shape[1] !== steps)) {
       throw new Error(`Lstm ${this.name}: mask shape [${mask.shape}] does not match input [${batch}, ${steps}]`);
     }
-    const kinds = stepKinds(mask, steps);
+    if (lengths !== undefined && (mask === null || lengths.length !== batch)) throw new Error(`Lstm ${this.name}: ${lengths.length} lengths for a batch of ${batch}${mask === null ? ' without a mask' : ''}`);
+    const kinds = lengths === undefined ? stepKinds(mask, steps) : stepKindsOfLengths(lengths, steps);
     const h = this.hidden;
     const xT = tf.transpose(x, [1, 0, 2]); // [T, B, d] time-major
     const xProj = tf.reshape(linear(tf.reshape(xT, [steps * batch, d]), this.wx as tf.Tensor2D, this.b as tf.Tensor1D), [steps, batch, 4 * h]); // [T, B, 4H]

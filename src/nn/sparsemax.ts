@@ -13,27 +13,30 @@
 // exactly 0; an all-masked row gives all zeros (no NaN) and a zero gradient.
 import * as tf from '@tensorflow/tfjs';
 
+/** Fill of padded positions before the sort: far below any real (shifted) score. */
+const PADDED_FILL = -1e30;
+
 function sparsemaxForward(z: tf.Tensor, mask: tf.Tensor): tf.Tensor {
   const n = z.shape[z.rank - 1] as number;
   const maskB = tf.greater(mask, 0); // [..., n] bool
   // Shift by the row's max over real positions (sparsemax is shift-invariant), so real scores
-  // are ≤ 0; masked positions are filled below every real score so they sort last.
-  const big = 1e30;
-  const maxReal = tf.max(tf.where(maskB, z, tf.fill(z.shape, -big)), -1, true); // [..., 1]
-  const shifted = tf.where(maskB, tf.sub(z, maxReal), tf.zerosLike(z)); // real ≤ 0
-  const minReal = tf.min(tf.where(maskB, shifted, tf.zerosLike(z)), -1, true); // [..., 1]
-  const filled = tf.where(maskB, shifted, tf.broadcastTo(tf.sub(minReal, 1), z.shape)); // [..., n]
+  // are ≤ 0; padded positions get PADDED_FILL so they sort last and can never enter the
+  // support: for a row with r ≥ 1 real entries the condition at a padded rank k reads
+  // 1 + k·F > S_r + (k − r)·F, i.e. r·F > S_r − 1, false for F = −1e30; an all-padded row
+  // (r = 0) gets no support and is zeroed by the mask.
+  // (No broadcasting comparisons or broadcastTo here: on wasm those run as per-element index
+  // loops and Tile, ~10× slower than the same-shape ops used instead.)
+  const maxReal = tf.max(tf.where(maskB, z, tf.fill(z.shape, PADDED_FILL)), -1, true); // [..., 1]
+  const shifted = tf.mul(tf.sub(z, maxReal), mask); // real ≤ 0, padded 0
+  const filled = tf.where(maskB, shifted, tf.fill(z.shape, PADDED_FILL)); // [..., n]
   const sorted = tf.topk(filled, n, true).values; // [..., n] descending
   // positive axis: tfjs-wasm 4.22's cumsum with axis −1 corrupts the wasm heap
   const cums = tf.cumsum(sorted, z.rank - 1); // [..., n]
   const k = tf.range(1, n + 1, 1, 'float32'); // [n]
-  const numReal = tf.sum(tf.cast(maskB, 'float32'), -1, true); // [..., 1]
-  // support condition, restricted to the first numReal sorted entries (the real ones)
-  const cond = tf.logicalAnd(tf.greater(tf.add(1, tf.mul(k, sorted)), cums), tf.lessEqual(k, numReal)); // [..., n]
-  const condF = tf.cast(cond, 'float32'); // [..., n]
-  const kz = tf.maximum(tf.sum(condF, -1, true), 1); // [..., 1], ≥ 1 guards all-masked rows
+  const condF = tf.cast(tf.greater(tf.add(tf.mul(sorted, k), 1), cums), 'float32'); // support condition [..., n]
+  const kz = tf.maximum(tf.sum(condF, -1, true), 1); // [..., 1], ≥ 1 guards all-padded rows
   const tau = tf.div(tf.sub(tf.sum(tf.mul(sorted, condF), -1, true), 1), kz); // [..., 1]
-  return tf.mul(tf.relu(tf.sub(shifted, tau)), tf.cast(maskB, 'float32')); // [..., n]
+  return tf.mul(tf.relu(tf.sub(shifted, tau)), mask); // [..., n]
 }
 
 const sparsemaxWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -59,7 +62,8 @@ const sparsemaxWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveF
  */
 export function sparsemax(z: tf.Tensor, mask?: tf.Tensor | null): tf.Tensor {
   return tf.tidy(() => {
-    const m = mask === undefined || mask === null ? tf.onesLike(z) : tf.broadcastTo(tf.cast(mask, 'float32'), z.shape); // [..., n]
+    // the mask at z's full shape by a broadcasting multiply (broadcastTo runs as the slow Tile on wasm)
+    const m = mask === undefined || mask === null ? tf.onesLike(z) : tf.mul(tf.cast(mask, 'float32'), tf.onesLike(z)); // [..., n]
     return sparsemaxWithGrad(z, m);
   });
 }
@@ -71,7 +75,7 @@ export function sparsemax(z: tf.Tensor, mask?: tf.Tensor | null): tf.Tensor {
 export function maskedSoftmax(z: tf.Tensor, mask?: tf.Tensor | null): tf.Tensor {
   return tf.tidy(() => {
     if (mask === undefined || mask === null) return tf.softmax(z);
-    const m = tf.broadcastTo(tf.cast(mask, 'float32'), z.shape); // [..., n]
+    const m = tf.mul(tf.cast(mask, 'float32'), tf.onesLike(z)); // [..., n] (not broadcastTo: Tile on wasm)
     const maskB = tf.greater(m, 0); // [..., n] bool
     const p = tf.softmax(tf.where(maskB, z, tf.fill(z.shape, -1e9))); // exp(-1e9 − max) = 0
     return tf.mul(p, m); // all-masked rows: uniform × 0 = 0
