@@ -1,15 +1,23 @@
-// `npm run bench`: speed and memory of the workspace's hot paths, written to a JSON report
-// (bench/report.json, or the path given with --out). Timings live here, never in tests.
-//   npm run bench                 # all benchmarks on the default backend (+ cpu comparisons)
-//   npm run bench -- --quick      # fewer timed steps
+// `npm run bench`: speed and memory of MIRD training where it runs, side by side with PyTorch on
+// the same CPU, written to results/bench.json (or --out) with a printed table. Timings live here,
+// never in tests. Each timing: median, min and max of >= 5 repetitions after a warm-up.
+//   npm run bench                 # everything, ~15 min on the 2-core reference machine
+//   npm run bench -- --quick      # fewer repetitions, no whole main job, no history copy
+// The PyTorch peer (scripts/bench-torch.py) runs when a python3 with torch is found
+// (MIRD_TORCH_PYTHON, else python3, else /usr/bin/python3 — e.g. Debian's python3-torch with
+// libopenblas0-pthread); it is never a dependency. Full runs also copy the report to
+// results/bench/<date>_<commit>.json, the history.
 import * as tf from '@tensorflow/tfjs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { paperBench, timeIt, type PaperBench, type Timing } from './bench-paper';
 import { initBackend, useBackend, backendInfo, type BackendName } from '../src/backend';
 import { matMul } from '../src/nn/ops';
-import { benchLstmStep, benchModelStep } from '../src/model/bench';
+import { benchLstmStep } from '../src/model/bench';
 import { Bert } from '../src/text/bert';
 import { bertConfig } from '../src/text/bert-config';
-import { resolveModelConfig, type PresetName } from '../src/model/config';
 import { createSynthetic, SYNTHETIC_PAPER } from '../src/data/synthetic';
 import { makeBatch, disposeBatch } from '../src/data/batching';
 import { defaultTokenizer } from '../src/text/tokenizer';
@@ -32,7 +40,7 @@ interface Entry {
 
 const quick = process.argv.includes('--quick');
 const outIdx = process.argv.indexOf('--out');
-const outPath = resolve(outIdx >= 0 ? (process.argv[outIdx + 1] as string) : repoPath('bench', 'report.json'));
+const outPath = resolve(outIdx >= 0 ? (process.argv[outIdx + 1] as string) : repoPath('results', 'bench.json'));
 
 async function time(name: string, steps: number, warmup: number, fn: () => Promise<void> | void, note?: string): Promise<Entry> {
   for (let i = 0; i < warmup; i++) await fn();
@@ -80,13 +88,6 @@ async function bertStep(backend: BackendName, preset: 'mini' | 'small'): Promise
   opt.dispose();
   bert.dispose();
   return e;
-}
-
-async function mirdStep(backend: BackendName, preset: PresetName, batch: number): Promise<Entry> {
-  await useBackend(backend);
-  const config = resolveModelConfig(preset);
-  const r = await benchModelStep(config, { batch, timedSteps: quick ? 1 : 3, warmup: 1 });
-  return logged({ name: r.name + ' (regression + all three reconstruction losses)', backend: r.backend, msPerStep: round(r.msPerStep), minMs: round(r.minMs), steps: r.steps });
 }
 
 function logged(e: Entry): Entry {
@@ -145,14 +146,59 @@ async function batchBuild(): Promise<Entry> {
   return time('makeBatch, 32 synthetic clips at paper shapes', quick ? 3 : 10, 1, () => disposeBatch(makeBatch(clips, [], tok, { maxTextLength: 50 })));
 }
 
+/** python3 with torch: MIRD_TORCH_PYTHON, else python3, else /usr/bin/python3; null when none has it. */
+function torchPython(): { python: string; version: string } | null {
+  const candidates = [process.env.MIRD_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => c !== undefined && c !== '');
+  for (const python of candidates) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+interface TorchPeer {
+  python: string;
+  torch: string;
+  threads: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  reps: number;
+  /** tfjs median / torch median on the same batch shapes */
+  ratio: number;
+}
+
+/** The same paper-preset iteration in PyTorch on one thread (scripts/bench-torch.py), or why not. */
+function torchPeer(lengths: object, reps: number, oursMs: number): TorchPeer | { skipped: string } {
+  const py = torchPython();
+  if (py === null) return { skipped: 'no python3 with torch found (optional: apt-get install python3-torch libopenblas0-pthread, or set MIRD_TORCH_PYTHON)' };
+  const dir = mkdtempSync(join(tmpdir(), 'mird-bench-torch-'));
+  const batchFile = join(dir, 'batch.json');
+  const outFile = join(dir, 'torch.json');
+  writeFileSync(batchFile, JSON.stringify(lengths));
+  // one thread everywhere: torch's intra-op pool and the BLAS underneath it
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync(py.python, [repoPath('scripts', 'bench-torch.py'), '--batch', batchFile, '--reps', String(reps), '--threads', '1', '--out', outFile], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  if (r.status !== 0) return { skipped: `scripts/bench-torch.py exited ${r.status}` };
+  const t = JSON.parse(readFileSync(outFile, 'utf8')) as { torch: string; threads: number; msMedian: number; msMin: number; msMax: number; reps: number };
+  return { python: py.python, torch: t.torch, threads: t.threads, medianMs: round(t.msMedian), minMs: round(t.msMin), maxMs: round(t.msMax), reps: t.reps, ratio: round(oursMs / t.msMedian) };
+}
+
+interface MainJobBench {
+  iteration: Timing;
+  epoch: { seconds: number; steps: number; tensorsBefore: number; tensorsAfter: number };
+  inference: { clipsPerSecond: number; clips: number; seconds: number };
+  wholeJob?: { seconds: number; epochs: number; secondsPerEpoch: number };
+}
+
 /**
- * The main job (`mird train`, preset main): ms per Algorithm-1 iteration on its real batches
- * (one forward, T′ estimator steps, one model step), seconds per epoch and, in full mode, the
- * whole job's wall time as a user runs it (a separate process, seed 0).
+ * The main job (`mird train`, preset main): one Algorithm-1 iteration on its real batches, one
+ * whole training epoch in this process (seconds; tensor count before and after), inference
+ * over the test split, and in full mode the whole job as a user runs it (a child process, seed 0).
  */
-async function mainJob(): Promise<Entry[]> {
+async function mainJob(reps: number): Promise<MainJobBench> {
   const { prepareRun } = await import('../src/train/setup');
-  const { Trainer } = await import('../src/train/loop');
+  const { Trainer, predictClips } = await import('../src/train/loop');
   const { trainStep } = await import('../src/train/step');
   const { epochBatches } = await import('../src/data/batching');
   const p = await prepareRun({ preset: 'main', seed: 0 });
@@ -161,65 +207,117 @@ async function mainJob(): Promise<Entry[]> {
   const ctx = t.stepContext;
   const batches = [...epochBatches(p.data.dataset.splits.train, p.data.tokenizer, { ...p.data.batchOptions, batchSize: p.resolved.train.batchSize, seed: 0, epoch: 0 })];
   let k = 0;
-  const iteration = await time('main job: one Algorithm-1 iteration (B32, T′=5, real MOSI batches)', quick ? 3 : 8, 1, () => {
+  const iteration = await timeIt('main job: one Algorithm-1 iteration (B32, T′=5, real MOSI batches)', reps, 1, () => {
     const b = batches[k % batches.length] as (typeof batches)[number];
     k += 1;
     trainStep(ctx, b, t.rates(k), k);
   });
   batches.forEach(disposeBatch);
+  const tensorsBefore = tf.memory().numTensors;
+  const e0 = performance.now();
+  const reports = t.runEpoch(1, null);
+  const epochSeconds = round((performance.now() - e0) / 1000);
+  const tensorsAfter = tf.memory().numTensors;
+  process.stderr.write(`main job: one epoch ${epochSeconds} s (${reports.length} steps), tensors ${tensorsBefore} → ${tensorsAfter}\n`);
+  const test = p.data.dataset.splits.test;
+  const i0 = performance.now();
+  predictClips(model, test, p.data, p.resolved.train.evalBatchSize);
+  const inferSeconds = (performance.now() - i0) / 1000;
+  process.stderr.write(`main job: inference ${round(test.length / inferSeconds)} clips/s over ${test.length} test clips\n`);
   t.dispose();
   model.dispose();
   mi?.dispose();
-  const out: Entry[] = [iteration, { name: 'main job: estimated seconds per epoch (steps × iteration median)', backend: iteration.backend, msPerStep: round((t.stepsPerEpoch * iteration.msPerStep) / 1000), minMs: 0, steps: t.stepsPerEpoch, note: 'seconds, not ms' }];
+  const out: MainJobBench = {
+    iteration,
+    epoch: { seconds: epochSeconds, steps: reports.length, tensorsBefore, tensorsAfter },
+    inference: { clipsPerSecond: round(test.length / inferSeconds), clips: test.length, seconds: round(inferSeconds) },
+  };
   if (!quick) {
-    const { spawnSync } = await import('node:child_process');
-    const { mkdtempSync, readFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = join(mkdtempSync(join(tmpdir(), 'mird-bench-')), 'main');
     const t0 = performance.now();
     const r = spawnSync(process.execPath, [repoPath('bin', 'mird.js'), 'train', '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MIRD_QUIET: '1' } });
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`bench: mird train exited ${r.status}`);
     const log = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seconds: number });
-    out.push({ name: 'main job: npx mird train, whole run (seed 0, wall seconds)', backend: iteration.backend, msPerStep: round(seconds), minMs: 0, steps: log.length, note: `seconds, not ms; ${log.length} epochs, ${round(log.reduce((a, e) => a + e.seconds, 0) / log.length)} s per epoch; target under 600 s` });
-    process.stderr.write(`main job: ${round(seconds)} s for ${log.length} epochs\n`);
+    out.wholeJob = { seconds: round(seconds), epochs: log.length, secondsPerEpoch: round(log.reduce((a, e) => a + e.seconds, 0) / log.length) };
+    process.stderr.write(`main job: npx mird train ${round(seconds)} s for ${log.length} epochs (target under 600 s)\n`);
   }
   return out;
+}
+
+function machine(): Record<string, unknown> {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30), platform: `${platform()} ${release()}` };
 }
 
 async function main(): Promise<void> {
   await initBackend();
   const primary = backendInfo().name;
-  const entries: Entry[] = [];
-  entries.push(...(await matMulBench(primary)));
+  const reps = quick ? 3 : 5;
+  // the paper preset first, so the peak RSS read after it is the paper preset's own
+  const paper = await paperBench(reps);
+  const paperPeakRssMB = round(process.resourceUsage().maxRSS / 1024);
+  process.stderr.write(`paper preset: peak RSS ${paperPeakRssMB} MB (target under 4096)\n`);
+  const micro: Entry[] = [];
+  micro.push(...(await matMulBench(primary)));
   for (const backend of primary === 'cpu' ? ['cpu' as const] : [primary, 'cpu' as const]) {
     await useBackend(backend);
     const r = await benchLstmStep({ timedSteps: backend === 'cpu' || quick ? 3 : 20, warmup: backend === 'cpu' ? 1 : 3 });
-    entries.push(logged({ name: 'LSTM(33→64) T50 B32 fwd+bwd+Adam', backend: r.backend, msPerStep: round(r.msPerStep), minMs: round(r.minMs), steps: r.steps }));
+    micro.push(logged({ name: 'LSTM(33→64) T50 B32 fwd+bwd+Adam', backend: r.backend, msPerStep: round(r.msPerStep), minMs: round(r.minMs), steps: r.steps }));
   }
-  entries.push(await clubStep(primary));
-  entries.push(await bertStep(primary, 'mini'));
-  entries.push(...(await useLiteBench(primary)));
-  if (!quick) entries.push(await bertStep(primary, 'small'));
-  entries.push(await mirdStep(primary, 'quick', 16));
-  if (!quick) entries.push(await mirdStep(primary, 'small', 8));
-  entries.push(await batchBuild());
-  entries.push(...(await mainJob()));
   await useBackend(primary);
-  const mem = process.memoryUsage();
+  micro.push(await clubStep(primary));
+  micro.push(await bertStep(primary, 'mini'));
+  micro.push(...(await useLiteBench(primary)));
+  if (!quick) micro.push(await bertStep(primary, 'small'));
+  micro.push(await batchBuild());
+  await useBackend(primary);
+
+  const torch = torchPeer(paper.lengths, reps, paper.iteration.medianMs);
+  const main = await mainJob(reps);
+  const usage = process.resourceUsage();
   const report = {
     createdAt: new Date().toISOString(),
     gitCommit: gitCommit(),
+    machine: machine(),
     backend: backendInfo(),
     node: process.version,
-    cpus: (await import('node:os')).cpus().length,
+    tfjs: tf.version_core,
     quick,
-    entries,
-    memory: { rssMB: round(mem.rss / 2 ** 20), heapUsedMB: round(mem.heapUsed / 2 ** 20), tfNumTensors: tf.memory().numTensors, tfNumBytesMB: round(tf.memory().numBytes / 2 ** 20) },
+    /** the paper preset's iteration median (ms), tfjs on this machine */
+    paperIterationMs: paper.iteration.medianMs,
+    paperIterationTorchMs: 'medianMs' in torch ? torch.medianMs : null,
+    paperIterationRatioToTorch: 'ratio' in torch ? torch.ratio : null,
+    paper: { ...paper, torch },
+    mainJob: main,
+    memory: { paperPeakRssMB, peakRssMB: round(usage.maxRSS / 1024), rssMB: round(process.memoryUsage().rss / 2 ** 20), tfNumTensors: tf.memory().numTensors },
+    micro,
   };
-  writeFileAtomic(outPath, JSON.stringify(report, null, 2) + '\n');
+  const text = JSON.stringify(report, null, 2) + '\n';
+  writeFileAtomic(outPath, text);
+  if (!quick) {
+    const day = report.createdAt.slice(0, 10);
+    writeFileAtomic(repoPath('results', 'bench', `${day}_${(report.gitCommit ?? 'uncommitted').slice(0, 8)}.json`), text);
+  }
+  printTable(report.paperIterationMs, torch, paper, main, paperPeakRssMB, report.memory.peakRssMB);
   process.stderr.write(`wrote ${outPath}\n`);
+}
+
+function printTable(ours: number, torch: TorchPeer | { skipped: string }, paper: PaperBench, main: MainJobBench, paperPeakRssMB: number, peakRssMB: number): void {
+  const rows: Array<[string, string]> = [
+    ['paper preset, one Algorithm-1 iteration (tfjs)', `${ours} ms`],
+    ['paper preset, same iteration in PyTorch (1 thread)', 'medianMs' in torch ? `${torch.medianMs} ms (torch ${torch.torch})` : `skipped: ${torch.skipped}`],
+    ['ratio tfjs / PyTorch (target ≤ 2)', 'ratio' in torch ? String(torch.ratio) : '—'],
+    ...paper.components.map((c): [string, string] => [c.name, `${c.medianMs} ms`]),
+    ['paper preset, inference', `${paper.inference.clipsPerSecond} clips/s`],
+    ['main job, one iteration', `${main.iteration.medianMs} ms`],
+    ['main job, one epoch', `${main.epoch.seconds} s (${main.epoch.steps} steps; tensors ${main.epoch.tensorsBefore} → ${main.epoch.tensorsAfter})`],
+    ['main job, whole run (target < 600 s)', main.wholeJob === undefined ? '— (quick)' : `${main.wholeJob.seconds} s, ${main.wholeJob.epochs} epochs`],
+    ['main job, inference', `${main.inference.clipsPerSecond} clips/s`],
+    ['peak RSS after the paper preset (target < 4096 MB)', `${paperPeakRssMB} MB`],
+    ['peak RSS, whole bench', `${peakRssMB} MB`],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`).join('\n') + '\n');
 }
 
 main().catch((err: unknown) => {

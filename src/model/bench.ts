@@ -3,10 +3,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
 import { Lstm } from '../nn/lstm';
-import type { ModelConfig } from './config';
-import { MirdModel, type MirdReconstructions } from './mird';
-import { randomInputs, disposeInputs } from './inputs';
-import { maskedMse } from '../nn/losses';
 
 export interface BenchResult {
   name: string;
@@ -77,51 +73,5 @@ export async function benchLstmStep(options: LstmBenchOptions = {}): Promise<Ben
   tf.dispose([x, mask]);
   opt.dispose();
   lstm.dispose();
-  return result;
-}
-
-export interface ModelBenchOptions {
-  batch?: number;
-  timedSteps?: number;
-  warmup?: number;
-  seed?: number;
-}
-
-/**
- * ms per training step of the whole MIRD network for a config: forward (training mode),
- * the reconstruction and regression losses, backward, Adam over every variable. Inputs are
- * random at the config's nominal lengths, all positions real.
- */
-export async function benchModelStep(config: ModelConfig, options: ModelBenchOptions = {}): Promise<BenchResult> {
-  const b = options.batch ?? 8;
-  const timed = options.timedSteps ?? 3;
-  const warmup = options.warmup ?? 1;
-  const seed = options.seed ?? 0;
-  const model = new MirdModel(config, seed);
-  const full = (n: number): number[] => new Array<number>(b).fill(n);
-  const x = randomInputs(config, { textLengths: full(config.textLength), audioLengths: full(config.audioLength), visualLengths: full(config.visualLength), seed });
-  const opt = tf.train.adam(1e-3);
-  const vars = model.variables();
-  const step = async (): Promise<void> => {
-    const loss = opt.minimize(() => {
-      const out = model.forward(x, { training: true, textLogits: false });
-      const r = out.reconstructions as MirdReconstructions;
-      return tf.addN([
-        tf.mean(tf.square(out.yHat)),
-        model.textReconstructionLoss(r, x),
-        maskedMse(r.audio, x.audio, x.audioMask),
-        maskedMse(r.visual, x.visual, x.visualMask),
-      ]) as tf.Scalar;
-    }, true, vars);
-    if (loss !== null) {
-      await loss.data();
-      loss.dispose();
-    }
-  };
-  const name = `MIRD step, BERT ${config.bert.numLayers}×${config.bert.hiddenSize}, batch ${b}, lengths ${config.textLength}/${config.audioLength}/${config.visualLength}`;
-  const result = await timeSteps(name, step, timed, warmup);
-  disposeInputs(x);
-  opt.dispose();
-  model.dispose();
   return result;
 }

@@ -1,0 +1,127 @@
+// The paper preset's Algorithm-1 iteration for `npm run bench`: the whole iteration (one forward,
+// T′ = 5 steps of the 9 estimators, one model step) on real batches of the synthetic benchmark at
+// the paper's shapes (text 50, audio 400 × 33, visual 55 × 709, batch 32, d = 64, a 4 × 256 BERT
+// host, LSTM text encoder: `mird train --preset small --data synthetic:paper`), and the same work
+// split by component, each timed alone as forward + backward on the same batch (so the parts do
+// not add up exactly to the whole: the whole shares one tape and one optimiser call).
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../src/data/types';
+import { Rng } from '../src/util/rng';
+
+export interface Timing {
+  name: string;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  reps: number;
+  note?: string;
+}
+
+/** Median, min and max of `reps` runs of fn after `warmup` untimed ones. */
+export async function timeIt(name: string, reps: number, warmup: number, fn: () => Promise<void> | void, note?: string): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const r = (x: number): number => Math.round(x * 100) / 100;
+  const t: Timing = { name, medianMs: r(times[Math.floor(times.length / 2)] as number), minMs: r(times[0] as number), maxMs: r(times[times.length - 1] as number), reps };
+  if (note !== undefined) t.note = note;
+  process.stderr.write(`${name.padEnd(64)} ${String(t.medianMs).padStart(9)} ms (min ${t.minMs}, max ${t.maxMs}, n=${reps})\n`);
+  return t;
+}
+
+/** A scalar that depends on every element of every tensor (a fixed weighting, so nothing cancels). */
+function scalarOf(ts: tf.Tensor[]): tf.Scalar {
+  return tf.addN(ts.map((t) => tf.mean(tf.mul(t, tf.cos(tf.reshape(tf.range(0, t.size, 1, 'float32'), t.shape)))))) as tf.Scalar;
+}
+
+/** fn's forward + backward w.r.t. vars; waits for the backend. */
+function fwdBwd(vars: tf.Variable[], fn: () => tf.Scalar): () => Promise<void> {
+  return async () => {
+    const { value, grads } = tf.variableGrads(fn, vars);
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+}
+
+export interface PaperBench {
+  iteration: Timing;
+  components: Timing[];
+  inference: { clipsPerSecond: number; timing: Timing };
+  /** per-clip lengths of the timed batch, for scripts/bench-torch.py */
+  lengths: { text: number[]; audio: number[]; visual: number[] };
+}
+
+export async function paperBench(reps: number): Promise<PaperBench> {
+  const { prepareRun } = await import('../src/train/setup');
+  const { Trainer } = await import('../src/train/loop');
+  const { trainStep, estimatorStep, latentsOf } = await import('../src/train/step');
+  const { epochBatches, disposeBatch } = await import('../src/data/batching');
+  const { detach } = await import('../src/nn/ops');
+  const { maskedMse } = await import('../src/nn/losses');
+  const p = await prepareRun({ preset: 'small', data: 'synthetic:paper', seed: 0 });
+  const { model, mi } = p.build(0);
+  const t = new Trainer(model, mi, p.data, p.resolved.train, 0, { run: null, checkpointMetadata: {} });
+  const ctx = t.stepContext;
+  const all = [...epochBatches(p.data.dataset.splits.train, p.data.tokenizer, { ...p.data.batchOptions, batchSize: 32, seed: 0, epoch: 0 })];
+  const batches = all.slice(0, 3);
+  all.slice(3).forEach(disposeBatch);
+  const b = batches[0] as Batch;
+  const lengths = { text: Array.from(b.hostLengths?.text ?? []), audio: Array.from(b.hostLengths?.audio ?? []), visual: Array.from(b.hostLengths?.visual ?? []) };
+  let k = 0;
+  // one batch for every timed iteration: the torch peer times the same shapes
+  const iteration = await timeIt('paper preset: one Algorithm-1 iteration (B32, T′=5, 9 estimators)', reps, 1, () => {
+    k += 1;
+    trainStep(ctx, b, t.rates(k), k);
+  });
+
+  const m = model;
+  const c: Timing[] = [];
+  const note = 'forward + backward alone on the timed batch';
+  const host = m.sharedEncoder.host;
+  const hostVars = [...host.namedVariables().values()];
+  c.push(await timeIt('  text host (BERT 4 × 256, all layers)', reps, 1, fwdBwd(hostVars, () => scalarOf([host.runLayers(host.embed(b, true), b.textMask, 0, m.config.bert.numLayers, true)])), note));
+  const words = tf.randomNormal([b.textIds.shape[0], b.textIds.shape[1], m.config.bert.hiddenSize], 0, 1, 'float32', 1) as tf.Tensor3D;
+  c.push(await timeIt('  WSA (eqs. 2–6, both modalities)', reps, 1, fwdBwd(m.sharedEncoder.wsa.variables(), () => scalarOf([m.sharedEncoder.wsa.apply({ words, audio: b.audio, audioMask: b.audioMask, visual: b.visual, visualMask: b.visualMask }, true, 1).out])), note));
+  c.push(await timeIt('  text encoder (embedding 128 + LSTM 64)', reps, 1, fwdBwd(m.textEncoder.variables(), () => scalarOf([m.textEncoder.apply(b, true, new Rng(1))])), note));
+  c.push(await timeIt('  audio encoder (LSTM 33 → 64)', reps, 1, fwdBwd(m.audioEncoder.variables(), () => scalarOf([m.audioEncoder.apply(b.audio, b.audioMask)])), note));
+  c.push(await timeIt('  visual encoder (LSTM 709 → 64)', reps, 1, fwdBwd(m.visualEncoder.variables(), () => scalarOf([m.visualEncoder.apply(b.visual, b.visualMask)])), note));
+  const z = tf.randomNormal([b.textIds.shape[0], 2 * m.config.latentDim], 0, 1, 'float32', 2) as tf.Tensor2D;
+  const ignoreIds = ctx.ignoreTokenIds;
+  c.push(await timeIt('  text decoder (LSTM 128 + cross entropy over 30,522)', reps, 1, fwdBwd(m.textDecoder.variables(), () => m.textReconstructionLoss({ text: null, textHidden: m.textDecoder.states(z, b.textIds.shape[1]), audio: b.audio, visual: b.visual }, b, { ignoreIds })), note));
+  c.push(await timeIt('  audio decoder (LSTM 128 × T_A + MSE)', reps, 1, fwdBwd(m.audioDecoder.variables(), () => maskedMse(m.audioDecoder.apply(z, b.audio.shape[1]), b.audio, b.audioMask)), note));
+  c.push(await timeIt('  visual decoder (LSTM 128 × T_V + MSE)', reps, 1, fwdBwd(m.visualDecoder.variables(), () => maskedMse(m.visualDecoder.apply(z, b.visual.shape[1]), b.visual, b.visualMask)), note));
+  if (mi !== null && ctx.estimatorOptimizer !== null) {
+    const out = m.forward(b, { training: false, decode: false });
+    const pairs = new Map([...mi.pairTensors(latentsOf(m, out, b, mi))].map(([pair, v]) => [pair, { x: detach(v.x), y: detach(v.y) }]));
+    const opt = ctx.estimatorOptimizer;
+    c.push(await timeIt(`  estimators: T′ = ${p.resolved.train.estimatorSteps} steps of all ${pairs.size} (one Adam step each)`, reps, 1, async () => {
+      const losses = tf.tidy(() => tf.stack(Array.from({ length: p.resolved.train.estimatorSteps }, () => estimatorStep(mi, opt, pairs, 1e-3))));
+      await losses.data();
+      losses.dispose();
+    }));
+    tf.dispose([out.zText, out.zAudio, out.zVisual, out.zShared, out.yHat]);
+  }
+  const zerosGrads = new Map([...ctx.modelParams].map(([name, v]) => [name, tf.zerosLike(v)]));
+  c.push(await timeIt(`  model optimiser (AdamW over ${(m.paramCount() / 1e6).toFixed(1)} M parameters)`, reps, 1, async () => {
+    ctx.modelOptimizer.applyGradients(zerosGrads, () => 0, 1);
+    await [...ctx.modelParams.values()][0]!.data();
+  }));
+  tf.dispose([words, z, ...zerosGrads.values()]);
+
+  const evalBatch = b;
+  const inf = await timeIt('paper preset: inference, one batch of 32 (forward, no decoders)', reps, 1, async () => {
+    const o = m.forward(evalBatch, { training: false, decode: false });
+    await o.yHat.data();
+    tf.dispose([o.zText, o.zAudio, o.zVisual, o.zShared, o.yHat]);
+  });
+  batches.forEach(disposeBatch);
+  t.dispose();
+  model.dispose();
+  mi?.dispose();
+  return { iteration, components: c, inference: { clipsPerSecond: Math.round((32 / inf.medianMs) * 1000 * 10) / 10, timing: inf }, lengths };
+}
