@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   predict: { summary: 'predictions of a trained run on any source: mird predict <run folder> <data> --out preds.csv', run: async (argv) => (await import('./eval')).runPredict(argv) },
   runs: { summary: 'list the run folders (mird runs), or show one (mird runs show <run folder>)', run: async (argv) => (await import('./runs')).run(argv) },
   train: { summary: 'train MIRD (Algorithm 1); no arguments: the main job on real MOSI: mird train [--preset main|paper|small|quick] [--seeds 0,1,2] [--set k=v]', run: async (argv) => (await import('./train')).run(argv) },
+  sweep: { summary: 'a grid of training configs × seeds, one process per core, resumable, then mean ± sd per cell: mird sweep <spec.json> [--out <folder>]', run: async (argv) => (await import('./sweep')).run(argv) },
   backbones: { summary: 'offline text backbones: mird backbones compare|ship|show (MOSI text-only comparison -> results/text_backbones.csv)', run: async (argv) => (await import('./backbones')).run(argv) },
   'pretrain-text': { summary: 'masked-LM pretraining of a small BERT on MOSEI + MOSI-train transcripts (resumable): mird pretrain-text [--preset mini] [--steps N]', run: async (argv) => (await import('./pretrain-text')).run(argv) },
   data: { summary: 'inspect a data source: mird data inspect <file-or-preset> (e.g. mosi, synthetic:small)', run: async (argv) => (await import('./data')).run(argv) },

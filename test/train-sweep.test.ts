@@ -1,0 +1,120 @@
+// mird sweep: the spec is refused before anything runs when it is wrong (naming the field), the
+// cells are the cartesian product (crossed with named cells), the summary's mean ± sample sd
+// comes from danfojs and agrees with a hand computation, and an end-to-end quick sweep runs,
+// resumes (finished runs are skipped, a missing one is rerun) and refuses another spec's folder.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSweepSpec, summarizeSweep, sweepRuns, trainArgs, type RunMetrics } from '../src/train/sweep';
+import type { MetricRecord } from '../src/train/records';
+
+const root = process.cwd();
+const spec = (o: object): string => JSON.stringify(o);
+
+test('sweep spec: the grid is a cartesian product, crossed with named cells, each cell a folder and a mird train command', () => {
+  const s = parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], set: { maxEpochs: 2 }, grid: { alpha: [0.1, 1], constraint: ['mim', 'oc'] }, cells: [{ name: 'full', set: {} }, { name: 'mirl1', set: { splitRate: 0 } }] }), 'ab.json');
+  assert.equal(s.name, 'ab');
+  assert.equal(s.cells.length, 2 * 2 * 2);
+  assert.deepEqual(s.gridKeys, ['alpha', 'constraint']);
+  assert.deepEqual(s.cells.map((c) => c.id).slice(0, 4), ['full_alpha=0.1_constraint=mim', 'full_alpha=0.1_constraint=oc', 'full_alpha=1_constraint=mim', 'full_alpha=1_constraint=oc']);
+  const c = s.cells[5]!;
+  assert.equal(c.name, 'mirl1');
+  assert.deepEqual(trainArgs(s, c), ['--preset', 'quick', '--set', 'maxEpochs=2', '--set', 'splitRate=0', '--set', 'alpha=0.1', '--set', 'constraint=oc']);
+  const runs = sweepRuns(s, 'out');
+  assert.equal(runs.length, 8 * 3);
+  assert.equal(runs[4]!.dir, join('out', 'full_alpha=0.1_constraint=oc', 'seed-1'));
+  const lists = parseSweepSpec(spec({ preset: 'quick', seeds: [3, 4, 5], cells: [{ name: 'latent-only', set: { miPairs: ['text-audio', 'shared-text'] } }] }));
+  assert.equal(lists.cells[0]!.set.miPairs, 'text-audio,shared-text');
+});
+
+test('sweep spec: every mistake is refused before anything runs, naming the field', () => {
+  const bad: Array<[object | string, RegExp]> = [
+    ['{ not json', /not valid JSON/],
+    [{ preset: 'quick', seeds: [0, 1, 2], grid: { alpha: [1] }, extra: 1 }, /field extra: unknown key \(known: name, preset/],
+    [{ preset: 'quick', seeds: [0, 1, 2], grid: {} }, /field grid: expected a non-empty object/],
+    [{ preset: 'quick', seeds: [0, 1, 2], grid: { alpha: [] } }, /field grid\.alpha: expected a non-empty list/],
+    [{ preset: 'quick', seeds: [0, 1, 2] }, /needs "grid" or "cells"/],
+    [{ preset: 'quick', seeds: [0, 1], grid: { alpha: [1] } }, /field seeds: at least 3 seeds/],
+    [{ preset: 'quick', seeds: [0, 1, 1], grid: { alpha: [1] } }, /field seeds: repeated seed/],
+    [{ preset: 'quick', seeds: [0, -1, 2], grid: { alpha: [1] } }, /field seeds: expected a list of non-negative integer seeds/],
+    [{ preset: 'fast', seeds: [0, 1, 2], grid: { alpha: [1] } }, /field preset: expected one of main, paper, small, quick/],
+    [{ preset: 'quick', seeds: [0, 1, 2], grid: { alhpa: [1] } }, /field grid \(alhpa=1\): alhpa: unknown key/],
+    [{ preset: 'quick', seeds: [0, 1, 2], grid: { constraint: ['mim', 'orthogonal'] } }, /field grid \(constraint=orthogonal\): .*constraint/],
+    [{ preset: 'quick', seeds: [0, 1, 2], grid: { lr: ['fast'] } }, /field grid \(lr=fast\): .*lr must be a number/],
+    [{ preset: 'quick', seeds: [0, 1, 2], set: { alpha: 1 }, grid: { alpha: [1, 2] } }, /field grid\.alpha: also in "set"/],
+    [{ preset: 'quick', seeds: [0, 1, 2], cells: [{ name: 'a', set: {} }, { name: 'a', set: {} }] }, /field cells\[1\]\.name: "a" is used twice/],
+    [{ preset: 'quick', seeds: [0, 1, 2], cells: [{ name: 'a', set: { alpha: { x: 1 } } }] }, /field cells\[0\]\.set\.alpha: expected a number/],
+    [{ preset: 'quick', seeds: [0, 1, 2], cells: [{ name: 'a', set: { alpha: 2 } }], grid: { alpha: [1] } }, /field grid\.alpha: also set by cell "a"/],
+  ];
+  for (const [s, re] of bad) assert.throws(() => parseSweepSpec(typeof s === 'string' ? s : spec(s), 'x.json'), re, JSON.stringify(s));
+});
+
+const metrics = (acc: number, mae: number): MetricRecord => ({ acc2_non0: acc, f1_non0: acc, acc2_has0: acc, f1_has0: acc, mae, corr: 0.5, mae_non0: mae, corr_non0: 0.5, acc5: 0, acc7: 0 });
+
+test('sweep summary: danfojs mean and sample sd per cell equal the hand computation; best / within 1 sd / worse per metric (MAE: lower is better)', async () => {
+  const rows: RunMetrics[] = [];
+  const add = (cell: string, accs: number[], maes: number[]): void => accs.forEach((a, i) => {
+    for (const split of ['valid', 'test'] as const) rows.push({ cell, grid: { k: cell }, seed: i, split, metrics: metrics(a, maes[i] as number) });
+  });
+  add('a', [0.70, 0.74, 0.72], [1.00, 0.96, 0.98]); // mean 0.72 sd 0.02; MAE mean 0.98 sd 0.02
+  add('b', [0.71, 0.73, 0.75], [0.90, 0.94, 0.92]); // mean 0.73 sd 0.02; MAE mean 0.92 (best)
+  add('c', [0.60, 0.61, 0.62], [1.20, 1.21, 1.22]); // far below
+  const s = await summarizeSweep(rows);
+  assert.deepEqual(s.map((l) => `${l.cell}/${l.split}`), ['a/valid', 'a/test', 'b/valid', 'b/test', 'c/valid', 'c/test']);
+  const t = (cell: string) => s.find((l) => l.cell === cell && l.split === 'test')!;
+  assert.equal(t('a').n, 3);
+  assert.ok(Math.abs(t('a').mean.acc2_non0! - 0.72) < 1e-12);
+  assert.ok(Math.abs(t('a').sd.acc2_non0! - 0.02) < 1e-12, `sample sd ${t('a').sd.acc2_non0}`);
+  assert.equal(t('b').vsBest.acc2_non0, 'best');
+  assert.equal(t('a').vsBest.acc2_non0, 'within 1 sd');
+  assert.equal(t('c').vsBest.acc2_non0, 'worse');
+  assert.equal(t('b').vsBest.mae, 'best');
+  assert.equal(t('a').vsBest.mae, 'worse'); // 0.06 apart, sds 0.02
+  assert.deepEqual(t('c').grid, { k: 'c' });
+});
+
+test('mird sweep end to end (quick preset, 2 cells × 3 seeds): tables, then a rerun skips finished runs and reruns a missing one; another spec in the same folder is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mird-sweep-'));
+  try {
+    const file = join(dir, 'c.json');
+    writeFileSync(file, spec({ preset: 'quick', seeds: [0, 1, 2], set: { maxEpochs: 1 }, grid: { constraint: ['mim', 'nc'] } }));
+    const out = join(dir, 'out');
+    const env = { ...process.env, MIRD_QUIET: '1' };
+    const sweep = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'mird.js'), 'sweep', ...args], { cwd: root, encoding: 'utf8', env });
+    const r = sweep(file, '--out', out, '--jobs', '2');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /2 cell\(s\) × 3 seeds = 6 runs .*0 finished, 0 to resume, 6 to start/);
+    assert.match(r.stdout, /constraint=mim\s+3\s+\d+\.\d ± \d+\.\d/);
+    const runsCsv = readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n');
+    assert.equal(runsCsv[0], 'cell,constraint,seed,split,acc2_non0,f1_non0,mae,corr,acc2_has0,f1_has0');
+    assert.equal(runsCsv.length, 1 + 6 * 2);
+    const summary = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n');
+    assert.equal(summary.length, 1 + 2 * 2);
+    assert.match(summary[0]!, /^cell,constraint,split,n,acc2_non0_mean,acc2_non0_sd,acc2_non0_vs_best,/);
+    // the summary's test MAE of cell mim is the mean of its three runs' test MAE
+    const mae = runsCsv.slice(1).map((l) => l.split(',')).filter((f) => f[0] === 'constraint=mim' && f[3] === 'test').map((f) => Number(f[6]));
+    const line = summary.slice(1).map((l) => l.split(',')).find((f) => f[0] === 'constraint=mim' && f[2] === 'test')!;
+    assert.ok(Math.abs(Number(line[10]) - mae.reduce((a, b) => a + b, 0) / 3) < 1e-9);
+    rmSync(join(out, 'constraint=nc', 'seed-1'), { recursive: true });
+    const again = sweep(file, '--out', out);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, /5 finished, 0 to resume, 1 to start/);
+    assert.ok(existsSync(join(out, 'constraint=nc', 'seed-1', 'metrics.json')));
+    const other = join(dir, 'other.json');
+    writeFileSync(other, spec({ preset: 'quick', seeds: [0, 1, 2], grid: { alpha: [1, 2] } }));
+    const refused = sweep(other, '--out', out);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /holds another sweep/);
+    const badSpec = join(dir, 'bad.json');
+    writeFileSync(badSpec, spec({ preset: 'quick', seeds: [0, 1, 2], grid: { alpha: [] } }));
+    const bad = sweep(badSpec, '--out', join(dir, 'never'));
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /bad\.json, field grid\.alpha: expected a non-empty list/);
+    assert.ok(!existsSync(join(dir, 'never')), 'a refused spec writes nothing');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
