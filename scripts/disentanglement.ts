@@ -1,0 +1,97 @@
+// Measured disentanglement of the runs of a constraint sweep on the synthetic benchmark:
+//   node --import tsx scripts/disentanglement.ts --sweep runs/sweeps/constraint-synthetic --out results/disentanglement
+// For every finished run (cell constraint=nc|oc|mim, each seed): the selected checkpoint's
+// latents on train / valid / test, the latent × factor ridge-probe matrix (R² on test, α chosen on
+// valid), the KSG estimate of I(z_a; z_b) for the six latent pairs on test clips, and the run's
+// last-epoch CLUB estimates where it trained estimators (MIM). Writes:
+//   <out>.csv          method,latent,factor,r2_mean,r2_std           (mean and sample sd over seeds)
+//   <out>_mi.csv       method,pair,ksg_mean,ksg_std,club_mean,club_std (nats; CLUB only for MIM)
+//   <out>_seeds.csv    the same per seed
+//   <out>.svg / .png   the heatmap (src/viz/disentanglement.ts)
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '../src/backend';
+import { ksgMutualInformation, LATENT_NAMES, probeMatrix, type LatentName, type ProbeSplitData } from '../src/eval/disentanglement';
+import { loadRun } from '../src/train/run';
+import { factorsOfClips, latentsOfClips } from '../src/train/latents';
+import { RunDir } from '../src/train/records';
+import { disentanglementHeatmapSpec } from '../src/viz/disentanglement';
+import { renderPng, renderSvg } from '../src/viz/render';
+import { writeFileAtomic } from '../src/util/files';
+
+const METHODS: Record<string, string> = { nc: 'NC', oc: 'OC', mim: 'MIM' };
+const PAIRS: Array<[LatentName, LatentName, string]> = [
+  ['zText', 'zAudio', 'text-audio'], ['zText', 'zVisual', 'text-visual'], ['zAudio', 'zVisual', 'audio-visual'],
+  ['zShared', 'zText', 'shared-text'], ['zShared', 'zAudio', 'shared-audio'], ['zShared', 'zVisual', 'shared-visual'],
+];
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  if (v === undefined) throw new Error(`give --${name} (see the header of scripts/disentanglement.ts)`);
+  return v;
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]): number => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const r4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : '');
+
+async function main(): Promise<void> {
+  const sweep = arg('sweep');
+  const out = arg('out');
+  await initBackend();
+  const perSeed: Array<{ method: string; seed: number; latent: string; factor: string; r2: number }> = [];
+  const miSeed: Array<{ method: string; seed: number; pair: string; ksg: number; club: number | null }> = [];
+  for (const cell of readdirSync(sweep).filter((d) => d.startsWith('constraint=')).sort()) {
+    const method = METHODS[cell.slice('constraint='.length)];
+    if (method === undefined) continue;
+    for (const seedDir of readdirSync(join(sweep, cell)).filter((d) => d.startsWith('seed-')).sort()) {
+      const dir = join(sweep, cell, seedDir);
+      if (!existsSync(join(dir, 'metrics.json'))) {
+        process.stderr.write(`skipping ${dir}: not finished\n`);
+        continue;
+      }
+      const seed = Number(seedDir.slice(5));
+      const run = await loadRun(dir);
+      try {
+        const ds = run.prepared.data.dataset;
+        const bs = run.prepared.resolved.train.evalBatchSize;
+        const split = (name: 'train' | 'valid' | 'test'): ProbeSplitData => ({
+          latents: latentsOfClips(run.model, ds.splits[name], run.prepared.data, bs),
+          factors: factorsOfClips(ds.splits[name], `${ds.name} ${name}`),
+        });
+        const [train, valid, test] = [split('train'), split('valid'), split('test')];
+        for (const c of probeMatrix(train, valid, test)) perSeed.push({ method, seed, latent: c.latent, factor: c.factor, r2: c.r2 });
+        const log = RunDir.open(dir).readLog();
+        const last = log[log.length - 1] as { mi?: Record<string, number> } | undefined;
+        for (const [a, b, pair] of PAIRS) miSeed.push({ method, seed, pair, ksg: ksgMutualInformation(test.latents[a], test.latents[b], 3), club: last?.mi?.[pair] ?? null });
+        process.stderr.write(`${method} seed ${seed}: probes and MI done\n`);
+      } finally {
+        run.model.dispose();
+      }
+    }
+  }
+  if (perSeed.length === 0) throw new Error(`${sweep}: no finished constraint=nc|oc|mim runs`);
+  const methods = Object.values(METHODS).filter((m) => perSeed.some((r) => r.method === m));
+  const rows = methods.flatMap((method) => LATENT_NAMES.flatMap((latent) => ['s', 'pL', 'pA', 'pV'].map((factor) => {
+    const xs = perSeed.filter((r) => r.method === method && r.latent === latent && r.factor === factor).map((r) => r.r2);
+    return { method, latent, factor, r2_mean: mean(xs), r2_std: sd(xs) };
+  })));
+  writeFileAtomic(`${out}.csv`, ['method,latent,factor,r2_mean,r2_std', ...rows.map((r) => [r.method, r.latent, r.factor, r4(r.r2_mean), r4(r.r2_std)].join(','))].join('\n') + '\n');
+  writeFileAtomic(`${out}_seeds.csv`, ['method,seed,latent,factor,r2', ...perSeed.map((r) => [r.method, r.seed, r.latent, r.factor, r4(r.r2)].join(','))].join('\n') + '\n');
+  const miRows = methods.flatMap((method) => PAIRS.map(([, , pair]) => {
+    const ms = miSeed.filter((r) => r.method === method && r.pair === pair);
+    const clubs = ms.map((r) => r.club).filter((c): c is number => c !== null);
+    return [method, pair, r4(mean(ms.map((r) => r.ksg))), r4(sd(ms.map((r) => r.ksg))), clubs.length > 0 ? r4(mean(clubs)) : '', clubs.length > 0 ? r4(sd(clubs)) : ''].join(',');
+  }));
+  writeFileAtomic(`${out}_mi.csv`, ['method,pair,ksg_mean,ksg_std,club_mean,club_std', ...miRows].join('\n') + '\n');
+  const spec = disentanglementHeatmapSpec(rows);
+  writeFileAtomic(`${out}.svg`, await renderSvg(spec));
+  writeFileSync(`${out}.png`, await renderPng(spec));
+  process.stdout.write(`wrote ${out}.csv, ${out}_mi.csv, ${out}_seeds.csv, ${out}.svg, ${out}.png\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`disentanglement: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
