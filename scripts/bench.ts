@@ -42,18 +42,11 @@ const quick = process.argv.includes('--quick');
 const outIdx = process.argv.indexOf('--out');
 const outPath = resolve(outIdx >= 0 ? (process.argv[outIdx + 1] as string) : repoPath('results', 'bench.json'));
 
+/** A micro-benchmark entry from timeIt's median and min (the same timing loop as the paper bench). */
 async function time(name: string, steps: number, warmup: number, fn: () => Promise<void> | void, note?: string): Promise<Entry> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const e: Entry = { name, backend: tf.getBackend(), msPerStep: round(times[Math.floor(times.length / 2)] as number), minMs: round(times[0] as number), steps };
+  const t = await timeIt(`${name} [${tf.getBackend()}]`, steps, warmup, fn, note);
+  const e: Entry = { name, backend: tf.getBackend(), msPerStep: t.medianMs, minMs: t.minMs, steps };
   if (note !== undefined) e.note = note;
-  process.stderr.write(`${name.padEnd(58)} ${e.backend.padEnd(5)} ${String(e.msPerStep).padStart(9)} ms/step (min ${e.minMs}, n=${steps})\n`);
   return e;
 }
 

@@ -33,13 +33,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positional.length !== 1) throw new CliError(positional.length === 0 ? 'give the sweep spec: mird sweep <spec.json>' : `one spec file, got ${positional.length} arguments`);
-  const { readSweepSpec, sweepRuns, trainArgs, summarizeSweep, SpecError, SWEEP_METRICS } = await import('../train/sweep');
+  const { readSweepSpec, sweepRuns, trainArgs, summarizeSweep, SWEEP_METRICS } = await import('../train/sweep');
   let spec: SweepSpec;
   try {
-    spec = readSweepSpec(positional[0] as string);
+    spec = readSweepSpec(positional[0] as string); // reads and checks only: any error is the spec's
   } catch (err) {
-    if (err instanceof SpecError) throw new CliError(err.message);
-    throw err;
+    throw new CliError(err instanceof Error ? err.message : String(err));
   }
   const out = outputDir(String(flags.out ?? join('runs', 'sweeps', spec.name)), '--out');
   const runs = sweepRuns(spec, out);

@@ -5,6 +5,7 @@
 // A constant feature (σ_d below STD_FLOOR) gets σ_d := 1, so it maps to 0 instead of NaN.
 // Stats are plain numbers so a checkpoint can store them as JSON and reproduce inputs exactly.
 import type { Clip, Dataset, Sequence } from './types';
+import { parseJson } from '../util/files';
 
 /** σ below this counts as a constant feature. */
 export const STD_FLOOR = 1e-8;
@@ -154,12 +155,7 @@ function checkFeatureStats(v: unknown, where: string): FeatureStats | null {
 
 /** Parses stats written by `normStatsToJson`; `source` (e.g. a checkpoint path) labels errors. */
 export function parseNormStats(json: string, source = 'normalisation stats'): NormStats {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (err) {
-    throw new Error(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const raw = parseJson(json, source);
   if (typeof raw !== 'object' || raw === null) throw new Error(`${source}: expected a JSON object`);
   const o = raw as Record<string, unknown>;
   if (o.version !== 1) throw new Error(`${source}.version: expected 1, got ${JSON.stringify(o.version)}`);

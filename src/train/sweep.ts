@@ -24,6 +24,7 @@ import { resolveTrainConfig } from './config';
 import { parseOverrides } from './setup';
 import { resolveModelConfig } from '../model/config';
 import type { MetricRecord } from './records';
+import { parseJson } from '../util/files';
 
 export const SWEEP_KEYS = ['name', 'preset', 'data', 'unlabeled', 'textCheckpoint', 'seeds', 'set', 'grid', 'cells'] as const;
 export const MIN_SEEDS = 3;
@@ -58,7 +59,7 @@ export interface SweepSpec {
 }
 
 /** A bad sweep spec: the message names the file and field. */
-export class SpecError extends Error {}
+class SpecError extends Error {}
 
 const fail = (file: string, field: string, msg: string): never => {
   throw new SpecError(`${file}, field ${field}: ${msg}`);
@@ -85,12 +86,7 @@ function folderSafe(s: string): string {
 
 /** Parses and fully checks a spec (every cell's config resolved); nothing is run or written. */
 export function parseSweepSpec(text: string, file = '<spec>'): SweepSpec {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new SpecError(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const raw = parseJson(text, file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError(`${file}: expected a JSON object`);
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!(SWEEP_KEYS as readonly string[]).includes(k)) fail(file, k, `unknown key (known: ${SWEEP_KEYS.join(', ')})`);

@@ -5,6 +5,15 @@ import { dirname } from 'node:path';
 import type { BackendInfo } from '../backend';
 import { repoRoot } from '../paths';
 
+/** JSON.parse with an error that names what was read: "<what>: not valid JSON (…)". */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${what}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
 /** Write to `<path>.tmp-<pid>` then rename: readers see the old file or the whole new one. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
