@@ -1,6 +1,7 @@
-// Measured disentanglement of the runs of a constraint sweep on the synthetic benchmark:
+// Measured disentanglement of the runs of a sweep on the synthetic benchmark (each cell one
+// "method": constraint=nc|oc|mim cells are labelled NC / OC / MIM, any other cell by its folder):
 //   node --import tsx scripts/disentanglement.ts --sweep runs/sweeps/constraint-synthetic --out results/disentanglement
-// For every finished run (cell constraint=nc|oc|mim, each seed): the selected checkpoint's
+// For every finished run (each cell and seed): the selected checkpoint's
 // latents on train / valid / test, the latent × factor ridge-probe matrix (R² on test, α chosen on
 // valid), the KSG estimate of I(z_a; z_b) for the six latent pairs on test clips, and the run's
 // last-epoch CLUB estimates where it trained estimators (MIM). Writes:
@@ -8,7 +9,7 @@
 //   <out>_mi.csv       method,pair,ksg_mean,ksg_std,club_mean,club_std (nats; CLUB only for MIM)
 //   <out>_seeds.csv    the same per seed
 //   <out>.svg / .png   the heatmap (src/viz/disentanglement.ts)
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend';
 import { ksgMutualInformation, LATENT_NAMES, probeMatrix, type LatentName, type ProbeSplitData } from '../src/eval/disentanglement';
@@ -20,6 +21,9 @@ import { renderPng, renderSvg } from '../src/viz/render';
 import { writeFileAtomic } from '../src/util/files';
 
 const METHODS: Record<string, string> = { nc: 'NC', oc: 'OC', mim: 'MIM' };
+/** A cell's label: NC / OC / MIM for the constraint cells, else the cell's folder name. */
+const methodOf = (cell: string): string => (cell.startsWith('constraint=') ? METHODS[cell.slice('constraint='.length)] ?? cell : cell);
+const ORDER = ['NC', 'OC', 'MIM'];
 const PAIRS: Array<[LatentName, LatentName, string]> = [
   ['zText', 'zAudio', 'text-audio'], ['zText', 'zVisual', 'text-visual'], ['zAudio', 'zVisual', 'audio-visual'],
   ['zShared', 'zText', 'shared-text'], ['zShared', 'zAudio', 'shared-audio'], ['zShared', 'zVisual', 'shared-visual'],
@@ -42,9 +46,9 @@ async function main(): Promise<void> {
   await initBackend();
   const perSeed: Array<{ method: string; seed: number; latent: string; factor: string; r2: number }> = [];
   const miSeed: Array<{ method: string; seed: number; pair: string; ksg: number; club: number | null }> = [];
-  for (const cell of readdirSync(sweep).filter((d) => d.startsWith('constraint=')).sort()) {
-    const method = METHODS[cell.slice('constraint='.length)];
-    if (method === undefined) continue;
+  const cells = readdirSync(sweep).filter((d) => existsSync(join(sweep, d)) && statSync(join(sweep, d)).isDirectory()).sort((a, b) => methodOf(a).localeCompare(methodOf(b), 'en', { numeric: true }));
+  for (const cell of cells) {
+    const method = methodOf(cell);
     for (const seedDir of readdirSync(join(sweep, cell)).filter((d) => d.startsWith('seed-')).sort()) {
       const dir = join(sweep, cell, seedDir);
       if (!existsSync(join(dir, 'metrics.json'))) {
@@ -71,8 +75,9 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (perSeed.length === 0) throw new Error(`${sweep}: no finished constraint=nc|oc|mim runs`);
-  const methods = Object.values(METHODS).filter((m) => perSeed.some((r) => r.method === m));
+  if (perSeed.length === 0) throw new Error(`${sweep}: no finished runs`);
+  const seen = [...new Set(perSeed.map((r) => r.method))];
+  const methods = [...ORDER.filter((m) => seen.includes(m)), ...seen.filter((m) => !ORDER.includes(m))];
   const rows = methods.flatMap((method) => LATENT_NAMES.flatMap((latent) => ['s', 'pL', 'pA', 'pV'].map((factor) => {
     const xs = perSeed.filter((r) => r.method === method && r.latent === latent && r.factor === factor).map((r) => r.r2);
     return { method, latent, factor, r2_mean: mean(xs), r2_std: sd(xs) };
