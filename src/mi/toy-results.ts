@@ -1,6 +1,7 @@
-// Reading the files `mird mi-toy` writes (results/mi_toy.*), and tabulating them, for notebook 03.
+// Reading the files `mird mi-toy` writes (results/mi_toy.*), and tabulating them, for notebook 03;
+// the reference curves and smoothing its charts draw (the specs are in src/viz/mi-toy.ts).
 import { existsSync, readFileSync } from 'node:fs';
-import { clubMeanClosedForm, rhoForMI } from './gaussian-toy';
+import { clubClosedForm, clubMeanClosedForm, rhoForMI } from './gaussian-toy';
 import type { EstimationConfig, EstimationRow, EstimationTrace, MinimisationResult } from './toy-experiment';
 
 export interface ToyResults {
@@ -58,4 +59,28 @@ export function meansTable(rows: EstimationRow[], digits = 2, d?: number): Array
 export function markdownTable(rows: Array<Record<string, string | number>>): string {
   const cols = Object.keys(rows[0] ?? {});
   return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => String(r[c] ?? '')).join(' | ')} |`)].join('\n');
+}
+
+/** Exponential moving average with pandas' `span` convention (α = 2/(span + 1)), as the reference plots use. */
+export function ema(values: number[], span: number): number[] {
+  const alpha = 2 / (span + 1);
+  const out: number[] = [];
+  let acc = values[0] ?? 0;
+  for (const v of values) {
+    acc = alpha * v + (1 - alpha) * acc;
+    out.push(acc);
+  }
+  return out;
+}
+
+/** Rows of the three reference curves (true MI, CLUB*, CLUBMean*) at the given levels. */
+export function referenceCurves(d: number, levels: number[]): Array<{ series: string; level: number; value: number }> {
+  return levels.flatMap((level) => {
+    const rho = rhoForMI(d, level);
+    return [
+      { series: 'true MI', level, value: level },
+      { series: 'CLUB* = dρ²/(1−ρ²)', level, value: clubClosedForm(d, rho) },
+      { series: 'CLUBMean* = dρ²', level, value: clubMeanClosedForm(d, rho) },
+    ];
+  });
 }

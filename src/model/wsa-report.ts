@@ -1,12 +1,13 @@
 // Summaries of the WSA fusion for notebooks: per-step tensor statistics, attention sparsity,
-// gate and λ statistics over REAL words only, and vega-lite heatmaps of attention maps.
+// gate and λ statistics over REAL words only (the attention-map heatmaps are in src/viz/wsa.ts).
 // Plain functions of host arrays; they never touch the model.
 import * as tf from '@tensorflow/tfjs';
-import type { Row } from '../viz/display';
-import type { VegaLiteSpec } from '../viz/render';
+
+/** One table row (the shape showTable in src/viz/display.ts takes). */
+export type StatsRow = Record<string, string | number | boolean | null>;
 
 /** One row per tensor: shape and value statistics. */
-export function tensorTable(tensors: Record<string, tf.Tensor>, equations: Record<string, string> = {}): Row[] {
+export function tensorTable(tensors: Record<string, tf.Tensor>, equations: Record<string, string> = {}): StatsRow[] {
   return Object.entries(tensors).map(([name, t]) => {
     const v = t.dataSync();
     let sum = 0;
@@ -75,7 +76,7 @@ export function sparsityStats(map: number[][]): SparsityStats {
 }
 
 /** Mean / std / min / max of a [B, T_L(, H)] tensor over real words (mask [B, T_L]). */
-export function maskedStats(name: string, t: tf.Tensor, textMask: tf.Tensor2D): Row {
+export function maskedStats(name: string, t: tf.Tensor, textMask: tf.Tensor2D): StatsRow {
   const [b, l] = textMask.shape;
   const inner = t.size / (b * l);
   const v = t.dataSync();
@@ -94,36 +95,4 @@ export function maskedStats(name: string, t: tf.Tensor, textMask: tf.Tensor2D): 
     'fraction = 0': vals.filter((x) => x === 0).length / Math.max(vals.length, 1),
     'fraction = 1': vals.filter((x) => x === 1).length / Math.max(vals.length, 1),
   };
-}
-
-/** A heatmap of one attention map [words][frames]; rows labelled by word pieces. */
-export function attentionHeatmapSpec(map: number[][], wordLabels: string[], title: string, maxFrames = 120): VegaLiteSpec {
-  const values: Array<{ word: string; frame: number; weight: number }> = [];
-  map.forEach((row, i) => {
-    row.slice(0, maxFrames).forEach((w, j) => values.push({ word: `${String(i).padStart(2, '0')} ${wordLabels[i] ?? ''}`, frame: j, weight: w }));
-  });
-  const frames = Math.min(map[0]?.length ?? 0, maxFrames);
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: Math.max(120, Math.min(480, frames * 6)),
-    height: Math.max(80, map.length * 9),
-    data: { values },
-    mark: 'rect',
-    encoding: {
-      x: { field: 'frame', type: 'ordinal', title: 'frame', axis: { labelAngle: 0, values: Array.from({ length: Math.ceil(frames / 10) }, (_, k) => k * 10) } },
-      y: { field: 'word', type: 'ordinal', title: null, sort: null, axis: { labelFontSize: 8 } },
-      color: { field: 'weight', type: 'quantitative', scale: { domain: [0, 1], range: ['#ffffff', '#000000'] } },
-    },
-  };
-}
-
-/** Two heatmaps side by side (e.g. Sparsemax vs softmax on the same scores). */
-export function sideBySide(left: VegaLiteSpec, right: VegaLiteSpec, title: string): VegaLiteSpec {
-  const strip = (s: VegaLiteSpec): VegaLiteSpec => {
-    const { $schema: _schema, ...rest } = s as { $schema?: unknown } & Record<string, unknown>;
-    void _schema;
-    return rest;
-  };
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title, hconcat: [strip(left), strip(right)], resolve: { scale: { color: 'shared' } } };
 }

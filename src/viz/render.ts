@@ -1,5 +1,5 @@
 // Charts: vega-lite specs rendered headless to SVG (vega 5, CommonJS, so tslab can require it)
-// and to PNG with resvg. Specs are plain JSON objects built by the functions in charts.ts.
+// and to PNG with resvg. Specs are plain JSON objects built by the other modules of src/viz/.
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';

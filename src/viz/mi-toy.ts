@@ -1,32 +1,9 @@
 // Vega-lite specs (plain JSON) for the MI toy: estimates per level against the true MI and the
 // closed forms, smoothed estimate traces, and the minimisation demo. Used by notebook 03.
-import type { VegaLiteSpec } from '../viz/render';
-import { clubClosedForm, clubMeanClosedForm, rhoForMI } from './gaussian-toy';
-import type { EstimationRow, EstimationTrace, MinimisationResult } from './toy-experiment';
-
-/** Exponential moving average with pandas' `span` convention (α = 2/(span + 1)), as the reference plots use. */
-export function ema(values: number[], span: number): number[] {
-  const alpha = 2 / (span + 1);
-  const out: number[] = [];
-  let acc = values[0] ?? 0;
-  for (const v of values) {
-    acc = alpha * v + (1 - alpha) * acc;
-    out.push(acc);
-  }
-  return out;
-}
-
-/** Rows of the three reference curves (true MI, CLUB*, CLUBMean*) at the given levels. */
-export function referenceCurves(d: number, levels: number[]): Array<{ series: string; level: number; value: number }> {
-  return levels.flatMap((level) => {
-    const rho = rhoForMI(d, level);
-    return [
-      { series: 'true MI', level, value: level },
-      { series: 'CLUB* = dρ²/(1−ρ²)', level, value: clubClosedForm(d, rho) },
-      { series: 'CLUBMean* = dρ²', level, value: clubMeanClosedForm(d, rho) },
-    ];
-  });
-}
+import { clubClosedForm, rhoForMI } from '../mi/gaussian-toy';
+import type { EstimationRow, EstimationTrace, MinimisationResult } from '../mi/toy-experiment';
+import { ema, referenceCurves } from '../mi/toy-results';
+import type { VegaLiteSpec } from './render';
 
 /** Mean estimate per level (solid, one colour per estimator) against the reference curves (dashed). */
 export function levelChart(rows: EstimationRow[], d: number, title: string): VegaLiteSpec {
