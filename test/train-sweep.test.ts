@@ -118,3 +118,12 @@ test('mird sweep end to end (quick preset, 2 cells × 3 seeds): tables, then a r
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sweep figure spec: mean ± sd per swept value, one line per series, renders with its axis titles', async () => {
+  const { sweepLineSpec } = await import('../src/viz/sweep');
+  const { renderSvg } = await import('../src/viz/render');
+  const spec = sweepLineSpec([{ series: 'all-pairs', x: 0.01, mean: 0.6, sd: 0.05 }, { series: 'all-pairs', x: 1, mean: 0.7, sd: 0.02 }, { series: 'latent-pairs', x: 0.01, mean: 0.8, sd: 0.01 }], { xTitle: 'alpha', yTitle: 'test acc2', title: 'Acc2 against alpha', logX: true }) as { data: { values: Array<{ lo: number; hi: number }> } };
+  assert.deepEqual(spec.data.values.map((v) => [Number(v.lo.toFixed(6)), Number(v.hi.toFixed(6))]), [[0.55, 0.65], [0.68, 0.72], [0.79, 0.81]]);
+  const svg = await renderSvg(spec as never);
+  for (const s of ['alpha', 'test acc2', 'all-pairs', 'latent-pairs']) assert.ok(svg.includes(s), s);
+});

@@ -99,9 +99,11 @@ export async function run(argv: string[]): Promise<number> {
   const { csvField } = await import('../train/records');
   const rows = runs.filter((r) => finished(r.dir)).flatMap((r) => {
     const res = finishedResult(RunDir.open(r.dir));
-    return (['valid', 'test'] as const).map((split) => ({ cell: r.cell.id, grid: r.cell.grid, seed: r.seed, split, metrics: res[split] }));
+    // the named cell travels as a table column beside the grid values
+    const grid: Record<string, string> = { ...(r.cell.name === null ? {} : { name: r.cell.name }), ...r.cell.grid };
+    return (['valid', 'test'] as const).map((split) => ({ cell: r.cell.id, grid, seed: r.seed, split, metrics: res[split] }));
   });
-  const gridKeys = spec.gridKeys;
+  const gridKeys = [...(spec.cells.some((c) => c.name !== null) ? ['name'] : []), ...spec.gridKeys];
   const runsCsv = [
     ['cell', ...gridKeys, 'seed', 'split', ...SWEEP_METRICS].join(','),
     ...rows.map((r) => [r.cell, ...gridKeys.map((k) => r.grid[k] ?? ''), String(r.seed), r.split, ...SWEEP_METRICS.map((m) => String(r.metrics[m]))].map(csvField).join(',')),
