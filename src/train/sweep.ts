@@ -232,7 +232,8 @@ export async function summarizeSweep(rows: readonly RunMetrics[]): Promise<Summa
     split: rec.split as 'valid' | 'test',
     n: Number(rec[`${SWEEP_METRICS[0]}_count`]),
     mean: Object.fromEntries(SWEEP_METRICS.map((m) => [m, Number(rec[`${m}_mean`])])),
-    sd: Object.fromEntries(SWEEP_METRICS.map((m) => [m, Number(rec[`${m}_std`])])),
+    // one finished run (the others failed) has no spread: NaN, not danfojs' 0
+    sd: Object.fromEntries(SWEEP_METRICS.map((m) => [m, Number(rec[`${SWEEP_METRICS[0]}_count`]) < 2 ? NaN : Number(rec[`${m}_std`])])),
     vsBest: {},
   }));
   const test = lines.filter((l) => l.split === 'test');
