@@ -19,10 +19,10 @@ export function sweepLineSpec(points: readonly SweepPoint[], options: { xTitle: 
     width: 360,
     height: 220,
     data: { values: points.map((p) => ({ ...p, lo: p.mean - p.sd, hi: p.mean + p.sd })) },
-    encoding: { x, color: { field: 'series', type: 'nominal', title: null } },
+    encoding: { x, color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } } },
     layer: [
       { mark: { type: 'line', point: true }, encoding: { y: { field: 'mean', type: 'quantitative', title: options.yTitle, scale: { zero: false } } } },
-      { mark: { type: 'errorbar', ticks: true }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+      { mark: { type: 'errorbar', ticks: true }, encoding: { y: { field: 'lo', type: 'quantitative', title: options.yTitle }, y2: { field: 'hi' } } },
     ],
   };
 }
