@@ -83,3 +83,11 @@ test('mird train --emit slurm writes the array; one task runs its seed, a second
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('runs that cannot resume (the text host alone) skip a finished folder instead of resuming it', () => {
+  const s = slurmArrayScript({ ...runs, args: ['--model', 'text-host'], name: 'mird-text-host-3runs', resumable: false });
+  assert.match(s, /if \[ -f "\$DIR\/metrics.json" \]; then echo "seed \$SEED already finished in \$DIR"; exit 0; fi/);
+  assert.ok(!s.includes('--resume'));
+  assert.match(s, /exec npx mird train --model text-host --seed "\$SEED" --out "\$DIR"\n/);
+  assert.equal(spawnSync('bash', ['-n'], { input: s, encoding: 'utf8' }).status, 0);
+});

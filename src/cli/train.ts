@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
     const { writeFileAtomic } = await import('../util/files');
     const outRel = relative(process.cwd(), resolve(out));
     if (outRel === '' || outRel.startsWith('..')) throw new CliError(`--out ${out}: with --emit the runs folder must be inside the workspace (the jobs run from its root)`);
-    const runs = { args: sharedArgs(argv, ['seeds', 'seed', 'out', 'jobs', 'emit', 'image'], ['resume', 'json']), seeds, out: outRel.split('\\').join('/'), name: `mird-${preset}-${seeds.length}runs`.toLowerCase() };
+    const runs = { args: sharedArgs(argv, ['seeds', 'seed', 'out', 'jobs', 'emit', 'image'], ['resume', 'json']), seeds, out: outRel.split('\\').join('/'), name: `mird-${model === 'text-host' ? 'text-host' : preset}-${seeds.length}runs`.toLowerCase(), resumable: model === 'mird' };
     const file = join(out, emit === 'slurm' ? 'slurm-array.sh' : 'k8s-job.json');
     const text = emit === 'slurm' ? slurmArrayScript(runs) : JSON.stringify(kubernetesIndexedJob(runs, { image: String(flags.image) }), null, 2) + '\n';
     writeFileAtomic(file, text);

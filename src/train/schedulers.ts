@@ -3,7 +3,7 @@
 // each running `npx mird train … --seed S --out <runs folder>/seed-S` into a shared runs folder.
 // A run folder that already holds config.json is resumed (`--resume`), so resubmitting the same
 // file after a pre-emption continues each seed from its last completed epoch and only reports the
-// finished ones. `mird runs --dir <runs folder>` lists the results when the jobs are done.
+// finished ones (runs that cannot resume, the text host alone, skip finished folders instead). `mird runs --dir <runs folder>` lists the results when the jobs are done.
 
 export interface ScheduledRuns {
   /** `mird train` arguments shared by every run (no --seed/--seeds/--out/--jobs/--resume/--emit) */
@@ -13,6 +13,11 @@ export interface ScheduledRuns {
   out: string;
   /** job name (letters, digits and '-') */
   name: string;
+  /**
+   * true (default): a run folder that holds config.json is resumed (`--resume`); false (runs
+   * that cannot resume, e.g. --model text-host): a folder that holds metrics.json is skipped
+   */
+  resumable?: boolean;
 }
 
 export interface SlurmOptions {
@@ -51,14 +56,11 @@ function checkRuns(r: ScheduledRuns): void {
 /** The shell lines every index runs: pick its seed, resume when its folder exists, train. */
 function runLines(r: ScheduledRuns, indexVar: string): string[] {
   const train = ['npx', 'mird', 'train', ...r.args].map(shellQuote).join(' ');
-  return [
-    `SEEDS=(${r.seeds.join(' ')})`,
-    `SEED=\${SEEDS[${indexVar}]}`,
-    `DIR=${shellQuote(r.out)}/seed-$SEED`,
-    'RESUME=""',
-    'if [ -f "$DIR/config.json" ]; then RESUME="--resume"; fi',
-    `exec ${train} --seed "$SEED" --out "$DIR" $RESUME`,
-  ];
+  const pick = [`SEEDS=(${r.seeds.join(' ')})`, `SEED=\${SEEDS[${indexVar}]}`, `DIR=${shellQuote(r.out)}/seed-$SEED`];
+  if (r.resumable === false) {
+    return [...pick, 'if [ -f "$DIR/metrics.json" ]; then echo "seed $SEED already finished in $DIR"; exit 0; fi', `exec ${train} --seed "$SEED" --out "$DIR"`];
+  }
+  return [...pick, 'RESUME=""', 'if [ -f "$DIR/config.json" ]; then RESUME="--resume"; fi', `exec ${train} --seed "$SEED" --out "$DIR" $RESUME`];
 }
 
 /** A Slurm job array script (sbatch <file>), run from the workspace root. */
