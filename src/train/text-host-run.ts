@@ -81,13 +81,17 @@ export async function runTextHost(spec: TextHostSpec, out: string | null, comman
   }
   const upper = upperFromValues(saved, spec.seed);
   const t0 = Date.now();
-  const log: Array<{ epoch: number; trainLoss: number; valid: MetricRecord }> = [];
+  // seconds per epoch, as mird train's log has them (finishedResult sums them for the run's time)
+  const log: Array<{ epoch: number; seconds: number; trainLoss: number; valid: MetricRecord }> = [];
+  let epochStart = t0;
   try {
     const r = trainSentenceRegressor(upper, data, {
       seed: spec.seed, epochs: recipe.epochs, batchSize: recipe.batchSize, lr: recipe.lr, dropout: recipe.dropout, weightDecay: recipe.weightDecay,
       headInit: saved.head, label: `text-host s${spec.seed}`,
       onEpoch: (e) => {
-        log.push({ epoch: e.epoch, trainLoss: e.trainLoss, valid: metricRecord(e.valid) });
+        const now = Date.now();
+        log.push({ epoch: e.epoch, seconds: (now - epochStart) / 1000, trainLoss: e.trainLoss, valid: metricRecord(e.valid) });
+        epochStart = now;
         run?.writeJson('state.json', { completedEpochs: e.epoch, status: 'running' });
       },
     });
