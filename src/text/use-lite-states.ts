@@ -1,14 +1,16 @@
 // USE-lite as the frozen lower half of a text host: its piece ids and last-layer token states
 // for every clip, computed once per distinct text and cached on disk (the encoder never
 // changes, so every epoch, seed and process can reuse them). The cache is keyed by the package
-// version, the piece budget and the exact texts; it stores float32, so a cached run and a fresh
-// one see bit-identical inputs.
+// version, the piece budget, the backend and kernels that computed it, and the exact texts; it
+// stores float32, so a cached run and a fresh one see bit-identical inputs.
+import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clip } from '../data/types';
 import { readSafetensors, writeSafetensors } from '../nn/safetensors';
 import { repoPath, repoRoot } from '../paths';
+import { fasterWasmKernelsInstalled } from '../wasm-kernels';
 import { frozenStates } from './use-lite-regressor';
 import { USE_LITE_MAX_PIECES, USE_LITE_PACKAGE, USE_LITE_WIDTH, type UseLite } from './use-lite';
 
@@ -34,7 +36,11 @@ interface StatesOfText {
  */
 export async function useLiteStatesOf(use: UseLite, texts: readonly string[], cacheDir: string | null, label = 'use-lite states'): Promise<Map<string, StatesOfText>> {
   const unique = [...new Set(texts)];
-  const key = createHash('sha256').update(JSON.stringify({ v: 1, pkg: packageVersion(), maxPieces: USE_LITE_MAX_PIECES, texts: unique })).digest('hex').slice(0, 24);
+  // the states depend on the kernels that computed them (their float rounding): the backend and
+  // whether the workspace's wasm kernels were in place are part of the key, so a cached run and a
+  // fresh clone's first run see the same inputs
+  const kernels = { backend: tf.getBackend(), fasterWasmKernels: fasterWasmKernelsInstalled() };
+  const key = createHash('sha256').update(JSON.stringify({ v: 2, pkg: packageVersion(), maxPieces: USE_LITE_MAX_PIECES, kernels, texts: unique })).digest('hex').slice(0, 24);
   const file = cacheDir === null ? null : join(cacheDir, `${key}.safetensors`);
   let lengths: Int32Array;
   let flat: Float32Array;
