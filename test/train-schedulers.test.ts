@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { kubernetesIndexedJob, shellQuote, slurmArrayScript } from '../src/train/schedulers';
 
@@ -56,6 +56,7 @@ test('scheduler files refuse what a cluster would fail on later', () => {
 });
 
 test('mird train --emit slurm writes the array; one task runs its seed, a second run of the same task only reports it', () => {
+  mkdirSync(join(root, 'runs'), { recursive: true }); // a clean clone has no runs/ yet
   const dir = mkdtempSync(join(root, 'runs', 'test-emit-'));
   try {
     const out = relative(root, dir);
