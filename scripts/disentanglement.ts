@@ -19,6 +19,7 @@ import { RunDir } from '../src/train/records';
 import { disentanglementHeatmapSpec } from '../src/viz/disentanglement';
 import { renderPng, renderSvg } from '../src/viz/render';
 import { writeFileAtomic } from '../src/util/files';
+import { meanSd } from '../src/util/stats';
 
 const METHODS: Record<string, string> = { nc: 'NC', oc: 'OC', mim: 'MIM' };
 /** A cell's label: NC / OC / MIM for the constraint cells, else the cell's folder name. */
@@ -36,8 +37,8 @@ function arg(name: string): string {
   return v;
 }
 
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]): number => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const mean = (xs: number[]): number => meanSd(xs).mean;
+const sd = (xs: number[]): number => meanSd(xs, NaN).sd;
 const r4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : '');
 
 async function main(): Promise<void> {

@@ -2,10 +2,9 @@
 // separate `mird train` process, up to --jobs at a time (default: the number of cores).
 // Resumable: finished runs are skipped, interrupted ones resume from their last epoch. Then the
 // tables: <out>/runs.csv (per seed and split) and <out>/summary.csv (mean ± sd per cell).
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CliError, helpText, integerFlag, outputDir, parseArgs, type FlagSpec } from './args';
 import type { SweepSpec } from '../train/sweep';
 
@@ -77,23 +76,16 @@ export async function run(argv: string[]): Promise<number> {
   const { writeFileAtomic } = await import('../util/files');
   writeFileAtomic(specFile, specText.endsWith('\n') ? specText : `${specText}\n`);
 
-  const queue = [...todo];
-  const failures: string[] = [];
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const r = next;
-      const resume = existsSync(join(r.dir, 'config.json')) ? ['--resume'] : [];
-      const code = await new Promise<number>((res) => {
-        const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...trainArgs(spec, r.cell), '--seed', String(r.seed), '--out', r.dir, ...resume, '--json'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MIRD_QUIET: '1' } });
-        child.on('close', (c) => res(c ?? 1));
-      });
-      done += 1;
-      if (code !== 0) failures.push(`${r.cell.id} seed ${r.seed} (exit ${code}; see ${r.dir})`);
-      process.stderr.write(`[${done}/${todo.length}] ${r.cell.id} seed ${r.seed}: ${code === 0 ? 'finished' : `FAILED (exit ${code})`}\n`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, todo.length)) }, worker));
+  const { runTrainProcesses } = await import('./children');
+  const processes = todo.map((r) => ({
+    args: [...trainArgs(spec, r.cell), '--seed', String(r.seed), '--out', r.dir, ...(existsSync(join(r.dir, 'config.json')) ? ['--resume'] : []), '--json'],
+    label: `${r.cell.id} seed ${r.seed}`,
+    dir: r.dir,
+  }));
+  const failures = await runTrainProcesses(processes, jobs, {
+    env: { ...process.env, MIRD_QUIET: '1' },
+    onDone: (p, code, done) => process.stderr.write(`[${done}/${todo.length}] ${p.label}: ${code === 0 ? 'finished' : `FAILED (exit ${code})`}\n`),
+  });
 
   // the tables, from every finished run (also when some failed)
   const { csvField } = await import('../train/records');

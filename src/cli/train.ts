@@ -2,7 +2,6 @@
 // arguments it runs the main job: real MOSI (transcripts + utterance audio/visual features,
 // Poria et al.'s speaker-independent split), WSA injected into the frozen USE-lite host.
 // Every input is checked before anything is written; each seed writes one run folder.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -152,20 +151,12 @@ export async function run(argv: string[]): Promise<number> {
       await prepareRun({ ...spec, seed: seeds[0] as number }); // every check once, before any child starts (and the state cache is warm)
     }
     const base = sharedArgs(argv, ['seeds', 'out', 'jobs'], ['resume']);
-    const queue = [...seeds];
-    const failures: string[] = [];
-    const worker = async (): Promise<void> => {
-      for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-        const dir = join(out, `seed-${seed}`);
-        const code = await new Promise<number>((res) => {
-          const again = resume && existsSync(join(dir, 'config.json')) ? ['--resume'] : [];
-          const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...base, ...again, '--seed', String(seed), '--out', relative(process.cwd(), dir) || dir, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
-          child.on('close', (c) => res(c ?? 1));
-        });
-        if (code !== 0) failures.push(`seed ${seed} (exit ${code}; see ${dir})`);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(jobs, seeds.length) }, worker));
+    const { runTrainProcesses } = await import('./children');
+    const failures = await runTrainProcesses(seeds.map((seed) => {
+      const dir = join(out, `seed-${seed}`);
+      const again = resume && existsSync(join(dir, 'config.json')) ? ['--resume'] : [];
+      return { args: [...base, ...again, '--seed', String(seed), '--out', relative(process.cwd(), dir) || dir, '--json'], label: `seed ${seed}`, dir };
+    }), jobs);
     if (failures.length > 0) throw new Error(`runs failed: ${failures.join(', ')}`);
     const { finishedResult } = await import('../train/run');
     const { RunDir } = await import('../train/records');

@@ -23,6 +23,7 @@ import { initWordEmbeddingsFromGlove } from './glove';
 import { defaultTokenizer, type WordPieceTokenizer } from './tokenizer';
 import { repoPath } from '../paths';
 import { deriveSeed } from '../util/rng';
+import { meanSd } from '../util/stats';
 
 export const BACKBONE_CANDIDATES = ['random', 'glove', 'mlm', 'mosei'] as const;
 export type BackboneCandidate = (typeof BACKBONE_CANDIDATES)[number];
@@ -137,9 +138,8 @@ export interface BackboneSummaryRow {
 }
 
 function meanStd(xs: number[], digits: number, scale = 1): string {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return `${(m * scale).toFixed(digits)} ± ${(sd * scale).toFixed(digits)}`;
+  const { mean, sd } = meanSd(xs);
+  return `${(mean * scale).toFixed(digits)} ± ${(sd * scale).toFixed(digits)}`;
 }
 
 /**

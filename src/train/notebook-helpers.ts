@@ -1,14 +1,8 @@
 // Small helpers for notebooks/04_training.ipynb (and anyone inspecting one training step by
-// hand): the trainer's step context, bitwise snapshots of variables, and a run's test metrics as
-// a table row. No model code here; the notebook calls trainStep / estimatorStep from step.ts.
+// hand): bitwise snapshots of variables, and a run's test metrics as a table row (the step
+// context is `Trainer.stepContext`). No model code here; the notebook calls trainStep / estimatorStep from step.ts.
 import type * as tf from '@tensorflow/tfjs';
-import type { Trainer, TrainResult } from './loop';
-import type { StepContext } from './step';
-
-/** The StepContext a Trainer builds for trainStep (model and estimator optimisers, host parameters). */
-export function trainerStepContext(trainer: Trainer): StepContext {
-  return trainer.stepContext;
-}
+import type { TrainResult } from './loop';
 
 /** Copies of the variables' current values (one host read per variable). */
 export function snapshotVariables(vars: Iterable<tf.Variable>): Float32Array[] {

@@ -10,6 +10,7 @@ import { readCheckpoint, restoreParams } from './checkpoint';
 import { Trainer, trainMird, type TrainResult } from './loop';
 import { METRIC_KEYS, RunDir, type EpochLog, type MetricRecord, type RunState } from './records';
 import { prepareRun, type PreparedRun, type ResolvedRun, type RunSpec } from './setup';
+import { meanSd } from '../util/stats';
 
 export const RUN_FORMAT = 'mird-run/1';
 
@@ -153,9 +154,7 @@ export function summarizeSeeds(rows: readonly SeedRow[]): SummaryRow[] {
     if (r.length === 0) continue;
     for (const k of METRIC_KEYS) {
       const xs = r.map((x) => x.metrics[k]);
-      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-      out.push({ split, metric: k, mean, sd, n: xs.length });
+      out.push({ split, metric: k, ...meanSd(xs), n: xs.length });
     }
   }
   return out;
