@@ -3,8 +3,9 @@
 //   node --import tsx scripts/collect-sweeps.ts --out results/table5.csv \
 //     synthetic=runs/sweeps/constraint-synthetic mosi=runs/sweeps/constraint-mosi
 // Columns: data, then the sweep summary's (cell, grid keys, split = test, n, each metric's mean,
-// sample sd and standing against the best cell of the same sweep). Each sweep's spec.json is
-// copied beside the table as <out without .csv>.<name>.spec.json, so the table says what made it.
+// sample sd and standing against the best cell of the same sweep). Each sweep's spec.json and its
+// per-seed rows (runs.csv) are copied beside the table as <out without .csv>.<name>.spec.json and
+// .<name>.runs.csv, so the table says what made it and keeps every run's metrics.
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv } from '../src/data/csv';
@@ -31,6 +32,7 @@ function main(): void {
     else if (header.join(',') !== t.header.join(',')) throw new Error(`${file}: columns differ from the first sweep's (${t.header.join(',')} vs ${header.join(',')})`);
     for (const row of t.rows) if (row[split] === 'test') lines.push([name, ...row].map(csvField).join(','));
     copyFileSync(join(dir, 'spec.json'), `${out.replace(/\.csv$/, '')}.${name}.spec.json`);
+    copyFileSync(join(dir, 'runs.csv'), `${out.replace(/\.csv$/, '')}.${name}.runs.csv`);
   }
   writeFileAtomic(out, [['data', ...(header as string[])].join(','), ...lines].join('\n') + '\n');
   process.stdout.write(`wrote ${out} (${lines.length} rows)\n`);
