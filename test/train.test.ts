@@ -20,7 +20,7 @@ import { runTraining } from '../src/train/run';
 import { warmupLinearDecay } from '../src/train/schedule';
 import { changedVariables, snapshotVariables } from '../src/train/notebook-helpers';
 import { initSharedPathFromHead, prepareRun, type PreparedRun, type RunSpec } from '../src/train/setup';
-import { estimatorStep, latentsOf, NonFiniteLossError, trainStep } from '../src/train/step';
+import { estimatorStep, latentsOf, NonFiniteLossError, pairsOfRows, trainStep } from '../src/train/step';
 
 await initBackend();
 
@@ -130,6 +130,47 @@ test('loss terms against hand computations: log MSE over labeled clips only, rec
   disposeBatch(batch);
   model.dispose();
   mi?.dispose();
+});
+
+test('unlabeledUse: unlabeled clips feed reconstruction and the constraint, or only one of them (Table 6)', async () => {
+  const { prepared } = await tinyRun();
+  const { model, mi } = prepared.build(0);
+  const est = mi as NonNullable<typeof mi>;
+  const clips = prepared.data.dataset.splits.train.slice(0, 6);
+  const unl = clips.slice(4).map((c) => ({ ...c, label: null }));
+  const mixed = makeBatch(clips.slice(0, 4), unl, prepared.data.tokenizer, prepared.data.batchOptions);
+  const labeledOnly = makeBatch(clips.slice(0, 4), [], prepared.data.tokenizer, prepared.data.batchOptions);
+  assert.equal(mixed.numLabeled, 4);
+  // eval-mode forwards are row-wise, so the labeled-only batch gives the labeled rows' terms
+  const terms = (batch: typeof mixed, set: Record<string, unknown>): Record<string, number> => tf.tidy(() => {
+    const config = resolveTrainConfig(set, prepared.resolved.train);
+    const out = model.forward(batch, { training: false, textLogits: false });
+    const all = est.pairTensors(latentsOf(model, out, batch, est));
+    const pairs = config.unlabeledUse === 'recon' ? pairsOfRows(all, batch.numLabeled) : all;
+    const o = objective(out, batch, { model, config, mi: est, ignoreTokenIds: prepared.data.ignoreTokenIds }, pairs);
+    const v = (t: tf.Scalar | undefined): number => (t === undefined ? NaN : (t.dataSync()[0] as number));
+    return { reconText: v(o.reconText), reconAudio: v(o.reconAudio), reconVisual: v(o.reconVisual), constraint: v(o.constraint) };
+  });
+  const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+  for (const constraint of ['mim', 'oc'] as const) {
+    const both = terms(mixed, { constraint });
+    const lab = terms(labeledOnly, { constraint });
+    const mimOnly = terms(mixed, { constraint, unlabeledUse: 'mim' });
+    const reconOnly = terms(mixed, { constraint, unlabeledUse: 'recon' });
+    for (const k of ['reconText', 'reconAudio', 'reconVisual']) {
+      close(mimOnly[k] as number, lab[k] as number, `${constraint} unlabeledUse mim: ${k} reads labeled clips only`);
+      close(reconOnly[k] as number, both[k] as number, `${constraint} unlabeledUse recon: ${k} reads every clip`);
+      assert.notEqual(both[k], lab[k], `${k}: the unlabeled rows change the term (else the test proves nothing)`);
+    }
+    close(mimOnly.constraint as number, both.constraint as number, `${constraint} unlabeledUse mim: the constraint reads every clip`);
+    close(reconOnly.constraint as number, lab.constraint as number, `${constraint} unlabeledUse recon: the constraint reads labeled clips only`);
+    assert.notEqual(both.constraint, lab.constraint);
+  }
+  assert.throws(() => resolveTrainConfig({ unlabeledUse: 'some' as never }), /unlabeledUse must be one of both \| recon \| mim/);
+  disposeBatch(mixed);
+  disposeBatch(labeledOnly);
+  model.dispose();
+  est.dispose();
 });
 
 test('GaussianQSet member k is the CLUB estimator of its pair: same weights, estimates and NLL', () => {

@@ -17,6 +17,9 @@ const CONSTRAINTS = ['mim', 'oc', 'nc'] as const;
 /** mim: CLUB upper bounds (eq. 20); oc: orthogonality ‖Z^m Z^Sᵀ‖²_F (eq. 9); nc: no constraint. */
 export type Constraint = (typeof CONSTRAINTS)[number];
 const LOSS_FORMS = ['log', 'linear'] as const;
+const UNLABELED_USES = ['both', 'recon', 'mim'] as const;
+/** What the unlabeled clips of a batch feed (paper §5.3; splitRate 0 is the fourth way, none). */
+export type UnlabeledUse = (typeof UNLABELED_USES)[number];
 /** log: eqs. 18–19 take the log of each task loss (the paper); linear: plain sum (for comparison). */
 export type LossForm = (typeof LOSS_FORMS)[number];
 const SELECT_BY = ['mae', 'acc2_non0', 'corr'] as const;
@@ -28,6 +31,12 @@ export interface TrainConfig {
   batchSize: number;
   /** Unlabeled clips per labeled clip in every batch (0 = MIRD1; the authors' script 2). */
   splitRate: number;
+  /**
+   * What the unlabeled clips feed (paper §5.3, Table 6): 'both' reconstruction (eq. 19) and the
+   * constraint (eq. 20 / eq. 9; the default, the paper's MIRD2), 'recon' reconstruction only,
+   * 'mim' the constraint only. The other terms then read the labeled clips alone. Never eq. 18.
+   */
+  unlabeledUse: UnlabeledUse;
   /** Upper bound on epochs (paper 100). */
   maxEpochs: number;
   /** Stop after this many epochs without a better valid score (0: never stop early). */
@@ -97,6 +106,7 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = freezeConfig({
   batchSize: 32,
   splitRate: 0,
+  unlabeledUse: 'both',
   maxEpochs: 100,
   patience: 10,
   selectBy: 'mae',
@@ -129,7 +139,7 @@ const NON_NEGATIVE_INTS: Array<keyof TrainConfig> = ['patience', 'estimatorSteps
 const POSITIVE_NUMBERS: Array<keyof TrainConfig> = ['lr', 'hostLr', 'estimatorLr'];
 const NON_NEGATIVE_NUMBERS: Array<keyof TrainConfig> = ['splitRate', 'weightDecay', 'gradClip', 'alpha'];
 const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput', 'initFromHostHead', 'clampMi'];
-const ENUMS: Partial<Record<keyof TrainConfig, readonly string[]>> = { selectBy: SELECT_BY, lossForm: LOSS_FORMS, constraint: CONSTRAINTS };
+const ENUMS: Partial<Record<keyof TrainConfig, readonly string[]>> = { selectBy: SELECT_BY, lossForm: LOSS_FORMS, constraint: CONSTRAINTS, unlabeledUse: UNLABELED_USES };
 
 /** Throws one error naming the first bad field. */
 export function validateTrainConfig(c: TrainConfig): void {

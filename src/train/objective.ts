@@ -11,6 +11,8 @@
 // Alternatives to L_mim (config.constraint): 'oc', the orthogonality constraint of eq. 9,
 // Σ_{m ∈ L,A,V} ‖Z^m Z^Sᵀ‖²_F / B² (the squared dot products of every z^m_i with every z^S_j,
 // averaged so that α does not depend on the batch size); 'nc', no constraint.
+// Unlabeled clips (splitRate > 0) enter eqs. 19 and 20 / 9 (config.unlabeledUse 'both'), or only
+// one of them ('recon', 'mim': the other term then reads the labeled clips alone); never eq. 18.
 // lossForm 'linear' drops the logs of eqs. 18–19 (plain MSE + Σ recon), for comparison.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
@@ -72,11 +74,36 @@ export function labeledMse(yHat: tf.Tensor1D, labels: tf.Tensor1D, numLabeled: n
   });
 }
 
+/**
+ * The batch with every unlabeled row's masks and host lengths zeroed, so that a masked loss over
+ * it reads the labeled clips alone (the same batch when every clip is labeled). The new masks
+ * belong to the caller's tidy scope.
+ */
+export function labeledRowsOnly(batch: Batch): Batch {
+  const n = batch.numLabeled;
+  if (n === batch.ids.length) return batch;
+  const rows = tf.expandDims(batch.labeled, 1); // [B, 1]
+  const keep = (m: tf.Tensor2D): tf.Tensor2D => tf.mul(m, tf.cast(rows, m.dtype)) as tf.Tensor2D;
+  const cut = (a: Int32Array): Int32Array => a.map((v, i) => (i < n ? v : 0));
+  const h = batch.hostLengths;
+  return {
+    ...batch,
+    textMask: keep(batch.textMask),
+    audioMask: keep(batch.audioMask),
+    visualMask: keep(batch.visualMask),
+    ...(h === undefined ? {} : { hostLengths: { text: cut(h.text), audio: cut(h.audio), visual: cut(h.visual) } }),
+  };
+}
+
+/** The first `n` rows (the labeled clips) of a [B, d] latent. */
+const firstRows = (z: tf.Tensor2D, n: number): tf.Tensor2D => (n === z.shape[0] ? z : tf.slice(z, [0, 0], [n, -1]));
+
 const logOf = (x: tf.Scalar): tf.Scalar => tf.log(tf.maximum(x, LOG_FLOOR)) as tf.Scalar;
 
 /**
  * eq. 21 from a training forward (decode: true). `pairs` are the MI pairs' tensors built from
- * the same forward (required when ctx.mi is set). The returned scalars are new tensors owned by
+ * the same forward (required when ctx.mi is set; with unlabeledUse 'recon', from the labeled rows
+ * only: `pairsOfRows`). The returned scalars are new tensors owned by
  * the caller (inside a gradient tape, the tape's tidy scope releases them).
  */
 export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, pairs: ReadonlyMap<MiPair, PairTensors> | null): Objective {
@@ -85,16 +112,19 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
   if (r === null) throw new Error('objective: the forward ran without decoders (decode: false)');
   const regression = labeledMse(out.yHat, batch.labels, batch.numLabeled);
   const o: Objective = { total: regression, regression, mi: new Map() };
-  if (c.reconText) o.reconText = model.textReconstructionLoss(r, batch, { ignoreIds: ctx.ignoreTokenIds });
-  if (c.reconAudio) o.reconAudio = maskedMse(r.audio, batch.audio, batch.audioMask);
-  if (c.reconVisual) o.reconVisual = maskedMse(r.visual, batch.visual, batch.visualMask);
+  const rb = c.unlabeledUse === 'mim' ? labeledRowsOnly(batch) : batch; // the clips eq. 19 reads
+  if (c.reconText) o.reconText = model.textReconstructionLoss(r, rb, { ignoreIds: ctx.ignoreTokenIds });
+  if (c.reconAudio) o.reconAudio = maskedMse(r.audio, rb.audio, rb.audioMask);
+  if (c.reconVisual) o.reconVisual = maskedMse(r.visual, rb.visual, rb.visualMask);
   if (c.constraint === 'mim' && ctx.mi !== null) {
     if (pairs === null) throw new Error('objective: constraint mim needs the MI pairs of this forward');
     o.mi = ctx.mi.estimates(pairs);
     const terms = [...o.mi.values()].map((v) => (c.clampMi ? (tf.relu(v) as tf.Scalar) : v));
     o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
   } else if (c.constraint === 'oc') {
-    o.constraint = tf.addN([orthogonality(out.zText, out.zShared), orthogonality(out.zAudio, out.zShared), orthogonality(out.zVisual, out.zShared)]) as tf.Scalar;
+    const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0]; // the clips eq. 9 reads
+    const zs = firstRows(out.zShared, n);
+    o.constraint = tf.addN([orthogonality(firstRows(out.zText, n), zs), orthogonality(firstRows(out.zAudio, n), zs), orthogonality(firstRows(out.zVisual, n), zs)]) as tf.Scalar;
   }
   const task: tf.Scalar[] = [regression, o.reconText, o.reconAudio, o.reconVisual].filter((t): t is tf.Scalar => t !== undefined);
   const taskTerms = c.lossForm === 'log' ? task.map(logOf) : task;

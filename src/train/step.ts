@@ -68,6 +68,12 @@ export function latentsOf(model: MirdModel, out: { zText: tf.Tensor2D; zAudio: t
   };
 }
 
+/** The pairs' first `n` rows (the labeled clips: they come first in a Batch). */
+export function pairsOfRows(pairs: ReadonlyMap<MiPair, PairTensors>, n: number): Map<MiPair, PairTensors> {
+  const rows = (t: tf.Tensor2D): tf.Tensor2D => (t.shape[0] === n ? t : tf.slice(t, [0, 0], [n, -1]));
+  return new Map([...pairs].map(([p, t]) => [p, { x: rows(t.x), y: rows(t.y) }]));
+}
+
 function detachPairs(pairs: ReadonlyMap<MiPair, PairTensors>): Map<MiPair, PairTensors> {
   return new Map([...pairs].map(([p, t]) => [p, { x: detach(t.x), y: detach(t.y) }]));
 }
@@ -105,7 +111,9 @@ export function trainStep(ctx: StepContext, batch: Batch, rates: StepRates, step
     const out = ctx.model.forward(batch, { training: true, textLogits: false });
     let pairs: Map<MiPair, PairTensors> | null = null;
     if (useEstimators) {
-      const ps = mi.pairTensors(latentsOf(ctx.model, out, batch, mi));
+      const all = mi.pairTensors(latentsOf(ctx.model, out, batch, mi));
+      // unlabeledUse 'recon': the estimators and eq. 20 see the labeled clips alone
+      const ps = c.unlabeledUse === 'recon' ? pairsOfRows(all, batch.numLabeled) : all;
       pairs = ps;
       // the T′ estimator steps, off the model's tape: they read the latents as data and write only the estimators
       estLosses = outsideTape(() => tf.tidy(() => {
