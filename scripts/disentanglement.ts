@@ -9,21 +9,18 @@
 //   <out>_mi.csv       method,pair,ksg_mean,ksg_std,club_mean,club_std (nats; CLUB only for MIM)
 //   <out>_seeds.csv    the same per seed
 //   <out>.svg / .png   the heatmap (src/viz/disentanglement.ts)
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { initBackend } from '../src/backend';
 import { ksgMutualInformation, LATENT_NAMES, probeMatrix, type LatentName, type ProbeSplitData } from '../src/eval/disentanglement';
 import { loadRun } from '../src/train/run';
 import { factorsOfClips, latentsOfClips } from '../src/train/latents';
 import { RunDir } from '../src/train/records';
+import { finishedSweepRuns } from '../src/train/sweep';
 import { disentanglementHeatmapSpec } from '../src/viz/disentanglement';
 import { renderPng, renderSvg } from '../src/viz/render';
 import { writeFileAtomic } from '../src/util/files';
 import { meanSd } from '../src/util/stats';
 
-const METHODS: Record<string, string> = { nc: 'NC', oc: 'OC', mim: 'MIM' };
-/** A cell's label: NC / OC / MIM for the constraint cells, else the cell's folder name. */
-const methodOf = (cell: string): string => (cell.startsWith('constraint=') ? METHODS[cell.slice('constraint='.length)] ?? cell : cell);
 const ORDER = ['NC', 'OC', 'MIM'];
 const PAIRS: Array<[LatentName, LatentName, string]> = [
   ['zText', 'zAudio', 'text-audio'], ['zText', 'zVisual', 'text-visual'], ['zAudio', 'zVisual', 'audio-visual'],
@@ -47,33 +44,23 @@ async function main(): Promise<void> {
   await initBackend();
   const perSeed: Array<{ method: string; seed: number; latent: string; factor: string; r2: number }> = [];
   const miSeed: Array<{ method: string; seed: number; pair: string; ksg: number; club: number | null }> = [];
-  const cells = readdirSync(sweep).filter((d) => existsSync(join(sweep, d)) && statSync(join(sweep, d)).isDirectory()).sort((a, b) => methodOf(a).localeCompare(methodOf(b), 'en', { numeric: true }));
-  for (const cell of cells) {
-    const method = methodOf(cell);
-    for (const seedDir of readdirSync(join(sweep, cell)).filter((d) => d.startsWith('seed-')).sort()) {
-      const dir = join(sweep, cell, seedDir);
-      if (!existsSync(join(dir, 'metrics.json'))) {
-        process.stderr.write(`skipping ${dir}: not finished\n`);
-        continue;
-      }
-      const seed = Number(seedDir.slice(5));
-      const run = await loadRun(dir);
-      try {
-        const ds = run.prepared.data.dataset;
-        const bs = run.prepared.resolved.train.evalBatchSize;
-        const split = (name: 'train' | 'valid' | 'test'): ProbeSplitData => ({
-          latents: latentsOfClips(run.model, ds.splits[name], run.prepared.data, bs),
-          factors: factorsOfClips(ds.splits[name], `${ds.name} ${name}`),
-        });
-        const [train, valid, test] = [split('train'), split('valid'), split('test')];
-        for (const c of probeMatrix(train, valid, test)) perSeed.push({ method, seed, latent: c.latent, factor: c.factor, r2: c.r2 });
-        const log = RunDir.open(dir).readLog();
-        const last = log[log.length - 1] as { mi?: Record<string, number> } | undefined;
-        for (const [a, b, pair] of PAIRS) miSeed.push({ method, seed, pair, ksg: ksgMutualInformation(test.latents[a], test.latents[b], 3), club: last?.mi?.[pair] ?? null });
-        process.stderr.write(`${method} seed ${seed}: probes and MI done\n`);
-      } finally {
-        run.model.dispose();
-      }
+  for (const { label: method, seed, dir } of finishedSweepRuns(sweep)) {
+    const run = await loadRun(dir);
+    try {
+      const ds = run.prepared.data.dataset;
+      const bs = run.prepared.resolved.train.evalBatchSize;
+      const split = (name: 'train' | 'valid' | 'test'): ProbeSplitData => ({
+        latents: latentsOfClips(run.model, ds.splits[name], run.prepared.data, bs),
+        factors: factorsOfClips(ds.splits[name], `${ds.name} ${name}`),
+      });
+      const [train, valid, test] = [split('train'), split('valid'), split('test')];
+      for (const c of probeMatrix(train, valid, test)) perSeed.push({ method, seed, latent: c.latent, factor: c.factor, r2: c.r2 });
+      const log = RunDir.open(dir).readLog();
+      const last = log[log.length - 1] as { mi?: Record<string, number> } | undefined;
+      for (const [a, b, pair] of PAIRS) miSeed.push({ method, seed, pair, ksg: ksgMutualInformation(test.latents[a], test.latents[b], 3), club: last?.mi?.[pair] ?? null });
+      process.stderr.write(`${method} seed ${seed}: probes and MI done\n`);
+    } finally {
+      run.model.dispose();
     }
   }
   if (perSeed.length === 0) throw new Error(`${sweep}: no finished runs`);

@@ -17,7 +17,7 @@
 // Layout: <out>/spec.json, <out>/<cell>/seed-<s>/ (a run folder as mird train writes it),
 // <out>/runs.csv (one row per run and split), <out>/summary.csv (mean ± sample sd per cell and
 // split, and on test whether the cell is the best, within one sd of it, or worse).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RUN_PRESET_NAMES, runPreset, type RunPresetName } from './presets';
 import { resolveTrainConfig } from './config';
@@ -192,6 +192,26 @@ export interface SweepRun {
 
 export function sweepRuns(spec: SweepSpec, out: string): SweepRun[] {
   return spec.cells.flatMap((cell) => spec.seeds.map((seed) => ({ cell, seed, dir: join(out, cell.id, `seed-${seed}`) })));
+}
+
+const CONSTRAINT_LABELS: Record<string, string> = { nc: 'NC', oc: 'OC', mim: 'MIM' };
+
+/** A cell's label in tables and figures: NC / OC / MIM for the constraint=… cells, else the cell's folder name. */
+export function cellLabel(cell: string): string {
+  return cell.startsWith('constraint=') ? CONSTRAINT_LABELS[cell.slice('constraint='.length)] ?? cell : cell;
+}
+
+/** The finished runs (a metrics.json) of a sweep folder, cells in label order (NC, OC, MIM first), then seeds. */
+export function finishedSweepRuns(sweep: string): Array<{ cell: string; label: string; seed: number; dir: string }> {
+  if (!existsSync(sweep)) throw new Error(`${sweep}: no such sweep folder (run mird sweep first)`);
+  const order = Object.values(CONSTRAINT_LABELS);
+  const rank = (l: string): number => (order.includes(l) ? order.indexOf(l) : order.length);
+  const cells = readdirSync(sweep).filter((d) => statSync(join(sweep, d)).isDirectory())
+    .sort((a, b) => rank(cellLabel(a)) - rank(cellLabel(b)) || cellLabel(a).localeCompare(cellLabel(b), 'en', { numeric: true }));
+  return cells.flatMap((cell) => readdirSync(join(sweep, cell)).filter((d) => /^seed-\d+$/.test(d))
+    .map((d) => ({ cell, label: cellLabel(cell), seed: Number(d.slice(5)), dir: join(sweep, cell, d) }))
+    .filter((r) => existsSync(join(r.dir, 'metrics.json')))
+    .sort((a, b) => a.seed - b.seed));
 }
 
 export interface RunMetrics {
