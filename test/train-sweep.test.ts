@@ -103,6 +103,31 @@ test('mird sweep end to end (quick preset, 2 cells × 3 seeds): tables, then a r
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /5 finished, 0 to resume, 1 to start/);
     assert.ok(existsSync(join(out, 'constraint=nc', 'seed-1', 'metrics.json')));
+    // the results scripts on this sweep: a table of chosen rows (Tables 4, 6), Figs. 5, 4 and 8
+    const script = (name: string, ...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', name), ...args], { cwd: root, encoding: 'utf8', env });
+    const table = join(dir, 't.csv');
+    const t = script('collect-sweeps.ts', '--rows', '--out', table, `syn=${out}@constraint=nc:no-mim,constraint=mim:full`);
+    assert.equal(t.status, 0, t.stderr);
+    const rows = readFileSync(table, 'utf8').trim().split('\n').map((l) => l.split(','));
+    assert.deepEqual(rows.map((r) => r.slice(0, 6).join(',')), ['data,row,sweep,cell,split,n', 'syn,no-mim,out,constraint=nc,test,3', 'syn,full,out,constraint=mim,test,3']);
+    assert.equal(rows[0]![12], 'mae_mean');
+    assert.ok(Math.abs(Number(rows[2]![12]) - Number(line[10])) < 1e-12, 'the row mean equals the sweep summary mean');
+    assert.ok(existsSync(join(dir, 't.out.runs.csv')) && existsSync(join(dir, 't.out.spec.json')));
+    assert.match(script('collect-sweeps.ts', '--rows', '--out', table, `syn=${out}@constraint=oc:x`).stderr, /no cell "constraint=oc" \(cells: constraint=mim, constraint=nc\)/);
+    const f5 = script('mi-per-epoch.ts', '--sweep', out, '--cells', 'constraint=mim:with MIM', '--out', join(dir, 'f5'));
+    assert.equal(f5.status, 0, f5.stderr);
+    assert.match(readFileSync(join(dir, 'f5.csv'), 'utf8'), /^series,epoch,n,mean,sd\nwith MIM,1,3,-?\d+\.\d{5},\d+\.\d{5}\n$/);
+    assert.match(script('mi-per-epoch.ts', '--sweep', out, '--cells', 'constraint=nc:x', '--out', join(dir, 'f5')).stderr, /epoch 1 has no MI estimate/);
+    const f4 = script('umap-latents.ts', '--sweep', out, '--seed', '0', '--out', join(dir, 'f4'));
+    assert.equal(f4.status, 0, f4.stderr);
+    const umapRows = readFileSync(join(dir, 'f4.csv'), 'utf8').trim().split('\n');
+    assert.equal(umapRows.length, 1 + 2 * 4 * 128); // NC and MIM × 4 latents × 128 test clips
+    assert.ok(existsSync(join(dir, 'f4.png')) && readFileSync(join(dir, 'f4.svg'), 'utf8').includes('z^S (shared)'));
+    const f8 = script('cases.ts', '--sweep', out, '--seed', '0', '--out', join(dir, 'f8'));
+    assert.equal(f8.status, 0, f8.stderr);
+    const cases = readFileSync(join(dir, 'f8.csv'), 'utf8').trim().split('\n');
+    assert.equal(cases.length, 1 + 3 * 3); // 3 clips × (truth, MIM, NC)
+    assert.match(cases[1]!, /^MIM wins most,/);
     const other = join(dir, 'other.json');
     writeFileSync(other, spec({ preset: 'quick', seeds: [0, 1, 2], grid: { alpha: [1, 2] } }));
     const refused = sweep(other, '--out', out);
