@@ -76,7 +76,7 @@ test('sweep summary: danfojs mean and sample sd per cell equal the hand computat
   assert.deepEqual(t('c').grid, { k: 'c' });
 });
 
-test('mird sweep end to end (quick preset, 2 cells × 3 seeds): tables, then a rerun skips finished runs and reruns a missing one; another spec in the same folder is refused', () => {
+test('mird sweep end to end (quick preset, 2 cells × 3 seeds): tables, then a rerun skips finished runs and reruns a missing one; another spec in the same folder is refused', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mird-sweep-'));
   try {
     const file = join(dir, 'c.json');
@@ -113,6 +113,12 @@ test('mird sweep end to end (quick preset, 2 cells × 3 seeds): tables, then a r
     assert.equal(rows[0]![12], 'mae_mean');
     assert.ok(Math.abs(Number(rows[2]![12]) - Number(line[10])) < 1e-12, 'the row mean equals the sweep summary mean');
     assert.ok(existsSync(join(dir, 't.out.runs.csv')) && existsSync(join(dir, 't.out.spec.json')));
+    const { readResultsTable, displayRows } = await import('../src/train/sweep-tables');
+    const read = readResultsTable(table);
+    assert.deepEqual(read.map((r) => [r.data, r.row, r.cell, r.n]), [['syn', 'no-mim', 'constraint=nc', 3], ['syn', 'full', 'constraint=mim', 3]]);
+    const shown = displayRows(read, ['mae'], { full: 'MIRD (full)' });
+    assert.equal(shown[1]!.row, 'MIRD (full)');
+    assert.match(String(shown[1]!.MAE), new RegExp(`^${Number(line[10]).toFixed(3)} ± \\d\\.\\d{3}( \\*| ≈)?$`));
     assert.match(script('collect-sweeps.ts', '--rows', '--out', table, `syn=${out}@constraint=oc:x`).stderr, /no cell "constraint=oc" \(cells: constraint=mim, constraint=nc\)/);
     const f5 = script('mi-per-epoch.ts', '--sweep', out, '--cells', 'constraint=mim:with MIM', '--out', join(dir, 'f5'));
     assert.equal(f5.status, 0, f5.stderr);
@@ -142,6 +148,19 @@ test('mird sweep end to end (quick preset, 2 cells × 3 seeds): tables, then a r
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('results tables read back: a whole-sweep table (results/table5.csv) and formatted cells', async () => {
+  const { readResultsTable, formatCell, displayRows } = await import('../src/train/sweep-tables');
+  const rows = readResultsTable(join(root, 'results', 'table5.csv'));
+  assert.deepEqual(rows.map((r) => `${r.data}/${r.row}`), ['synthetic/constraint=nc', 'synthetic/constraint=oc', 'synthetic/constraint=mim', 'mosi/constraint=nc', 'mosi/constraint=oc', 'mosi/constraint=mim']);
+  assert.equal(formatCell(0.8567, 0.0046, 'acc2_non0', 'best'), '85.7 ± 0.5 *');
+  assert.equal(formatCell(0.8971, 0.0151, 'mae', 'within 1 sd'), '0.897 ± 0.015 ≈');
+  assert.equal(formatCell(0.5, NaN, 'corr'), '0.500 ± —');
+  assert.deepEqual(Object.keys(displayRows(rows)[0]!), ['data', 'row', 'seeds', 'Acc2 (%)', 'F1 (%)', 'MAE', 'Corr']);
+  const bad = join(mkdtempSync(join(tmpdir(), 'mird-tab-')), 'x.csv');
+  writeFileSync(bad, 'cell,split,n\na,test,3\n');
+  assert.throws(() => readResultsTable(bad), /x\.csv: no column "acc2_non0_mean"/);
 });
 
 test('sweep figure spec: mean ± sd per swept value, one line per series, renders with its axis titles', async () => {

@@ -22,9 +22,6 @@ const SPEC_HELP = `spec (JSON): { "name", "preset", "data"?, "unlabeled"?, "text
   "set": { shared overrides }, "grid": { key: [values] } and/or "cells": [ { "name", "set": {...} } ] }
   e.g. { "preset": "quick", "seeds": [0, 1, 2], "set": { "maxEpochs": 2 }, "grid": { "constraint": ["mim", "oc", "nc"] } }`;
 
-const pct = (x: number): string => (100 * x).toFixed(1);
-const num = (x: number): string => x.toFixed(3);
-
 export async function run(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, FLAGS);
   if (flags.help === true) {
@@ -111,12 +108,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify({ out, runs: rows.length / 2, failures, summary }, null, 2) + '\n');
   } else {
     const { textTable } = await import('../viz/display');
-    const cell = (l: (typeof summary)[number], m: string, asPct: boolean): string => {
-      const f = asPct ? pct : num;
-      const mark = l.vsBest[m] === 'best' ? ' *' : l.vsBest[m] === 'within 1 sd' ? ' ≈' : '';
-      return `${f(l.mean[m] as number)} ± ${f(l.sd[m] as number)}${mark}`;
-    };
-    const table = summary.filter((l) => l.split === 'test').map((l) => ({ cell: l.cell, seeds: l.n, 'test Acc2': cell(l, 'acc2_non0', true), 'test F1': cell(l, 'f1_non0', true), 'test MAE': cell(l, 'mae', false), 'test Corr': cell(l, 'corr', false) }));
+    const { formatCell } = await import('../train/sweep-tables');
+    const cell = (l: (typeof summary)[number], m: (typeof SWEEP_METRICS)[number]): string => formatCell(l.mean[m] as number, l.sd[m] as number, m, l.vsBest[m]);
+    const table = summary.filter((l) => l.split === 'test').map((l) => ({ cell: l.cell, seeds: l.n, 'test Acc2': cell(l, 'acc2_non0'), 'test F1': cell(l, 'f1_non0'), 'test MAE': cell(l, 'mae'), 'test Corr': cell(l, 'corr') }));
     process.stdout.write(`\nsweep ${spec.name} (${spec.preset}${spec.data !== undefined ? `, ${spec.data}` : ''}): test, mean ± sample sd over seeds ${spec.seeds.join(', ')}\n${textTable(table)}\n`);
     process.stdout.write(`* best cell for the metric; ≈ within one standard deviation of it (|Δ mean| ≤ the larger sd of the two); per-seed rows: ${join(out, 'runs.csv')}, summary: ${join(out, 'summary.csv')}\n`);
     process.stdout.write('Acc2/F1: non-zero labels, class = x > 0; MAE and Corr over all test clips; each run selects its epoch on valid MAE and scores test once.\n');
