@@ -20,6 +20,7 @@ import { disentanglementHeatmapSpec } from '../src/viz/disentanglement';
 import { renderPng, renderSvg } from '../src/viz/render';
 import { writeFileAtomic } from '../src/util/files';
 import { meanSd } from '../src/util/stats';
+import { scriptArg } from './script-args';
 
 const ORDER = ['NC', 'OC', 'MIM'];
 const PAIRS: Array<[LatentName, LatentName, string]> = [
@@ -27,20 +28,13 @@ const PAIRS: Array<[LatentName, LatentName, string]> = [
   ['zShared', 'zText', 'shared-text'], ['zShared', 'zAudio', 'shared-audio'], ['zShared', 'zVisual', 'shared-visual'],
 ];
 
-function arg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : undefined;
-  if (v === undefined) throw new Error(`give --${name} (see the header of scripts/disentanglement.ts)`);
-  return v;
-}
-
 const mean = (xs: number[]): number => meanSd(xs).mean;
 const sd = (xs: number[]): number => meanSd(xs, NaN).sd;
 const r4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : '');
 
 async function main(): Promise<void> {
-  const sweep = arg('sweep');
-  const out = arg('out');
+  const sweep = scriptArg('sweep');
+  const out = scriptArg('out');
   await initBackend();
   const perSeed: Array<{ method: string; seed: number; latent: string; factor: string; r2: number }> = [];
   const miSeed: Array<{ method: string; seed: number; pair: string; ksg: number; club: number | null }> = [];

@@ -163,6 +163,19 @@ test('results tables read back: a whole-sweep table (results/table5.csv) and for
   assert.throws(() => readResultsTable(bad), /x\.csv: no column "acc2_non0_mean"/);
 });
 
+test('Figure 8 cases are chosen by rule: the focus method's largest win, its largest loss, the median clip', async () => {
+  const { chooseCases } = await import('../src/train/sweep-figures');
+  const labels = new Map([['a', 1], ['b', -1], ['c', 2], ['d', 0.5], ['e', -2]]);
+  const preds = new Map([
+    ['MIM', new Map([['a', 1], ['b', 1], ['c', 2], ['d', 0.5], ['e', -1]])], // errors 0, 2, 0, 0, 1
+    ['NC', new Map([['a', -1], ['b', -1], ['c', 1.5], ['d', 0.5], ['e', -2]])], // errors 2, 0, .5, 0, 0
+  ]);
+  // margins (NC error − MIM error): a 2, b −2, c .5, d 0, e −1; mean errors: a 1, b 1, c .25, d 0, e .5
+  assert.deepEqual(chooseCases(preds, labels, 'MIM'), [['MIM wins most', 'a'], ['MIM loses most', 'b'], ['median clip (mean error of all methods)', 'e']]);
+  assert.throws(() => chooseCases(preds, labels, 'OC'), /no predictions of OC \(methods: MIM, NC\)/);
+  assert.throws(() => chooseCases(new Map([['MIM', preds.get('MIM')!]]), labels, 'MIM'), /at least one other method/);
+});
+
 test('sweep figure spec: mean ± sd per swept value, one line per series, renders with its axis titles', async () => {
   const { sweepLineSpec } = await import('../src/viz/sweep');
   const { renderSvg } = await import('../src/viz/render');
