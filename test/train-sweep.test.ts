@@ -163,7 +163,7 @@ test('results tables read back: a whole-sweep table (results/table5.csv) and for
   assert.throws(() => readResultsTable(bad), /x\.csv: no column "acc2_non0_mean"/);
 });
 
-test('Figure 8 cases are chosen by rule: the focus method's largest win, its largest loss, the median clip', async () => {
+test('Figure 8 cases are chosen by rule: the largest win and loss of the focus method, the median clip', async () => {
   const { chooseCases } = await import('../src/train/sweep-figures');
   const labels = new Map([['a', 1], ['b', -1], ['c', 2], ['d', 0.5], ['e', -2]]);
   const preds = new Map([
