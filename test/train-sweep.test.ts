@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSweepSpec, summarizeSweep, sweepRuns, trainArgs, type RunMetrics } from '../src/train/sweep';
+import { extendsSpec, parseSweepSpec, summarizeSweep, sweepRuns, trainArgs, type RunMetrics } from '../src/train/sweep';
 import type { MetricRecord } from '../src/train/records';
 
 const root = process.cwd();
@@ -28,6 +28,14 @@ test('sweep spec: the grid is a cartesian product, crossed with named cells, eac
   assert.equal(runs[4]!.dir, join('out', 'full_alpha=0.1_constraint=oc', 'seed-1'));
   const lists = parseSweepSpec(spec({ preset: 'quick', seeds: [3, 4, 5], cells: [{ name: 'latent-only', set: { miPairs: ['text-audio', 'shared-text'] } }] }));
   assert.equal(lists.cells[0]!.set.miPairs, 'text-audio,shared-text');
+});
+
+test('sweep spec extension: added grid values, cells or seeds extend a sweep; a changed setting does not', () => {
+  const base = parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], set: { maxEpochs: 2 }, grid: { alpha: [0.1, 1] } }));
+  assert.ok(extendsSpec(base, parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2, 3], set: { maxEpochs: 2 }, grid: { alpha: [0.1, 1, 10] } }))));
+  assert.ok(!extendsSpec(base, parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], set: { maxEpochs: 3 }, grid: { alpha: [0.1, 1, 10] } }))), 'a shared setting changed');
+  assert.ok(!extendsSpec(base, parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 3], set: { maxEpochs: 2 }, grid: { alpha: [0.1, 1] } }))), 'a seed dropped');
+  assert.ok(!extendsSpec(base, parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], set: { maxEpochs: 2 }, grid: { alpha: [1, 10] } }))), 'a cell dropped');
 });
 
 test('sweep spec: every mistake is refused before anything runs, naming the field', () => {
@@ -139,6 +147,13 @@ test('mird sweep end to end (quick preset, 2 cells × 3 seeds): tables, then a r
     const refused = sweep(other, '--out', out);
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /holds another sweep/);
+    // a spec that only adds a grid value grows the same folder: the finished runs are kept
+    const grown = join(dir, 'grown.json');
+    writeFileSync(grown, spec({ preset: 'quick', seeds: [0, 1, 2], set: { maxEpochs: 1 }, grid: { constraint: ['mim', 'nc', 'oc'] } }));
+    const plan = sweep(grown, '--out', out, '--dry-run');
+    assert.equal(plan.status, 0, plan.stderr);
+    assert.match(plan.stderr, /extends the sweep in .*: its finished runs are kept/);
+    assert.match(plan.stderr, /3 cell\(s\) × 3 seeds = 9 runs .*6 finished, 0 to resume, 3 to start/);
     const badSpec = join(dir, 'bad.json');
     writeFileSync(badSpec, spec({ preset: 'quick', seeds: [0, 1, 2], grid: { alpha: [] } }));
     const bad = sweep(badSpec, '--out', join(dir, 'never'));

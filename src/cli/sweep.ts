@@ -1,6 +1,7 @@
 // `mird sweep <spec.json>`: a grid of training configs × seeds (src/train/sweep.ts), each run a
 // separate `mird train` process, up to --jobs at a time (default: the number of cores).
-// Resumable: finished runs are skipped, interrupted ones resume from their last epoch. Then the
+// Resumable: finished runs are skipped, interrupted ones resume from their last epoch; a spec that
+// adds grid values, cells or seeds to the folder's grows it. Then the
 // tables: <out>/runs.csv (per seed and split) and <out>/summary.csv (mean ± sd per cell).
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -29,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positional.length !== 1) throw new CliError(positional.length === 0 ? 'give the sweep spec: mird sweep <spec.json>' : `one spec file, got ${positional.length} arguments`);
-  const { readSweepSpec, sweepRuns, trainArgs, summarizeSweep, SWEEP_METRICS } = await import('../train/sweep');
+  const { extendsSpec, parseSweepSpec, readSweepSpec, sweepRuns, trainArgs, summarizeSweep, SWEEP_METRICS } = await import('../train/sweep');
   let spec: SweepSpec;
   try {
     spec = readSweepSpec(positional[0] as string); // reads and checks only: any error is the spec's
@@ -42,7 +43,10 @@ export async function run(argv: string[]): Promise<number> {
   const specText = readFileSync(positional[0] as string, 'utf8');
   const specFile = join(out, 'spec.json');
   if (existsSync(specFile) && JSON.stringify(JSON.parse(readFileSync(specFile, 'utf8'))) !== JSON.stringify(JSON.parse(specText))) {
-    throw new CliError(`${out} holds another sweep (its spec.json differs from ${positional[0]}); give another --out`);
+    // a spec that only adds grid values, cells or seeds grows the sweep; any other change is another sweep
+    const previous = parseSweepSpec(readFileSync(specFile, 'utf8'), specFile);
+    if (!extendsSpec(previous, spec)) throw new CliError(`${out} holds another sweep (its spec.json differs from ${positional[0]}, and not only by added grid values, cells or seeds); give another --out`);
+    process.stderr.write(`${positional[0]} extends the sweep in ${out}: its finished runs are kept\n`);
   }
   const { RunDir } = await import('../train/records');
   const { finishedResult } = await import('../train/run');

@@ -13,6 +13,8 @@
 //   }
 // With both "cells" and "grid", every named cell is crossed with every grid point. Every cell's
 // config is resolved (unknown keys, bad values) before anything runs; errors name the field.
+// A folder holds one sweep; a spec that only adds grid values, named cells or seeds to the one in
+// the folder extends it (its finished runs are kept), any other change needs another --out.
 //
 // Layout: <out>/spec.json, <out>/<cell>/seed-<s>/ (a run folder as mird train writes it),
 // <out>/runs.csv (one row per run and split), <out>/summary.csv (mean ± sample sd per cell and
@@ -182,6 +184,17 @@ export function trainArgs(spec: SweepSpec, cell: SweepCell): string[] {
   if (spec.textCheckpoint !== undefined) args.push('--text-checkpoint', spec.textCheckpoint);
   for (const [k, v] of Object.entries({ ...spec.set, ...cell.set })) args.push('--set', `${k}=${v}`);
   return args;
+}
+
+/**
+ * Whether `next` extends `previous`: every run of the earlier spec is a run of the new one, in the
+ * same cell folder, with the same `mird train` arguments (the new spec adds grid values, named
+ * cells or seeds). Then the sweep folder can grow: finished runs are kept, the new ones run.
+ */
+export function extendsSpec(previous: SweepSpec, next: SweepSpec): boolean {
+  const key = (spec: SweepSpec, cell: SweepCell): string => `${cell.id}\t${JSON.stringify(trainArgs(spec, cell))}`;
+  const nextCells = new Set(next.cells.map((c) => key(next, c)));
+  return previous.cells.every((c) => nextCells.has(key(previous, c))) && previous.seeds.every((s) => next.seeds.includes(s));
 }
 
 export interface SweepRun {
