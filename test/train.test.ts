@@ -132,7 +132,7 @@ test('loss terms against hand computations: log MSE over labeled clips only, rec
   mi?.dispose();
 });
 
-test('unlabeledUse: unlabeled clips feed reconstruction and the constraint, or only one of them (Table 6)', async () => {
+test('unlabeledUse: unlabeled clips feed reconstruction and the constraint (MIM, OC, HSIC), or only one of them (Table 6)', async () => {
   const { prepared } = await tinyRun();
   const { model, mi } = prepared.build(0);
   const est = mi as NonNullable<typeof mi>;
@@ -152,7 +152,7 @@ test('unlabeledUse: unlabeled clips feed reconstruction and the constraint, or o
     return { reconText: v(o.reconText), reconAudio: v(o.reconAudio), reconVisual: v(o.reconVisual), constraint: v(o.constraint) };
   });
   const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
-  for (const constraint of ['mim', 'oc'] as const) {
+  for (const constraint of ['mim', 'oc', 'hsic'] as const) {
     const both = terms(mixed, { constraint });
     const lab = terms(labeledOnly, { constraint });
     const mimOnly = terms(mixed, { constraint, unlabeledUse: 'mim' });

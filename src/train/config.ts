@@ -13,8 +13,12 @@ export const MI_PAIRS = [
 ] as const;
 export type MiPair = (typeof MI_PAIRS)[number];
 
-const CONSTRAINTS = ['mim', 'oc', 'nc'] as const;
-/** mim: CLUB upper bounds (eq. 20); oc: orthogonality ‖Z^m Z^Sᵀ‖²_F (eq. 9); nc: no constraint. */
+const CONSTRAINTS = ['mim', 'oc', 'nc', 'hsic'] as const;
+/**
+ * mim: CLUB upper bounds (eq. 20); oc: orthogonality ‖Z^m Z^Sᵀ‖²_F (eq. 9); nc: no constraint;
+ * hsic: the kernel independence criterion HSIC between the latents of the active latent pairs
+ * (src/mi/hsic.ts; not in the paper: a dependence penalty that needs no fitted estimator).
+ */
 export type Constraint = (typeof CONSTRAINTS)[number];
 const LOSS_FORMS = ['log', 'linear'] as const;
 const UNLABELED_USES = ['both', 'recon', 'mim'] as const;
@@ -82,9 +86,9 @@ export interface TrainConfig {
   reconAudio: boolean;
   reconVisual: boolean;
   constraint: Constraint;
-  /** α, the weight of the MIM (or OC) term (authors: 1). */
+  /** α, the weight of the MIM (or OC, HSIC) term (authors: 1). */
   alpha: number;
-  /** The MI terms that enter eq. 20 and get an estimator (ablation "−MIM(X^m, z^S)": drop the input pairs). */
+  /** The MI terms that enter eq. 20 and get an estimator (ablation "−MIM(X^m, z^S)": drop the input pairs); with hsic, its latent pairs. */
   miPairs: MiPair[];
   /**
    * Minimise max(Î, 0) per pair instead of Î. An upper-bound estimate below 0 only says the

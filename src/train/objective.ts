@@ -10,13 +10,15 @@
 //
 // Alternatives to L_mim (config.constraint): 'oc', the orthogonality constraint of eq. 9,
 // Σ_{m ∈ L,A,V} ‖Z^m Z^Sᵀ‖²_F / B² (the squared dot products of every z^m_i with every z^S_j,
-// averaged so that α does not depend on the batch size); 'nc', no constraint.
+// averaged so that α does not depend on the batch size); 'nc', no constraint; 'hsic', Σ HSIC_b
+// between the latents of each active latent pair (src/mi/hsic.ts; not in the paper).
 // Unlabeled clips (splitRate > 0) enter eqs. 19 and 20 / 9 (config.unlabeledUse 'both'), or only
 // one of them ('recon', 'mim': the other term then reads the labeled clips alone); never eq. 18.
 // lossForm 'linear' drops the logs of eqs. 18–19 (plain MSE + Σ recon), for comparison.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
 import type { MirdModel, MirdOutput } from '../model/mird';
+import { hsic } from '../mi/hsic';
 import { maskedMse } from '../nn/losses';
 import { matMul } from '../nn/ops';
 import type { MiPair, TrainConfig } from './config';
@@ -125,6 +127,14 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
     const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0]; // the clips eq. 9 reads
     const zs = firstRows(out.zShared, n);
     o.constraint = tf.addN([orthogonality(firstRows(out.zText, n), zs), orthogonality(firstRows(out.zAudio, n), zs), orthogonality(firstRows(out.zVisual, n), zs)]) as tf.Scalar;
+  } else if (c.constraint === 'hsic') {
+    const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0];
+    const z: Record<string, tf.Tensor2D> = { text: out.zText, audio: out.zAudio, visual: out.zVisual, shared: out.zShared };
+    const terms = c.miPairs.filter((p) => !p.startsWith('shared-input')).map((p) => {
+      const [a, b] = p.split('-') as [string, string];
+      return hsic(firstRows(z[a] as tf.Tensor2D, n), firstRows(z[b] as tf.Tensor2D, n));
+    });
+    o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
   }
   const task: tf.Scalar[] = [regression, o.reconText, o.reconAudio, o.reconVisual].filter((t): t is tf.Scalar => t !== undefined);
   const taskTerms = c.lossForm === 'log' ? task.map(logOf) : task;
