@@ -1,24 +1,20 @@
-// A figure from a sweep's summary: one test metric (mean ± sample sd over seeds) against one
-// swept numeric setting, a line per named cell:
-//   node --import tsx scripts/sweep-figure.ts --sweep runs/sweeps/mim-variants-synthetic --x alpha \
-//     --metric acc2_non0 --out results/fig7_alpha_synthetic [--log]
+// A figure from sweep summaries: one test metric (mean ± sample sd over seeds) against one swept
+// numeric setting, a line per named cell (and per sweep when several are given as label=folder):
+//   node --import tsx scripts/sweep-figure.ts --sweep runs/sweeps/split-rate-synthetic --x splitRate \
+//     --metric acc2_non0 --out results/fig6_split_rate
+//   node --import tsx scripts/sweep-figure.ts --sweep synthetic=runs/sweeps/mim-variants-synthetic \
+//     --sweep MOSI=runs/sweeps/alpha-mosi --x alpha --metric acc2_non0 --log --out results/fig7_alpha
 // Writes <out>.svg and <out>.png (src/viz/sweep.ts) and <out>.csv (the plotted points).
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readCsv } from '../src/data/csv';
-import { sweepLineSpec } from '../src/viz/sweep';
+import { sweepLineSpec, type SweepPoint } from '../src/viz/sweep';
 import { renderPng, renderSvg } from '../src/viz/render';
 import { writeFileAtomic } from '../src/util/files';
+import { scriptArg } from './script-args';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-async function main(): Promise<void> {
-  const [sweep, xKey, metric, out] = [arg('sweep'), arg('x'), arg('metric'), arg('out')];
-  if (sweep === undefined || xKey === undefined || metric === undefined || out === undefined) throw new Error('usage: sweep-figure.ts --sweep <folder> --x <grid key> --metric <metric> --out <file stem> [--log]');
-  const t = readCsv(join(sweep, 'summary.csv'));
+function pointsOf(dir: string, label: string | null, xKey: string, metric: string): SweepPoint[] {
+  const t = readCsv(join(dir, 'summary.csv'));
   const col = (name: string): number => {
     const i = t.header.indexOf(name);
     if (i < 0) throw new Error(`${t.file}: no column ${name} (columns: ${t.header.join(', ')})`);
@@ -26,9 +22,24 @@ async function main(): Promise<void> {
   };
   const [xi, mi, si, spl] = [col(xKey), col(`${metric}_mean`), col(`${metric}_sd`), col('split')];
   const ni = t.header.indexOf('name');
-  const points = t.rows.filter((r) => r[spl] === 'test').map((r) => ({ series: ni >= 0 ? (r[ni] as string) : metric, x: Number(r[xi]), mean: Number(r[mi]), sd: Number(r[si]) }));
+  const points = t.rows.filter((r) => r[spl] === 'test').map((r) => {
+    const name = ni >= 0 ? (r[ni] as string) : null;
+    const series = label === null ? name ?? metric : name === null ? label : `${label}: ${name}`;
+    return { series, x: Number(r[xi]), mean: Number(r[mi]), sd: Number(r[si]) };
+  });
   if (points.some((p) => !Number.isFinite(p.x))) throw new Error(`${t.file}: --x ${xKey} is not numeric in every row`);
-  const spec = sweepLineSpec(points, { xTitle: xKey, yTitle: `test ${metric} (mean ± sd over seeds)`, title: `${metric} against ${xKey} (${sweep.split('/').pop()})`, logX: process.argv.includes('--log') });
+  return points;
+}
+
+async function main(): Promise<void> {
+  const sweeps = process.argv.flatMap((a, i, all) => (all[i - 1] === '--sweep' ? [a] : []));
+  const [xKey, metric, out] = [scriptArg('x'), scriptArg('metric'), scriptArg('out')];
+  if (sweeps.length === 0) scriptArg('sweep'); // names the missing flag
+  const labelled = sweeps.map((s) => (/^[^=/]+=/.test(s) ? { label: s.slice(0, s.indexOf('=')), dir: s.slice(s.indexOf('=') + 1) } : { label: null, dir: s }));
+  if (labelled.length > 1 && labelled.some((s) => s.label === null)) throw new Error('several --sweep: give each as label=folder');
+  const points = labelled.flatMap((s) => pointsOf(s.dir, s.label, xKey, metric));
+  const names = labelled.map((s) => basename(s.dir)).join(', ');
+  const spec = sweepLineSpec(points, { xTitle: xKey, yTitle: `test ${metric} (mean ± sd over seeds)`, title: `${metric} against ${xKey} (${names})`, logX: process.argv.includes('--log') });
   writeFileAtomic(`${out}.csv`, ['series,x,mean,sd', ...points.map((p) => [p.series, p.x, p.mean, p.sd].join(','))].join('\n') + '\n');
   writeFileAtomic(`${out}.svg`, await renderSvg(spec));
   writeFileSync(`${out}.png`, await renderPng(spec));
