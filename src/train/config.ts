@@ -211,3 +211,23 @@ export function activePairs(c: TrainConfig): { latent: MiPair[]; input: MiPair[]
   const pairs = c.constraint === 'mim' ? c.miPairs : [];
   return { latent: pairs.filter((p) => !p.startsWith('shared-input')), input: pairs.filter((p) => p.startsWith('shared-input')) };
 }
+
+/**
+ * The training keys that apply to any system the loop trains (MIRD and the Table 1 baselines):
+ * batches, epochs, selection, inputs, the AdamW schedule and clipping. The rest of TrainConfig
+ * is MIRD's objective (eq. 21), its estimators and its unlabeled clips.
+ */
+export const GENERIC_TRAIN_KEYS = [
+  'batchSize', 'maxEpochs', 'patience', 'selectBy', 'evalBatchSize', 'audioInput', 'visualInput',
+  'lr', 'hostLr', 'weightDecay', 'warmupFraction', 'gradClip',
+] as const satisfies ReadonlyArray<keyof TrainConfig>;
+export type GenericTrainKey = (typeof GENERIC_TRAIN_KEYS)[number];
+export type GenericTrainConfig = Pick<TrainConfig, GenericTrainKey>;
+
+/** The generic keys of a full config (validated as a whole first), in GENERIC_TRAIN_KEYS order. */
+export function genericTrainConfig(c: TrainConfig): GenericTrainConfig {
+  validateTrainConfig(c);
+  const out: Record<string, unknown> = {};
+  for (const k of GENERIC_TRAIN_KEYS) out[k] = c[k];
+  return out as unknown as GenericTrainConfig;
+}

@@ -1,7 +1,9 @@
-// The training loop of MIRD: Algorithm 1 over every batch of every epoch, model selection on
-// valid, early stopping, run records, resume, and one final test evaluation. The loop itself is
-// `trainMird` at the bottom; `Trainer` holds its state (model, estimators, optimisers, the
-// selected weights, the log) and the operations the loop calls.
+// The training loop of MIRD and of the Table 1 baselines: one step per batch of every epoch
+// (Algorithm 1 for MIRD, src/train/step.ts; one forward and the model's own loss for a baseline,
+// src/train/baseline-step.ts), model selection on valid, early stopping, run records, resume, and
+// one final test evaluation. The loop itself is `trainLoop` at the bottom; `EpochTrainer` holds
+// what every system shares (optimiser, the selected weights, the log, checkpoints), `Trainer`
+// adds MIRD's estimators and step, `BaselineTrainer` a baseline's step.
 //
 // Determinism: the run seed derives every stream. Batch order and unlabeled mixing are a pure
 // function of (seed, epoch) (src/data/batching.ts); dropout is re-seeded at the start of every
@@ -14,13 +16,15 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeBatch, epochBatches, makeBatch, type BatchOptions } from '../data/batching';
 import type { Clip, Dataset, SplitName, TextTokenizer } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
+import { isBaselineModel, type BaselineModel } from '../model/baselines/types';
 import type { MirdModel } from '../model/mird';
 import { NamedAdamW } from '../nn/adamw';
 import { assignValues, variableValues } from '../nn/dense';
 import { Progress } from '../util/progress';
 import { deriveSeed } from '../util/rng';
 import { readCheckpoint, restoreOptimizer, restoreParams, writeCheckpoint } from './checkpoint';
-import type { SelectBy, TrainConfig } from './config';
+import { baselineStep, type BaselineStepContext } from './baseline-step';
+import type { GenericTrainConfig, SelectBy, TrainConfig } from './config';
 import type { MiTerms } from './mi-terms';
 import { metricRecord, type EpochLog, type MetricRecord, type RunDir, type RunState } from './records';
 import { warmupLinearDecay } from './schedule';
@@ -68,16 +72,25 @@ export interface TrainResult {
   seconds: number;
 }
 
+/** Any system the loop trains: MIRD, or a Table 1 baseline (src/model/baselines/). */
+export type TrainedModel = MirdModel | BaselineModel;
+
 /** ŷ for clips in evaluation mode (no dropout, no decoders), `batchSize` clips per forward. */
-export function predictClips(model: MirdModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number): Float32Array {
+export function predictClips(model: TrainedModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number): Float32Array {
   const out = new Float32Array(clips.length);
   for (let i = 0; i < clips.length; i += batchSize) {
     // as the unlabeled part of a batch: a prediction needs no label
     const batch = makeBatch([], clips.slice(i, i + batchSize), data.tokenizer, data.batchOptions);
     try {
-      const o = model.forward(batch, { training: false, decode: false });
-      out.set(o.yHat.dataSync() as Float32Array, i); // predictions are needed on the host
-      tf.dispose([o.zText, o.zAudio, o.zVisual, o.zShared, o.yHat]);
+      if (isBaselineModel(model)) {
+        const o = model.forward(batch, { training: false });
+        out.set(o.yHat.dataSync() as Float32Array, i);
+        tf.dispose([o.yHat, ...Object.values(o.latents)]);
+      } else {
+        const o = model.forward(batch, { training: false, decode: false });
+        out.set(o.yHat.dataSync() as Float32Array, i); // predictions are needed on the host
+        tf.dispose([o.zText, o.zAudio, o.zVisual, o.zShared, o.yHat]);
+      }
     } finally {
       disposeBatch(batch);
     }
@@ -86,7 +99,7 @@ export function predictClips(model: MirdModel, clips: readonly Clip[], data: Pic
 }
 
 /** Predictions and metrics of labeled clips. */
-export function evaluateClips(model: MirdModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number, what: string): SplitPredictions {
+export function evaluateClips(model: TrainedModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number, what: string): SplitPredictions {
   const labels = Float32Array.from(clips.map((c) => {
     if (c.label === null) throw new Error(`${what}: clip ${c.id} has no label`);
     return c.label;
@@ -106,15 +119,24 @@ function mean(xs: readonly number[]): number {
   return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-export class Trainer {
+/** What the loop needs of a model besides its forward: its variables under stable names, and its dropout stream. */
+export interface TrainableModel {
+  namedVariables(): Map<string, tf.Variable>;
+  setDropoutSeed(seed: number): void;
+}
+
+/**
+ * The loop's state and operations for any system (MIRD: `Trainer`; a Table 1 baseline:
+ * `BaselineTrainer`): the model optimiser, valid-only selection, patience, run records,
+ * checkpoints (`model.` variables and moments; `est.` for MIRD's estimators), resume and the
+ * final test evaluation. Subclasses supply one epoch of steps and the learning rates.
+ */
+export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrainConfig> {
   readonly modelParams: Map<string, tf.Variable>;
   readonly hostParams: Set<string>;
   readonly modelOptimizer: NamedAdamW;
-  readonly estimatorOptimizer: NamedAdamW | null;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
-  /** what trainStep reads: model, estimators, both optimisers, the host parameters (also for inspecting one step by hand) */
-  readonly stepContext: StepContext;
   state: RunState = { completedEpochs: 0, globalStep: 0, bestEpoch: null, bestScore: null, epochsWithoutImprovement: 0, status: 'running' };
   /** the state as of the last completed epoch (what state.json holds; a failure mid-epoch reverts to it) */
   private committed: RunState = { ...this.state };
@@ -123,56 +145,38 @@ export class Trainer {
   private readonly t0 = Date.now();
 
   constructor(
-    readonly model: MirdModel,
-    readonly mi: MiTerms | null,
+    readonly model: M,
     readonly data: PreparedData,
-    readonly config: TrainConfig,
+    readonly config: C,
     readonly seed: number,
     readonly options: TrainerOptions,
+    /** MIRD's estimators' optimiser (its params are checkpointed under `est.`); null for systems without one */
+    readonly estimatorOptimizer: NamedAdamW | null,
   ) {
     const c = config;
-    const ds = data.dataset;
-    for (const s of ['train', 'valid', 'test'] as SplitName[]) if (ds.splits[s].length === 0) throw new Error(`train: the ${s} split of ${ds.name} is empty`);
-    if (c.splitRate > 0 && ds.unlabeled.length === 0) throw new Error(`train config: splitRate ${c.splitRate} needs unlabeled clips, but ${ds.name} has none (pass --unlabeled <source> or set splitRate=0)`);
     this.modelParams = model.namedVariables();
     this.hostParams = new Set([...this.modelParams.keys()].filter((k) => k.startsWith('host/')));
     this.modelOptimizer = new NamedAdamW(this.modelParams, { weightDecay: c.weightDecay, eps: 1e-6 });
-    this.estimatorOptimizer = mi !== null && mi.pairs.length > 0 ? new NamedAdamW(mi.namedVariables(), { weightDecay: 0, eps: 1e-8 }) : null;
-    this.stepsPerEpoch = Math.ceil(ds.splits.train.length / c.batchSize);
+    this.stepsPerEpoch = Math.ceil(data.dataset.splits.train.length / c.batchSize);
     this.totalSteps = this.stepsPerEpoch * c.maxEpochs;
-    this.stepContext = {
-      model, config: c, mi, ignoreTokenIds: data.ignoreTokenIds,
-      modelParams: this.modelParams, hostParams: this.hostParams, modelOptimizer: this.modelOptimizer, estimatorOptimizer: this.estimatorOptimizer,
-    };
   }
 
-  rates(step: number): { lr: number; hostLr: number; estimatorLr: number } {
+  /** Every split non-empty: the checks a trainer runs before it allocates anything. */
+  protected static checkSplits(data: PreparedData): void {
+    const ds = data.dataset;
+    for (const s of ['train', 'valid', 'test'] as SplitName[]) if (ds.splits[s].length === 0) throw new Error(`train: the ${s} split of ${ds.name} is empty`);
+  }
+
+  /** Rates at a global step (after the schedule); `estimatorLr` only where there are estimators. */
+  abstract rates(step: number): { lr: number; hostLr: number; estimatorLr?: number };
+
+  /** One epoch of training steps; returns their reports. */
+  abstract runEpoch(epoch: number, progress: Progress | null): StepReport[];
+
+  /** The scheduled model rates: linear warm-up, then linear decay to 0 at the last step. */
+  protected modelRates(step: number): { lr: number; hostLr: number } {
     const f = warmupLinearDecay(step, this.totalSteps, this.config.warmupFraction);
-    return { lr: this.config.lr * f, hostLr: this.config.hostLr * f, estimatorLr: this.config.estimatorLr };
-  }
-
-  /** Algorithm 1 over one epoch's batches; returns the epoch's step reports. */
-  runEpoch(epoch: number, progress: Progress | null): StepReport[] {
-    const c = this.config;
-    const ds = this.data.dataset;
-    this.model.setDropoutSeed(deriveSeed(this.seed, `train/dropout/epoch/${epoch}`));
-    const reports: StepReport[] = [];
-    const batches = epochBatches(ds.splits.train, this.data.tokenizer, {
-      ...this.data.batchOptions, batchSize: c.batchSize, seed: this.seed, epoch, shuffle: true, splitRate: c.splitRate, unlabeled: ds.unlabeled,
-    });
-    for (const batch of batches) {
-      try {
-        const step = this.state.globalStep + 1;
-        const r = trainStep(this.stepContext, batch, this.rates(step), step);
-        this.state.globalStep = step;
-        reports.push(r);
-        this.options.onStep?.(step, r);
-        progress?.tick(1, `epoch ${epoch + 1} loss ${(r.terms.total as number).toFixed(3)}`);
-      } finally {
-        disposeBatch(batch);
-      }
-    }
-    return reports;
+    return { lr: this.config.lr * f, hostLr: this.config.hostLr * f };
   }
 
   evaluate(split: SplitName): SplitPredictions {
@@ -198,7 +202,7 @@ export class Trainer {
       epoch: epoch + 1,
       steps: reports.length,
       seconds,
-      lr: { model: rates.lr, host: rates.hostLr, estimator: rates.estimatorLr },
+      lr: { model: rates.lr, host: rates.hostLr, ...(rates.estimatorLr === undefined ? {} : { estimator: rates.estimatorLr }) },
       train,
       mi,
       miSum: Object.keys(mi).length === 0 ? null : Object.values(mi).reduce((a, b) => a + b, 0),
@@ -325,8 +329,99 @@ export class Trainer {
   }
 }
 
-/** The loop: Algorithm 1 per epoch, selection on valid, patience, then test once. */
-export function trainMird(t: Trainer): TrainResult | null {
+/** MIRD: Algorithm 1 per batch (src/train/step.ts), its estimators beside the model. */
+export class Trainer extends EpochTrainer<MirdModel, TrainConfig> {
+  /** what trainStep reads: model, estimators, both optimisers, the host parameters (also for inspecting one step by hand) */
+  readonly stepContext: StepContext;
+
+  constructor(model: MirdModel, readonly mi: MiTerms | null, data: PreparedData, config: TrainConfig, seed: number, options: TrainerOptions) {
+    super(model, data, config, seed, options, Trainer.estimatorOptimizerOf(mi, data, config));
+    this.stepContext = {
+      model, config, mi, ignoreTokenIds: data.ignoreTokenIds,
+      modelParams: this.modelParams, hostParams: this.hostParams, modelOptimizer: this.modelOptimizer, estimatorOptimizer: this.estimatorOptimizer,
+    };
+  }
+
+  /** The checks of a MIRD run, then its estimators' optimiser (null without estimators). */
+  private static estimatorOptimizerOf(mi: MiTerms | null, data: PreparedData, c: TrainConfig): NamedAdamW | null {
+    EpochTrainer.checkSplits(data);
+    const ds = data.dataset;
+    if (c.splitRate > 0 && ds.unlabeled.length === 0) throw new Error(`train config: splitRate ${c.splitRate} needs unlabeled clips, but ${ds.name} has none (pass --unlabeled <source> or set splitRate=0)`);
+    return mi !== null && mi.pairs.length > 0 ? new NamedAdamW(mi.namedVariables(), { weightDecay: 0, eps: 1e-8 }) : null;
+  }
+
+  rates(step: number): { lr: number; hostLr: number; estimatorLr: number } {
+    return { ...this.modelRates(step), estimatorLr: this.config.estimatorLr };
+  }
+
+  /** Algorithm 1 over one epoch's batches; returns the epoch's step reports. */
+  runEpoch(epoch: number, progress: Progress | null): StepReport[] {
+    const c = this.config;
+    const ds = this.data.dataset;
+    this.model.setDropoutSeed(deriveSeed(this.seed, `train/dropout/epoch/${epoch}`));
+    const reports: StepReport[] = [];
+    const batches = epochBatches(ds.splits.train, this.data.tokenizer, {
+      ...this.data.batchOptions, batchSize: c.batchSize, seed: this.seed, epoch, shuffle: true, splitRate: c.splitRate, unlabeled: ds.unlabeled,
+    });
+    for (const batch of batches) {
+      try {
+        const step = this.state.globalStep + 1;
+        const r = trainStep(this.stepContext, batch, this.rates(step), step);
+        this.state.globalStep = step;
+        reports.push(r);
+        this.options.onStep?.(step, r);
+        progress?.tick(1, `epoch ${epoch + 1} loss ${(r.terms.total as number).toFixed(3)}`);
+      } finally {
+        disposeBatch(batch);
+      }
+    }
+    return reports;
+  }
+}
+
+/**
+ * A Table 1 baseline (src/model/baselines/): one forward, its own loss on the labeled clips, one
+ * AdamW step per batch (src/train/baseline-step.ts); no unlabeled clips, no estimators. Batch
+ * order and dropout seeds follow the same rule as MIRD's (a pure function of seed and epoch).
+ */
+export class BaselineTrainer extends EpochTrainer<BaselineModel, GenericTrainConfig> {
+  readonly stepContext: BaselineStepContext;
+
+  constructor(model: BaselineModel, data: PreparedData, config: GenericTrainConfig, seed: number, options: TrainerOptions) {
+    EpochTrainer.checkSplits(data);
+    super(model, data, config, seed, options, null);
+    this.stepContext = { model, config, modelParams: this.modelParams, hostParams: this.hostParams, modelOptimizer: this.modelOptimizer };
+  }
+
+  rates(step: number): { lr: number; hostLr: number } {
+    return this.modelRates(step);
+  }
+
+  runEpoch(epoch: number, progress: Progress | null): StepReport[] {
+    const c = this.config;
+    this.model.setDropoutSeed(deriveSeed(this.seed, `train/dropout/epoch/${epoch}`));
+    const reports: StepReport[] = [];
+    const batches = epochBatches(this.data.dataset.splits.train, this.data.tokenizer, {
+      ...this.data.batchOptions, batchSize: c.batchSize, seed: this.seed, epoch, shuffle: true, splitRate: 0, unlabeled: [],
+    });
+    for (const batch of batches) {
+      try {
+        const step = this.state.globalStep + 1;
+        const r = baselineStep(this.stepContext, batch, this.rates(step), step);
+        this.state.globalStep = step;
+        reports.push(r);
+        this.options.onStep?.(step, r);
+        progress?.tick(1, `epoch ${epoch + 1} loss ${(r.terms.total as number).toFixed(3)}`);
+      } finally {
+        disposeBatch(batch);
+      }
+    }
+    return reports;
+  }
+}
+
+/** The loop: one epoch of steps, selection on valid, patience, then test once (MIRD and baselines alike). */
+export function trainLoop<M extends TrainedModel, C extends GenericTrainConfig>(t: EpochTrainer<M, C>): TrainResult | null {
   const c = t.config;
   const progress = new Progress({ label: t.options.label ?? `train s${t.seed}`, total: t.totalSteps, unit: 'steps' });
   progress.tick(t.state.globalStep);
@@ -335,7 +430,7 @@ export function trainMird(t: Trainer): TrainResult | null {
     for (let epoch = t.state.completedEpochs; epoch < c.maxEpochs && !t.shouldStop(); epoch++) {
       if (t.options.stopAfterEpochs !== undefined && ranThisCall >= t.options.stopAfterEpochs) return null; // "killed"
       const start = Date.now();
-      const reports = t.runEpoch(epoch, progress); // Algorithm 1 on every batch
+      const reports = t.runEpoch(epoch, progress); // Algorithm 1 (or the baseline's step) on every batch
       const valid = t.evaluate('valid').metrics; // selection on valid only, never test
       t.endEpoch(epoch, reports, (Date.now() - start) / 1000, valid);
       ranThisCall += 1;
@@ -345,4 +440,9 @@ export function trainMird(t: Trainer): TrainResult | null {
     throw err;
   }
   return t.finish(t.state.completedEpochs < c.maxEpochs);
+}
+
+/** MIRD's loop (the same as trainLoop). */
+export function trainMird(t: Trainer): TrainResult | null {
+  return trainLoop(t);
 }

@@ -32,7 +32,7 @@ export interface EpochLog {
   steps: number;
   seconds: number;
   /** model and host learning rates at the epoch's last step, estimator rate */
-  lr: { model: number; host: number; estimator: number };
+  lr: { model: number; host: number; estimator?: number };
   /** mean over the epoch's steps of each loss term (raw values before logs / α) */
   train: Record<string, number>;
   /** mean raw estimate per MI pair (never adjusted), and their sum */
