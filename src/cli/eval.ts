@@ -30,7 +30,7 @@ export async function runEval(argv: string[]): Promise<number> {
   if (split !== 'all' && !(SPLIT_NAMES as readonly string[]).includes(split)) throw new CliError(`--split ${split}: expected train, valid, test or all`);
   const { initBackend } = await import('../backend');
   await initBackend();
-  const { loadRun } = await import('../train/run');
+  const { loadTrainedRun: loadRun } = await import('../train/run');
   const { evaluateClips } = await import('../train/loop');
   const { metricRecord } = await import('../train/records');
   const loaded = await loadRun(dir);
@@ -71,7 +71,7 @@ export async function runPredict(argv: string[]): Promise<number> {
   const out = outputFile(String(flags.out), '--out');
   const { initBackend } = await import('../backend');
   await initBackend();
-  const { loadRun } = await import('../train/run');
+  const { loadTrainedRun: loadRun } = await import('../train/run');
   const { predictClips } = await import('../train/loop');
   const { csvField } = await import('../train/records');
   const { writeFileAtomic } = await import('../util/files');

@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${helpText('runs', '[show <run folder>] [--dir runs]', FLAGS)}\n`);
     return 0;
   }
-  const { readRunRecord } = await import('../train/run');
+  const { readAnyRunRecord: readRunRecord } = await import('../train/run');
   const { RunDir } = await import('../train/records');
   const { textTable } = await import('../viz/display');
   const [sub, target, ...extra] = positional;
@@ -63,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
         const state = r.has('state.json') ? r.readJson<{ status: string; completedEpochs: number; bestEpoch: number | null }>('state.json') : null;
         const metrics = r.has('metrics.json') ? r.readJson<{ valid: Record<string, number>; test: Record<string, number> }>('metrics.json') : null;
         return {
-          run: relative(process.cwd(), dir) || dir, preset: rec.spec.preset, data: rec.resolved.data, seed: rec.spec.seed,
+          run: relative(process.cwd(), dir) || dir, preset: rec.spec.model === undefined ? rec.spec.preset : `${rec.spec.model} ${rec.spec.preset}`, data: rec.resolved.data, seed: rec.spec.seed,
           status: state?.status ?? 'created', epochs: state?.completedEpochs ?? 0, best: state?.bestEpoch ?? '—',
           'valid MAE': num(metrics?.valid.mae), 'test Acc2': pct(metrics?.test.acc2_non0), 'test MAE': num(metrics?.test.mae), started: rec.run.startedAt.slice(0, 16),
         };
@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const lines = [
     `run ${dir}`,
-    `  preset ${rec.spec.preset}, data ${rec.resolved.data}${rec.resolved.unlabeled ? ` + unlabeled ${rec.resolved.unlabeled}` : ''}, text host ${rec.resolved.textCheckpoint} (${rec.resolved.textHost.kind}), seed ${rec.spec.seed}`,
+    `  ${rec.spec.model === undefined ? 'MIRD' : `model ${rec.spec.model}`}, preset ${rec.spec.preset}, data ${rec.resolved.data}${rec.resolved.unlabeled ? ` + unlabeled ${rec.resolved.unlabeled}` : ''}, text host ${rec.resolved.textCheckpoint} (${rec.resolved.textHost.kind}), seed ${rec.spec.seed}`,
     `  --set ${Object.entries(rec.spec.set ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`,
     `  started ${rec.run.startedAt} on ${rec.run.backend.name}, commit ${rec.run.gitCommit ?? 'unknown'}${rec.run.gitDirty ? ' (uncommitted changes)' : ''}`,
     `  command: ${rec.run.command}`,

@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import { CliError, helpText, integerFlag, outputDir, parseArgs, seedFlag, seedListFlag, type FlagSpec } from './args';
 
 const FLAGS: Record<string, FlagSpec> = {
-  model: { type: 'string', description: 'mird (default) | text-host: the same text host alone, no audio/visual (its shipped fine-tuning recipe), for comparison' },
+  model: { type: 'string', description: 'mird (default) | text-host: the same text host alone, no audio/visual (its shipped fine-tuning recipe), for comparison | ef-lstm | tfn | lmf: a Table 1 baseline on the same data, text host, trainer and records (--set its config keys and the generic training keys)' },
   preset: { type: 'string', description: 'main (default: real MOSI, USE-lite host) | paper (bert-base shapes, GPU-sized) | small | quick (synthetic, tiny)' },
   data: { type: 'string', description: "data source (default: the preset's; e.g. mosi, synthetic:small, a .pkl file; see mird data inspect --help)" },
   unlabeled: { type: 'string', description: 'unlabeled source added to the pool (MIRD2), e.g. emovoxceleb or a .pkl; sets splitRate 2 unless --set splitRate=N' },
@@ -81,18 +81,23 @@ export async function run(argv: string[]): Promise<number> {
   const seeds = flags.seeds !== undefined ? seedListFlag(flags) : [seedFlag(flags)];
   const resume = flags.resume === true;
   if (resume && flags.out === undefined) throw new CliError('--resume needs --out <run folder>');
-  const out = outputDir(String(flags.out ?? join('runs', `${preset}-${seeds.length > 1 ? 'seeds' : `s${seeds[0]}`}-${stamp()}`)), '--out');
   const jobs = integerFlag(flags, 'jobs', Math.min(seeds.length, availableParallelism()), 1);
+  const model = String(flags.model ?? 'mird');
+  const { BASELINE_KINDS } = await import('../model/baselines/kinds');
+  type BaselineKind = (typeof BASELINE_KINDS)[number];
+  const baseline = (BASELINE_KINDS as readonly string[]).includes(model);
+  if (model !== 'mird' && model !== 'text-host' && !baseline) throw new CliError(`--model ${model}: unknown (known: mird, text-host, ${BASELINE_KINDS.join(', ')})`);
+  if (baseline && flags.unlabeled !== undefined) throw new CliError(`--unlabeled does not apply to --model ${model} (the baselines train on labeled clips only)`);
+  const out = outputDir(String(flags.out ?? join('runs', `${baseline ? `${model}-` : ''}${preset}-${seeds.length > 1 ? 'seeds' : `s${seeds[0]}`}-${stamp()}`)), '--out');
   const spec = {
     preset: preset as 'main',
     ...(flags.data !== undefined ? { data: String(flags.data) } : {}),
     ...(flags.unlabeled !== undefined ? { unlabeled: String(flags.unlabeled) } : {}),
     ...(flags['text-checkpoint'] !== undefined ? { textCheckpoint: String(flags['text-checkpoint']) } : {}),
     set,
+    ...(baseline ? { model: model as BaselineKind } : {}),
   };
   const command = ['mird', 'train', ...argv].join(' ');
-  const model = String(flags.model ?? 'mird');
-  if (model !== 'mird' && model !== 'text-host') throw new CliError(`--model ${model}: unknown (known: mird, text-host)`);
   if (model === 'text-host') {
     for (const f of ['unlabeled', 'resume']) if (flags[f] !== undefined) throw new CliError(`--${f} does not apply to --model text-host`);
     if (Object.keys(set).length > 0) throw new CliError('--set does not apply to --model text-host (it runs the host\'s shipped recipe)');
@@ -108,16 +113,18 @@ export async function run(argv: string[]): Promise<number> {
 
   const { initBackend } = await import('../backend');
   await initBackend();
+  const prepareChecks = async (): Promise<void> => {
+    const { prepareRun, prepareBaselineRun } = await import('../train/setup');
+    if (model === 'mird') await prepareRun({ ...spec, seed: seeds[0] as number });
+    else if (baseline) await prepareBaselineRun({ ...spec, seed: seeds[0] as number });
+  };
   if (emit !== null) {
-    if (model === 'mird') {
-      const { prepareRun } = await import('../train/setup');
-      await prepareRun({ ...spec, seed: seeds[0] as number }); // every check here, before a cluster runs anything
-    }
+    await prepareChecks(); // every check here, before a cluster runs anything
     const { slurmArrayScript, kubernetesIndexedJob } = await import('../train/schedulers');
     const { writeFileAtomic } = await import('../util/files');
     const outRel = relative(process.cwd(), resolve(out));
     if (outRel === '' || outRel.startsWith('..')) throw new CliError(`--out ${out}: with --emit the runs folder must be inside the workspace (the jobs run from its root)`);
-    const runs = { args: sharedArgs(argv, ['seeds', 'seed', 'out', 'jobs', 'emit', 'image'], ['resume', 'json']), seeds, out: outRel.split('\\').join('/'), name: `mird-${model === 'text-host' ? 'text-host' : preset}-${seeds.length}runs`.toLowerCase(), resumable: model === 'mird' };
+    const runs = { args: sharedArgs(argv, ['seeds', 'seed', 'out', 'jobs', 'emit', 'image'], ['resume', 'json']), seeds, out: outRel.split('\\').join('/'), name: `mird-${model === 'text-host' ? 'text-host' : baseline ? `${model}-${preset}` : preset}-${seeds.length}runs`.toLowerCase(), resumable: model !== 'text-host' };
     const file = join(out, emit === 'slurm' ? 'slurm-array.sh' : 'k8s-job.json');
     const text = emit === 'slurm' ? slurmArrayScript(runs) : JSON.stringify(kubernetesIndexedJob(runs, { image: String(flags.image) }), null, 2) + '\n';
     writeFileAtomic(file, text);
@@ -146,10 +153,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const seed of seeds) outcomes.push(await runOne(seed, join(out, `seed-${seed}`)));
   } else {
     // one process per seed (the wasm backend uses one core per process), `jobs` at a time
-    if (model === 'mird') {
-      const { prepareRun } = await import('../train/setup');
-      await prepareRun({ ...spec, seed: seeds[0] as number }); // every check once, before any child starts (and the state cache is warm)
-    }
+    await prepareChecks(); // every check once, before any child starts (and the state cache is warm)
     const base = sharedArgs(argv, ['seeds', 'out', 'jobs'], ['resume']);
     const { runTrainProcesses } = await import('./children');
     const failures = await runTrainProcesses(seeds.map((seed) => {
@@ -185,7 +189,7 @@ export async function run(argv: string[]): Promise<number> {
     'test Acc2': pct(o.test.acc2_non0 as number), 'test F1': pct(o.test.f1_non0 as number), 'test MAE': num(o.test.mae as number), 'test Corr': num(o.test.corr as number), 'test Acc7': pct(o.test.acc7 as number),
     minutes: (o.seconds / 60).toFixed(1),
   });
-  process.stdout.write(`\n${model === 'text-host' ? `text host alone (${textCheckpoint})` : `MIRD (${preset})`} — ${outcomes.length === 1 ? `run ${outcomes[0]?.dir}` : `runs in ${out}`}\n${textTable(outcomes.map(line))}\n`);
+  process.stdout.write(`\n${model === 'text-host' ? `text host alone (${textCheckpoint})` : baseline ? `${model} (${preset})` : `MIRD (${preset})`} — ${outcomes.length === 1 ? `run ${outcomes[0]?.dir}` : `runs in ${out}`}\n${textTable(outcomes.map(line))}\n`);
   const test = (m: string): { mean: number; sd: number } => summary.find((s) => s.split === 'test' && s.metric === m) as { mean: number; sd: number };
   if (seeds.length > 1) {
     const f = (m: string, p: boolean): string => (p ? `${pct(test(m).mean)} ± ${pct(test(m).sd)}` : `${num(test(m).mean)} ± ${num(test(m).sd)}`);

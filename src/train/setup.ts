@@ -28,10 +28,14 @@ import * as tf from '@tensorflow/tfjs';
 import { useLiteCacheDir, useLiteStatesOf, withUseLiteStates } from '../text/use-lite-states';
 import { repoPath } from '../paths';
 import { deriveSeed } from '../util/rng';
-import { activePairs, pairsOf, parseTrainValue, resolveTrainConfig, type TrainConfig } from './config';
+import { activePairs, GENERIC_TRAIN_KEYS, genericTrainConfig, pairsOf, parseTrainValue, resolveTrainConfig, type GenericTrainConfig, type TrainConfig } from './config';
+import { BASELINES, baselineConfigFor, baselineKeys, isBaselineKind, parseBaselineSet, type BaselineConfig, type BaselineKind } from '../model/baselines';
+import type { BaselineModel } from '../model/baselines/types';
+import { hostInputWidth } from '../eval/efficiency';
 import { emptySequence } from '../data/mosi';
 import { MiTerms } from './mi-terms';
 import { runPreset, type RunPresetName } from './presets';
+import { DEFAULT_TRAIN_CONFIG } from './config';
 import type { PreparedData } from './loop';
 
 export interface RunSpec {
@@ -45,6 +49,8 @@ export interface RunSpec {
   seed: number;
   /** --set key=value overrides, raw strings (model keys, bert.* keys, train keys) */
   set?: Record<string, string>;
+  /** a Table 1 baseline (src/model/baselines/: ef-lstm, tfn, lmf); absent: MIRD */
+  model?: BaselineKind;
 }
 
 /** What a run is, fully resolved: written to config.json and checked on --resume / eval. */
@@ -116,7 +122,7 @@ export function checkDataset(ds: Dataset, options: { textOnly?: boolean } = {}):
 }
 
 /** Empties the audio / visual sequences of every clip when the config hides them. */
-function hideModalities(ds: Dataset, train: TrainConfig): Dataset {
+function hideModalities(ds: Dataset, train: Pick<TrainConfig, 'audioInput' | 'visualInput'>): Dataset {
   if (train.audioInput && train.visualInput) return ds;
   const hide = (c: Clip): Clip => ({ ...c, ...(train.audioInput ? {} : { audio: emptySequence() }), ...(train.visualInput ? {} : { visual: emptySequence() }) });
   return { ...ds, splits: { train: ds.splits.train.map(hide), valid: ds.splits.valid.map(hide), test: ds.splits.test.map(hide) }, unlabeled: ds.unlabeled.map(hide) };
@@ -262,6 +268,66 @@ function hostSource(name: string): HostSource {
   };
 }
 
+/** The leak guard: refuse (or warn about) a text backbone that has read test clips of the split. */
+function leakGuard(host: HostSource, ds: Dataset, options: PrepareOptions, purpose: string, notes: string[]): void {
+  if (host.dir === null) return;
+  if (options.leakGuard === 'warn') {
+    const check = checkBackboneOnDataset(host.dir, ds);
+    if (check.test.readIds.length > 0) notes.push(`LEAK GUARD warning: the text host has read ${check.test.readIds.length} of the ${check.test.clips} test clips of ${ds.name}; scores on them would be optimistic`);
+    notes.push(...check.warnings.map((w) => `LEAK GUARD warning: ${w}`));
+  } else {
+    const check = assertBackboneHasNotRead(host.dir, ds, { purpose });
+    notes.push(...check.warnings.map((w) => `LEAK GUARD warning: ${w}`), ...check.notes);
+  }
+}
+
+/** The model config: the preset, the data's feature sizes, the host's shape, then the user's --set. */
+function modelConfigOf(presetModel: ModelConfig, user: ModelConfigOverrides, host: HostSource, ds: Dataset, textCheckpoint: string, notes: string[]): ModelConfig {
+  for (const k of ['audioDim', 'visualDim'] as const) {
+    if (user[k] !== undefined && user[k] !== ds[k]) throw new Error(`--set ${k}=${user[k]}: the data (${ds.name}) has ${k} ${ds[k]}; the model's feature sizes come from the data`);
+  }
+  const bert: BertConfig = { ...(host.bert ?? presetModel.bert) };
+  for (const [k, v] of Object.entries(user.bert ?? {})) {
+    if (host.bert !== null && !k.endsWith('Dropout')) throw new Error(`--set bert.${k}: fixed by the text checkpoint ${textCheckpoint} (${k} = ${String((host.bert as unknown as Record<string, unknown>)[k])})`);
+    (bert as unknown as Record<string, unknown>)[k] = v;
+  }
+  const adjusted: ModelConfigOverrides = {};
+  if (user.injectionLayer === undefined && presetModel.injectionLayer > bert.numLayers) {
+    adjusted.injectionLayer = Math.floor(bert.numLayers / 2);
+    notes.push(`injectionLayer: ${adjusted.injectionLayer} (⌊N/2⌋ of the host's ${bert.numLayers} layers; the preset's ${presetModel.injectionLayer} does not exist in it)`);
+  }
+  if (user.textLength === undefined && presetModel.textLength > bert.maxPositions) {
+    adjusted.textLength = bert.maxPositions;
+    notes.push(`textLength: ${bert.maxPositions} (the text checkpoint has ${bert.maxPositions} positions)`);
+  }
+  return resolveModelConfig(presetModel, { ...user, ...adjusted, audioDim: ds.audioDim, visualDim: ds.visualDim, textHost: host.kind, bert });
+}
+
+/** Data: normalisation fitted on train only (or the given stats), hidden modalities emptied, USE-lite pieces and frozen states attached. */
+async function prepareData(ds: Dataset, host: HostSource, model: ModelConfig, train: Pick<TrainConfig, 'audioInput' | 'visualInput'>, options: PrepareOptions): Promise<{ data: PreparedData; stats: NormStats }> {
+  const normalized = normalizeDataset(ds, options.normStats);
+  let dataset = hideModalities(normalized.dataset, train);
+  if (host.kind === 'use-lite') {
+    const use = await UseLite.load();
+    try {
+      const all = [...SPLIT_NAMES.flatMap((s) => dataset.splits[s]), ...dataset.unlabeled];
+      const states = await useLiteStatesOf(use, all.map((c) => c.text), useLiteCacheDir(), 'USE-lite states');
+      const attach = (clips: Clip[]): Clip[] => withUseLiteStates(clips, states);
+      dataset = { ...dataset, splits: { train: attach(dataset.splits.train), valid: attach(dataset.splits.valid), test: attach(dataset.splits.test) }, unlabeled: attach(dataset.unlabeled) };
+    } finally {
+      use.dispose();
+    }
+    if (model.textLength < USE_LITE_MAX_PIECES) throw new Error(`textLength ${model.textLength}: the USE-lite host encodes up to ${USE_LITE_MAX_PIECES} pieces per text; set textLength=${USE_LITE_MAX_PIECES}`);
+  }
+  const data: PreparedData = {
+    dataset,
+    tokenizer: host.tokenizer,
+    batchOptions: { maxTextLength: model.textLength, maxAudioLength: model.audioLength, maxVisualLength: model.visualLength, audioDim: model.audioDim, visualDim: model.visualDim },
+    ignoreTokenIds: host.ignoreTokenIds,
+  };
+  return { data, stats: normalized.stats };
+}
+
 export interface PreparedRun {
   resolved: ResolvedRun;
   data: PreparedData;
@@ -285,6 +351,7 @@ export interface PrepareOptions {
 }
 
 export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): Promise<PreparedRun> {
+  if (spec.model !== undefined) throw new Error(`prepareRun: --model ${spec.model} is a baseline (prepareBaselineRun prepares it)`);
   const preset = runPreset(spec.preset);
   const dataSpec = spec.data ?? preset.data;
   const unlabeled = spec.unlabeled ?? null;
@@ -302,16 +369,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   const ds = openSource(unlabeled === null ? dataSpec : `${dataSpec}+${unlabeled}`);
   checkDataset(ds);
   notes.push(...ds.notes);
-  if (host.dir !== null) {
-    if (options.leakGuard === 'warn') {
-      const check = checkBackboneOnDataset(host.dir, ds);
-      if (check.test.readIds.length > 0) notes.push(`LEAK GUARD warning: the text host has read ${check.test.readIds.length} of the ${check.test.clips} test clips of ${ds.name}; scores on them would be optimistic`);
-      notes.push(...check.warnings.map((w) => `LEAK GUARD warning: ${w}`));
-    } else {
-      const check = assertBackboneHasNotRead(host.dir, ds, { purpose: 'training or evaluating MIRD' });
-      notes.push(...check.warnings.map((w) => `LEAK GUARD warning: ${w}`), ...check.notes);
-    }
-  }
+  leakGuard(host, ds, options, 'training or evaluating MIRD', notes);
   for (const m of ['audio', 'visual'] as const) {
     if (train[m === 'audio' ? 'audioInput' : 'visualInput']) continue;
     // a hidden modality has nothing to rebuild and no latent worth decorrelating
@@ -326,55 +384,15 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
     notes.push('splitRate: 2 unlabeled clips per labeled clip (the authors\' script) because --unlabeled was given; --set splitRate=N overrides');
   }
 
-  // the model config: the preset, the data's feature sizes, the host's shape, then the user's --set
-  const user = over.model;
-  for (const k of ['audioDim', 'visualDim'] as const) {
-    if (user[k] !== undefined && user[k] !== ds[k]) throw new Error(`--set ${k}=${user[k]}: the data (${ds.name}) has ${k} ${ds[k]}; the model's feature sizes come from the data`);
-  }
-  const bert: BertConfig = { ...(host.bert ?? presetModel.bert) };
-  for (const [k, v] of Object.entries(user.bert ?? {})) {
-    if (host.bert !== null && !k.endsWith('Dropout')) throw new Error(`--set bert.${k}: fixed by the text checkpoint ${textCheckpoint} (${k} = ${String((host.bert as unknown as Record<string, unknown>)[k])})`);
-    (bert as unknown as Record<string, unknown>)[k] = v;
-  }
-  const adjusted: ModelConfigOverrides = {};
-  if (user.injectionLayer === undefined && presetModel.injectionLayer > bert.numLayers) {
-    adjusted.injectionLayer = Math.floor(bert.numLayers / 2);
-    notes.push(`injectionLayer: ${adjusted.injectionLayer} (⌊N/2⌋ of the host's ${bert.numLayers} layers; the preset's ${presetModel.injectionLayer} does not exist in it)`);
-  }
-  if (user.textLength === undefined && presetModel.textLength > bert.maxPositions) {
-    adjusted.textLength = bert.maxPositions;
-    notes.push(`textLength: ${bert.maxPositions} (the text checkpoint has ${bert.maxPositions} positions)`);
-  }
-  const model = resolveModelConfig(presetModel, { ...user, ...adjusted, audioDim: ds.audioDim, visualDim: ds.visualDim, textHost: host.kind, bert });
-
-  // data: normalisation fitted on train only; USE-lite pieces and frozen states attached
-  const normalized = normalizeDataset(ds, options.normStats);
-  let dataset = hideModalities(normalized.dataset, train);
-  if (host.kind === 'use-lite') {
-    const use = await UseLite.load();
-    try {
-      const all = [...SPLIT_NAMES.flatMap((s) => dataset.splits[s]), ...dataset.unlabeled];
-      const states = await useLiteStatesOf(use, all.map((c) => c.text), useLiteCacheDir(), 'USE-lite states');
-      const attach = (clips: Clip[]): Clip[] => withUseLiteStates(clips, states);
-      dataset = { ...dataset, splits: { train: attach(dataset.splits.train), valid: attach(dataset.splits.valid), test: attach(dataset.splits.test) }, unlabeled: attach(dataset.unlabeled) };
-    } finally {
-      use.dispose();
-    }
-    if (model.textLength < USE_LITE_MAX_PIECES) throw new Error(`textLength ${model.textLength}: the USE-lite host encodes up to ${USE_LITE_MAX_PIECES} pieces per text; set textLength=${USE_LITE_MAX_PIECES}`);
-  }
-  const data: PreparedData = {
-    dataset,
-    tokenizer: host.tokenizer,
-    batchOptions: { maxTextLength: model.textLength, maxAudioLength: model.audioLength, maxVisualLength: model.visualLength, audioDim: model.audioDim, visualDim: model.visualDim },
-    ignoreTokenIds: host.ignoreTokenIds,
-  };
+  const model = modelConfigOf(presetModel, over.model, host, ds, textCheckpoint, notes);
+  const { data, stats } = await prepareData(ds, host, model, train, options);
   const resolved: ResolvedRun = {
     preset: spec.preset, data: dataSpec, unlabeled, textCheckpoint,
     textHost: { kind: host.kind, dir: host.dir === null ? null : displayPath(host.dir), vocab: host.vocab },
     seed: spec.seed, set, model, train,
   };
   return {
-    resolved, data, normStats: normalized.stats, notes,
+    resolved, data, normStats: stats, notes,
     build(seed = spec.seed) {
       const m = new MirdModel(model, seed, { host: host.build(model, deriveSeed(seed, 'mird/sharedBert')) });
       try {
@@ -388,6 +406,111 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
         return { model: m, mi };
       } catch (err) {
         m.dispose();
+        throw err;
+      }
+    },
+  };
+}
+
+/** What a baseline run is, fully resolved: written to config.json and checked on --resume / eval. */
+export interface ResolvedBaselineRun {
+  /** the system (src/model/baselines/) */
+  system: BaselineKind;
+  preset: RunPresetName;
+  data: string;
+  /** always null: the baselines train on labeled clips only */
+  unlabeled: null;
+  textCheckpoint: string;
+  textHost: ResolvedRun['textHost'];
+  seed: number;
+  set: Record<string, string>;
+  /** what the model reads: the host's X^L width, the data's frame sizes, the batch's nominal lengths */
+  inputs: { textWidth: number; audioDim: number; visualDim: number; textLength: number; audioLength: number; visualLength: number };
+  /** the system's resolved config */
+  model: BaselineConfig;
+  /** the training keys that apply to a baseline (GENERIC_TRAIN_KEYS) */
+  train: GenericTrainConfig;
+}
+
+export interface PreparedBaselineRun {
+  resolved: ResolvedBaselineRun;
+  data: PreparedData;
+  normStats: NormStats;
+  notes: string[];
+  /** a fresh model (its text host from the checkpoint, when the host is a BERT the word-embedding table is the model's) */
+  build(seed?: number): BaselineModel;
+}
+
+/**
+ * Splits a baseline run's --set pairs into its model's config keys and the generic training keys;
+ * MIRD's own keys (objective, estimators, unlabeled clips, network) are refused by name.
+ */
+export function parseBaselineOverrides(kind: BaselineKind, set: Record<string, string>, mirdModel: Readonly<ModelConfig>): { model: Record<string, unknown>; train: Partial<TrainConfig> } {
+  const model: Record<string, unknown> = {};
+  const train: Record<string, unknown> = {};
+  const own = baselineKeys(kind);
+  const generic = GENERIC_TRAIN_KEYS as readonly string[];
+  const valid = (): string => `${kind} keys: ${own.join(', ')}; training keys: ${generic.join(', ')}`;
+  for (const [key, raw] of Object.entries(set)) {
+    if (own.includes(key)) model[key] = parseBaselineSet(kind, key, raw);
+    else if (generic.includes(key)) train[key] = parseTrainValue(key as keyof TrainConfig, raw);
+    else if (key in DEFAULT_TRAIN_CONFIG) throw new Error(`--set ${key}: a MIRD training key (its objective, estimators or unlabeled clips); it does not apply to --model ${kind} (${valid()})`);
+    else if (key in mirdModel || key.startsWith('bert.')) throw new Error(`--set ${key}: a MIRD model key; it does not apply to --model ${kind} (${valid()})`);
+    else throw new Error(`--set ${key}: unknown key for --model ${kind} (${valid()})`);
+  }
+  return { model, train: train as Partial<TrainConfig> };
+}
+
+/**
+ * A baseline run, resolved and checked like prepareRun: the same data source, preset, text host
+ * (X^L = host.inputStates), normalisation, hidden modalities and leak guard as MIRD on that
+ * preset; the model's config from its defaults (the quick preset: small widths) and --set.
+ */
+export async function prepareBaselineRun(spec: RunSpec, options: PrepareOptions = {}): Promise<PreparedBaselineRun> {
+  const kind = spec.model;
+  if (kind === undefined || !isBaselineKind(kind)) throw new Error(`--model ${String(kind)}: not a baseline (known: ${Object.keys(BASELINES).join(', ')})`);
+  if (spec.unlabeled !== undefined && spec.unlabeled !== null) throw new Error(`--unlabeled does not apply to --model ${kind}: the baselines train on labeled clips only`);
+  const preset = runPreset(spec.preset);
+  const dataSpec = spec.data ?? preset.data;
+  const textCheckpoint = spec.textCheckpoint ?? preset.textCheckpoint;
+  const set = spec.set ?? {};
+  const notes: string[] = [];
+
+  const presetModel = resolveModelConfig(preset.model, preset.modelOverrides);
+  const over = parseBaselineOverrides(kind, set, presetModel);
+  const train = genericTrainConfig(resolveTrainConfig(over.train, preset.train));
+  const config = baselineConfigFor(kind, spec.preset, over.model);
+  if (spec.preset === 'quick') notes.push(`${kind}: the quick preset's small widths (${JSON.stringify(BASELINES[kind].quick)}) over the defaults`);
+  const host = hostSource(textCheckpoint);
+  notes.push(...host.notes);
+
+  const ds = openSource(dataSpec);
+  checkDataset(ds);
+  notes.push(...ds.notes);
+  leakGuard(host, ds, options, `training or evaluating ${kind}`, notes);
+  for (const m of ['audio', 'visual'] as const) {
+    if (!train[m === 'audio' ? 'audioInput' : 'visualInput']) notes.push(`${m} hidden (${m}Input false): every clip's ${m} sequence is empty in training and evaluation (its mean is 0)`);
+  }
+  // the host and the batch shapes as MIRD has them on this preset (no MIRD --set applies)
+  const hostModel = modelConfigOf(presetModel, {}, host, ds, textCheckpoint, notes);
+  const { data, stats } = await prepareData(ds, host, hostModel, train, options);
+  const inputs = {
+    textWidth: hostInputWidth(hostModel), audioDim: ds.audioDim, visualDim: ds.visualDim,
+    textLength: hostModel.textLength, audioLength: hostModel.audioLength, visualLength: hostModel.visualLength,
+  };
+  const resolved: ResolvedBaselineRun = {
+    system: kind, preset: spec.preset, data: dataSpec, unlabeled: null, textCheckpoint,
+    textHost: { kind: host.kind, dir: host.dir === null ? null : displayPath(host.dir), vocab: host.vocab },
+    seed: spec.seed, set, inputs, model: config, train,
+  };
+  return {
+    resolved, data, normStats: stats, notes,
+    build(seed = spec.seed) {
+      const h = host.build(hostModel, deriveSeed(seed, `${kind}/host`));
+      try {
+        return BASELINES[kind].build(config, { textWidth: inputs.textWidth, audioDim: inputs.audioDim, visualDim: inputs.visualDim }, h, seed);
+      } catch (err) {
+        h.dispose();
         throw err;
       }
     },

@@ -7,8 +7,9 @@ import { DEFAULT_LMF_CONFIG, LmfModel, QUICK_LMF_OVERRIDES, resolveLmfConfig, ty
 import { DEFAULT_TFN_CONFIG, QUICK_TFN_OVERRIDES, resolveTfnConfig, TfnModel, type TfnConfig } from './tfn/tfn';
 import { parseBaselineValue, type BaselineDims, type BaselineModel } from './types';
 
-export const BASELINE_KINDS = ['ef-lstm', 'tfn', 'lmf'] as const;
-export type BaselineKind = (typeof BASELINE_KINDS)[number];
+import { BASELINE_KINDS, type BaselineKind } from './kinds';
+
+export { BASELINE_KINDS, type BaselineKind };
 export type BaselineConfig = EfLstmConfig | TfnConfig | LmfConfig;
 
 interface BaselineEntry {
