@@ -29,6 +29,11 @@ import type { BertConfig } from '../text/bert-config';
 import type { ModelConfig } from '../model/config';
 import type { PoolingKind } from '../nn/pooling';
 import type { ModuleName } from '../model/mird';
+import type { BaselineConfig, BaselineKind } from '../model/baselines';
+import type { EfLstmConfig } from '../model/baselines/ef-lstm/ef-lstm';
+import type { LmfConfig } from '../model/baselines/lmf/lmf';
+import type { TfnConfig } from '../model/baselines/tfn/tfn';
+import type { UnimodalSizes } from '../model/baselines/unimodal';
 
 export interface ModuleCost {
   /** a ModuleName, or one half of 'sharedBert' (the text host, BERT or USE-lite upper layers) */
@@ -216,4 +221,72 @@ export function humanCount(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
   return String(n);
+}
+
+// ---- Table 1 baselines (src/model/baselines/): the same MAC convention (one clip at the nominal
+// lengths; matrix products counted; the outer products of TFN's fusion count one multiply per
+// entry; elementwise ops, means and lookups not counted).
+
+/** What a baseline's size depends on besides its config: X^L's width, the frame sizes, the nominal lengths. */
+export interface BaselineShapes {
+  textWidth: number;
+  audioDim: number;
+  visualDim: number;
+  textLength: number;
+  audioLength: number;
+  visualLength: number;
+  /** trainable parameters of the host the model reads X^L from: a BERT host's word-embedding table (V × H); 0 for USE-lite (frozen) */
+  hostTableParams: number;
+}
+
+export interface BaselineModuleCost {
+  module: string;
+  params: number;
+  macs: number;
+  note: string;
+}
+
+function unimodalCost(c: UnimodalSizes, s: BaselineShapes): BaselineModuleCost[] {
+  const mlp = (d: number, h: number): { params: number; macs: number } => ({ params: fc(d, h) + 2 * fc(h, h), macs: d * h + 2 * h * h });
+  return [
+    {
+      module: 'textSubnet', params: lstmParams(s.textWidth, c.textHidden) + fc(c.textHidden, c.textOut),
+      macs: lstmMacs(s.textWidth, c.textHidden, s.textLength) + c.textHidden * c.textOut, note: `LSTM ${s.textWidth}→${c.textHidden} × ${s.textLength}, FC →${c.textOut}`,
+    },
+    { module: 'audioSubnet', ...mlp(s.audioDim, c.audioHidden), note: `mean over frames, 3 ReLU layers ${s.audioDim}→${c.audioHidden}` },
+    { module: 'visualSubnet', ...mlp(s.visualDim, c.visualHidden), note: `mean over frames, 3 ReLU layers ${s.visualDim}→${c.visualHidden}` },
+  ];
+}
+
+function hostRow(s: BaselineShapes): BaselineModuleCost[] {
+  return s.hostTableParams > 0 ? [{ module: 'hostWordEmbeddings', params: s.hostTableParams, macs: 0, note: "the BERT host's word-embedding table (X^L; lookups)" }] : [];
+}
+
+/** Parameters and MACs per module of a baseline. */
+export function baselineCost(kind: BaselineKind, config: BaselineConfig, s: BaselineShapes): BaselineModuleCost[] {
+  if (kind === 'tfn') {
+    const c = config as TfnConfig;
+    const f = (c.audioHidden + 1) * (c.visualHidden + 1) * (c.textOut + 1);
+    const p = c.postFusionDim;
+    return [
+      ...hostRow(s), ...unimodalCost(c, s),
+      { module: 'fusion', params: 0, macs: (c.audioHidden + 1) * (c.visualHidden + 1) + f, note: `[1; z^a] ⊗ [1; z^v] ⊗ [1; z^l]: ${f} entries` },
+      { module: 'postFusion', params: fc(f, p) + fc(p, p) + fc(p, 1), macs: f * p + p * p + p, note: `FC ${f}→${p}→${p}→1` },
+    ];
+  }
+  if (kind === 'lmf') {
+    const c = config as LmfConfig;
+    const rows = c.audioHidden + 1 + c.visualHidden + 1 + c.textOut + 1;
+    return [
+      ...hostRow(s), ...unimodalCost(c, s),
+      { module: 'fusion', params: rows * c.rank + c.rank + 1, macs: rows * c.rank + c.rank, note: `rank ${c.rank} factors per modality, λ over ranks` },
+    ];
+  }
+  const c = config as EfLstmConfig;
+  const inW = s.textWidth + s.audioDim + s.visualDim;
+  return [
+    ...hostRow(s),
+    { module: 'lstm', params: lstmParams(inW, c.hiddenSize), macs: lstmMacs(inW, c.hiddenSize, s.textLength), note: `LSTM over [X^L_t; mean X^A; mean X^V] (${inW}) → ${c.hiddenSize} × ${s.textLength}` },
+    { module: 'head', params: fc(c.hiddenSize, c.headHidden) + fc(c.headHidden, 1), macs: c.hiddenSize * c.headHidden + c.headHidden, note: `FC ${c.hiddenSize}→${c.headHidden}→1` },
+  ];
 }
