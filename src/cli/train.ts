@@ -25,7 +25,7 @@ const FLAGS: Record<string, FlagSpec> = {
   help: { type: 'boolean', description: 'show this help' },
 };
 
-const SYNOPSIS = '[--preset main|paper|small|quick] [--data <source>] [--unlabeled <source>] [--seed N | --seeds 0,1,2] [--set key=value ...] [--out <folder>] [--resume] [--emit slurm|k8s [--image <image>]]';
+const SYNOPSIS = '[--model mird|text-host|ef-lstm|tfn|lmf] [--preset main|paper|small|quick] [--data <source>] [--unlabeled <source>] [--seed N | --seeds 0,1,2] [--set key=value ...] [--out <folder>] [--resume] [--emit slurm|k8s [--image <image>]]';
 
 /** argv without the flags (and their values) that differ per run or only steer this process. */
 function sharedArgs(argv: readonly string[], drop: readonly string[], dropBoolean: readonly string[]): string[] {
@@ -69,7 +69,10 @@ export async function run(argv: string[]): Promise<number> {
     const { RUN_PRESETS } = await import('../train/presets');
     const presets = Object.entries(RUN_PRESETS).map(([k, p]) => `  ${k.padEnd(6)} ${p.description}`).join('\n');
     const { DEFAULT_TRAIN_CONFIG } = await import('../train/config');
-    process.stdout.write(`${helpText('train', SYNOPSIS, FLAGS)}\n\npresets:\n${presets}\n\ntraining keys for --set: ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')}\nmodel keys: see mird info --help; bert.* keys set the text host's shape\n`);
+    const { BASELINES } = await import('../model/baselines');
+    const { GENERIC_TRAIN_KEYS } = await import('../train/config');
+    const baselineKeys = Object.entries(BASELINES).map(([k, b]) => `  ${k.padEnd(8)} ${b.description}\n           keys: ${Object.keys(b.defaults).join(', ')}`).join('\n');
+    process.stdout.write(`${helpText('train', SYNOPSIS, FLAGS)}\n\npresets:\n${presets}\n\ntraining keys for --set: ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')}\nmodel keys: see mird info --help; bert.* keys set the text host's shape\n\nbaselines (--model), with the training keys that apply to them (${GENERIC_TRAIN_KEYS.join(', ')}):\n${baselineKeys}\n`);
     return 0;
   }
   if (positional.length > 0) throw new CliError(`unexpected argument "${positional[0]}"`);
