@@ -8,7 +8,7 @@ import type { Batch } from '../data/types';
 import type { BaselineModel } from '../model/baselines/types';
 import type { NamedAdamW } from '../nn/adamw';
 import type { GenericTrainConfig } from './config';
-import { NonFiniteLossError, type StepRates, type StepReport } from './step';
+import { byName, NonFiniteLossError, type StepRates, type StepReport } from './step';
 
 export interface BaselineStepContext {
   model: BaselineModel;
@@ -30,11 +30,7 @@ export function baselineStep(ctx: BaselineStepContext, batch: Batch, rates: Pick
     termValues = tf.keep(tf.stack([...Object.values(l.terms), l.total]));
     return l.total;
   }, names.map((n) => ctx.modelParams.get(n) as tf.Variable));
-  const named = new Map<string, tf.Tensor>();
-  for (const [name, v] of ctx.modelParams) {
-    const g = grads[v.name];
-    if (g !== undefined) named.set(name, g);
-  }
+  const named = byName(ctx.modelParams, grads);
   const terms = termValues as tf.Tensor | null;
   const host = tf.tidy(() => tf.concat([terms as tf.Tensor, tf.reshape(tf.sqrt(tf.addN([...named.values()].map((g) => tf.sum(tf.square(g))))), [1])])); // [K + 1]
   const values = host.dataSync() as Float32Array; // the one host read of the step

@@ -88,7 +88,7 @@ export function estimatorStep(mi: MiTerms, optimizer: NamedAdamW, pairs: Readonl
 }
 
 /** tfjs keys gradients by per-process variable names; re-key them by the optimiser's stable names. */
-function byName(params: ReadonlyMap<string, tf.Variable>, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
+export function byName(params: ReadonlyMap<string, tf.Variable>, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   for (const [name, v] of params) {
     const g = grads[v.name];
