@@ -14,7 +14,7 @@
 // stream that a new process restarts, so with those a resumed run is close but not identical.)
 import * as tf from '@tensorflow/tfjs';
 import { disposeBatch, epochBatches, makeBatch, type BatchOptions } from '../data/batching';
-import type { Clip, Dataset, SplitName, TextTokenizer } from '../data/types';
+import type { Batch, Clip, Dataset, SplitName, TextTokenizer } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
 import { isBaselineModel, type BaselineModel } from '../model/baselines/types';
 import type { MirdModel } from '../model/mird';
@@ -170,8 +170,33 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
   /** Rates at a global step (after the schedule); `estimatorLr` only where there are estimators. */
   abstract rates(step: number): { lr: number; hostLr: number; estimatorLr?: number };
 
-  /** One epoch of training steps; returns their reports. */
-  abstract runEpoch(epoch: number, progress: Progress | null): StepReport[];
+  /** One training step on a batch at global step `step` (Algorithm 1, or a baseline's step). */
+  protected abstract trainOn(batch: Batch, step: number): StepReport;
+  /** Unlabeled clips per labeled clip in the epoch's batches, and their pool. */
+  protected abstract unlabeledMix(): { splitRate: number; unlabeled: readonly Clip[] };
+
+  /** One epoch of training steps (batch order and dropout seeds a pure function of seed and epoch); returns their reports. */
+  runEpoch(epoch: number, progress: Progress | null): StepReport[] {
+    this.model.setDropoutSeed(deriveSeed(this.seed, `train/dropout/epoch/${epoch}`));
+    const reports: StepReport[] = [];
+    const mix = this.unlabeledMix();
+    const batches = epochBatches(this.data.dataset.splits.train, this.data.tokenizer, {
+      ...this.data.batchOptions, batchSize: this.config.batchSize, seed: this.seed, epoch, shuffle: true, splitRate: mix.splitRate, unlabeled: [...mix.unlabeled],
+    });
+    for (const batch of batches) {
+      try {
+        const step = this.state.globalStep + 1;
+        const r = this.trainOn(batch, step);
+        this.state.globalStep = step;
+        reports.push(r);
+        this.options.onStep?.(step, r);
+        progress?.tick(1, `epoch ${epoch + 1} loss ${(r.terms.total as number).toFixed(3)}`);
+      } finally {
+        disposeBatch(batch);
+      }
+    }
+    return reports;
+  }
 
   /** The scheduled model rates: linear warm-up, then linear decay to 0 at the last step. */
   protected modelRates(step: number): { lr: number; hostLr: number } {
@@ -354,28 +379,13 @@ export class Trainer extends EpochTrainer<MirdModel, TrainConfig> {
     return { ...this.modelRates(step), estimatorLr: this.config.estimatorLr };
   }
 
-  /** Algorithm 1 over one epoch's batches; returns the epoch's step reports. */
-  runEpoch(epoch: number, progress: Progress | null): StepReport[] {
-    const c = this.config;
-    const ds = this.data.dataset;
-    this.model.setDropoutSeed(deriveSeed(this.seed, `train/dropout/epoch/${epoch}`));
-    const reports: StepReport[] = [];
-    const batches = epochBatches(ds.splits.train, this.data.tokenizer, {
-      ...this.data.batchOptions, batchSize: c.batchSize, seed: this.seed, epoch, shuffle: true, splitRate: c.splitRate, unlabeled: ds.unlabeled,
-    });
-    for (const batch of batches) {
-      try {
-        const step = this.state.globalStep + 1;
-        const r = trainStep(this.stepContext, batch, this.rates(step), step);
-        this.state.globalStep = step;
-        reports.push(r);
-        this.options.onStep?.(step, r);
-        progress?.tick(1, `epoch ${epoch + 1} loss ${(r.terms.total as number).toFixed(3)}`);
-      } finally {
-        disposeBatch(batch);
-      }
-    }
-    return reports;
+  /** Algorithm 1 on the batch. */
+  protected trainOn(batch: Batch, step: number): StepReport {
+    return trainStep(this.stepContext, batch, this.rates(step), step);
+  }
+
+  protected unlabeledMix(): { splitRate: number; unlabeled: readonly Clip[] } {
+    return { splitRate: this.config.splitRate, unlabeled: this.data.dataset.unlabeled };
   }
 }
 
@@ -397,26 +407,12 @@ export class BaselineTrainer extends EpochTrainer<BaselineModel, GenericTrainCon
     return this.modelRates(step);
   }
 
-  runEpoch(epoch: number, progress: Progress | null): StepReport[] {
-    const c = this.config;
-    this.model.setDropoutSeed(deriveSeed(this.seed, `train/dropout/epoch/${epoch}`));
-    const reports: StepReport[] = [];
-    const batches = epochBatches(this.data.dataset.splits.train, this.data.tokenizer, {
-      ...this.data.batchOptions, batchSize: c.batchSize, seed: this.seed, epoch, shuffle: true, splitRate: 0, unlabeled: [],
-    });
-    for (const batch of batches) {
-      try {
-        const step = this.state.globalStep + 1;
-        const r = baselineStep(this.stepContext, batch, this.rates(step), step);
-        this.state.globalStep = step;
-        reports.push(r);
-        this.options.onStep?.(step, r);
-        progress?.tick(1, `epoch ${epoch + 1} loss ${(r.terms.total as number).toFixed(3)}`);
-      } finally {
-        disposeBatch(batch);
-      }
-    }
-    return reports;
+  protected trainOn(batch: Batch, step: number): StepReport {
+    return baselineStep(this.stepContext, batch, this.rates(step), step);
+  }
+
+  protected unlabeledMix(): { splitRate: number; unlabeled: readonly Clip[] } {
+    return { splitRate: 0, unlabeled: [] };
   }
 }
 

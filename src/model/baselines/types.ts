@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types';
 import type { TextHost } from '../text-host';
+import { deriveSeed, Rng } from '../../util/rng';
 
 /** The padded tensors a baseline reads (a Batch has them all). */
 export type BaselineInputs = Pick<Batch, 'textIds' | 'textMask' | 'audio' | 'audioMask' | 'visual' | 'visualMask' | 'textStates' | 'hostLengths'>;
@@ -95,6 +96,60 @@ export class HostTextSequence {
 
   dispose(): void {
     this.host.dispose();
+  }
+}
+
+/**
+ * What every baseline shares besides its forward: the language sequence from the host, the
+ * dropout stream (restarted per epoch from `<kind>/dropout`), the regression loss on labeled
+ * clips, stable names, the parameter count and dispose. A subclass supplies `forward`, its own
+ * `variables()`, `disposeOwn()` and the loss kind of its config.
+ */
+export abstract class BaselineBase implements BaselineModel {
+  readonly text: HostTextSequence;
+  protected dropoutRng: Rng;
+  private disposed = false;
+
+  constructor(readonly kind: string, readonly dims: BaselineDims, host: TextHost, readonly seed: number) {
+    if (host.inputWidth !== dims.textWidth) throw new Error(`${kind}: the text host's states are ${host.inputWidth} wide, dims.textWidth is ${dims.textWidth}`);
+    this.text = new HostTextSequence(host);
+    this.dropoutRng = new Rng(deriveSeed(seed, `${kind}/dropout`));
+  }
+
+  abstract forward(x: BaselineInputs, options: { training: boolean }): BaselineOutput;
+  /** the model's own variables (the host's lookup table, if trained, is added by namedVariables) */
+  abstract variables(): tf.Variable[];
+  protected abstract disposeOwn(): void;
+  protected abstract regressionLoss(): RegressionLoss;
+
+  /** Throws after dispose and on a batch that does not fit the model (the error names the field). */
+  protected checkInputs(x: BaselineInputs): void {
+    if (this.disposed) throw new Error(`${this.kind}.forward: the model was disposed`);
+    checkBaselineInputs(this.kind, x, this.dims, this.text.host);
+  }
+
+  losses(out: BaselineOutput, batch: Pick<Batch, 'labels' | 'numLabeled'>): BaselineLosses {
+    const regression = labeledRegressionLoss(out.yHat, batch.labels, batch.numLabeled, this.regressionLoss());
+    return { terms: { regression }, total: regression };
+  }
+
+  namedVariables(): Map<string, tf.Variable> {
+    return stableNames(this.kind, this.text.namedVariables(), this.variables());
+  }
+
+  setDropoutSeed(seed: number): void {
+    this.dropoutRng = new Rng(deriveSeed(seed, `${this.kind}/dropout`));
+  }
+
+  paramCount(): number {
+    return [...this.namedVariables().values()].reduce((s, v) => s + v.size, 0);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.text.dispose();
+    this.disposeOwn();
   }
 }
 

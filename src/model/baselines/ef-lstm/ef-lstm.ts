@@ -18,12 +18,8 @@ import { meanPool } from '../../../nn/layers';
 import { Lstm } from '../../../nn/lstm';
 import { freezeConfig } from '../../../util/config';
 import { deriveSeed, Rng } from '../../../util/rng';
-import type { Batch } from '../../../data/types';
 import type { TextHost } from '../../text-host';
-import {
-  checkBaselineInputs, HostTextSequence, labeledRegressionLoss, REGRESSION_LOSSES, resolveBaselineConfig, stableNames,
-  type BaselineDims, type BaselineInputs, type BaselineLosses, type BaselineModel, type BaselineOutput, type RegressionLoss,
-} from '../types';
+import { BaselineBase, REGRESSION_LOSSES, resolveBaselineConfig, type BaselineDims, type BaselineInputs, type BaselineOutput, type RegressionLoss } from '../types';
 
 export interface EfLstmConfig {
   /**
@@ -59,31 +55,24 @@ export function efLstmInputWidth(dims: BaselineDims): number {
   return dims.textWidth + dims.audioDim + dims.visualDim;
 }
 
-export class EfLstmModel implements BaselineModel {
-  readonly kind = 'ef-lstm';
+export class EfLstmModel extends BaselineBase {
   readonly config: EfLstmConfig;
-  readonly text: HostTextSequence;
   readonly lstm: Lstm;
   readonly fc1: Dense;
   readonly fc2: Dense;
-  private dropoutRng: Rng;
-  private disposed = false;
 
-  constructor(config: EfLstmConfig, readonly dims: BaselineDims, host: TextHost, readonly seed: number) {
+  constructor(config: EfLstmConfig, dims: BaselineDims, host: TextHost, seed: number) {
+    super('ef-lstm', dims, host, seed);
     this.config = resolveEfLstmConfig(config as unknown as Record<string, unknown>);
     const c = this.config;
-    if (host.inputWidth !== dims.textWidth) throw new Error(`ef-lstm: the text host's states are ${host.inputWidth} wide, dims.textWidth is ${dims.textWidth}`);
     const rng = new Rng(deriveSeed(seed, 'ef-lstm/init'));
-    this.text = new HostTextSequence(host);
     this.lstm = new Lstm('efLstm/lstm', efLstmInputWidth(dims), c.hiddenSize, rng);
     this.fc1 = new Dense('efLstm/fc1', c.hiddenSize, c.headHidden, rng);
     this.fc2 = new Dense('efLstm/fc2', c.headHidden, 1, rng);
-    this.dropoutRng = new Rng(deriveSeed(seed, 'ef-lstm/dropout'));
   }
 
   forward(x: BaselineInputs, options: { training: boolean }): BaselineOutput {
-    if (this.disposed) throw new Error('ef-lstm.forward: the model was disposed');
-    checkBaselineInputs('ef-lstm', x, this.dims, this.text.host);
+    this.checkInputs(x);
     const dropoutSeed = this.dropoutRng.seed();
     return tf.tidy(() => {
       const xl = this.text.apply(x); // [B, T_L, D_L]
@@ -101,31 +90,15 @@ export class EfLstmModel implements BaselineModel {
     }) as unknown as BaselineOutput;
   }
 
-  losses(out: BaselineOutput, batch: Pick<Batch, 'labels' | 'numLabeled'>): BaselineLosses {
-    const regression = labeledRegressionLoss(out.yHat, batch.labels, batch.numLabeled, this.config.regressionLoss);
-    return { terms: { regression }, total: regression };
+  protected regressionLoss(): RegressionLoss {
+    return this.config.regressionLoss;
   }
 
   variables(): tf.Variable[] {
     return [...this.lstm.variables(), ...this.fc1.variables(), ...this.fc2.variables()];
   }
 
-  namedVariables(): Map<string, tf.Variable> {
-    return stableNames('ef-lstm', this.text.namedVariables(), this.variables());
-  }
-
-  setDropoutSeed(seed: number): void {
-    this.dropoutRng = new Rng(deriveSeed(seed, 'ef-lstm/dropout'));
-  }
-
-  paramCount(): number {
-    return [...this.namedVariables().values()].reduce((s, v) => s + v.size, 0);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.text.dispose();
+  protected disposeOwn(): void {
     this.lstm.dispose();
     this.fc1.dispose();
     this.fc2.dispose();

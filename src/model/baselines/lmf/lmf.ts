@@ -18,12 +18,8 @@ import { makeVariable } from '../../../nn/dense';
 import { matMul } from '../../../nn/ops';
 import { freezeConfig } from '../../../util/config';
 import { deriveSeed, Rng } from '../../../util/rng';
-import type { Batch } from '../../../data/types';
 import type { TextHost } from '../../text-host';
-import {
-  checkBaselineInputs, HostTextSequence, labeledRegressionLoss, REGRESSION_LOSSES, resolveBaselineConfig, stableNames,
-  type BaselineDims, type BaselineInputs, type BaselineLosses, type BaselineModel, type BaselineOutput, type RegressionLoss,
-} from '../types';
+import { BaselineBase, REGRESSION_LOSSES, resolveBaselineConfig, type BaselineDims, type BaselineInputs, type BaselineOutput, type RegressionLoss } from '../types';
 import { unimodalParams, UnimodalSubnets } from '../unimodal';
 
 export interface LmfConfig {
@@ -71,10 +67,8 @@ export function resolveLmfConfig(overrides: Record<string, unknown> = {}, base: 
   return resolveBaselineConfig('lmf config', DEFAULT_LMF_CONFIG, overrides, RULES, base);
 }
 
-export class LmfModel implements BaselineModel {
-  readonly kind = 'lmf';
+export class LmfModel extends BaselineBase {
   readonly config: LmfConfig;
-  readonly text: HostTextSequence;
   readonly subnets: UnimodalSubnets;
   /** w_m^(i) for i = 1..r as the columns of one [d_m+1, r] matrix per modality */
   readonly audioFactor: tf.Variable;
@@ -82,15 +76,12 @@ export class LmfModel implements BaselineModel {
   readonly textFactor: tf.Variable;
   readonly fusionWeights: tf.Variable; // λ [r, 1]
   readonly fusionBias: tf.Variable; // b [1]
-  private dropoutRng: Rng;
-  private disposed = false;
 
-  constructor(config: LmfConfig, readonly dims: BaselineDims, host: TextHost, readonly seed: number) {
+  constructor(config: LmfConfig, dims: BaselineDims, host: TextHost, seed: number) {
+    super('lmf', dims, host, seed);
     this.config = resolveLmfConfig(config as unknown as Record<string, unknown>);
     const c = this.config;
-    if (host.inputWidth !== dims.textWidth) throw new Error(`lmf: the text host's states are ${host.inputWidth} wide, dims.textWidth is ${dims.textWidth}`);
     const rng = new Rng(deriveSeed(seed, 'lmf/init'));
-    this.text = new HostTextSequence(host);
     this.subnets = new UnimodalSubnets('lmf', c, dims, rng);
     // Glorot-uniform (the code: Glorot-normal), bias 0 as the code
     this.audioFactor = makeVariable('lmf/audioFactor', [c.audioHidden + 1, c.rank], 'glorot', rng);
@@ -98,12 +89,10 @@ export class LmfModel implements BaselineModel {
     this.textFactor = makeVariable('lmf/textFactor', [c.textOut + 1, c.rank], 'glorot', rng);
     this.fusionWeights = makeVariable('lmf/fusionWeights', [c.rank, 1], 'glorot', rng);
     this.fusionBias = makeVariable('lmf/fusionBias', [1], 'zeros', rng);
-    this.dropoutRng = new Rng(deriveSeed(seed, 'lmf/dropout'));
   }
 
   forward(x: BaselineInputs, options: { training: boolean }): BaselineOutput {
-    if (this.disposed) throw new Error('lmf.forward: the model was disposed');
-    checkBaselineInputs('lmf', x, this.dims, this.text.host);
+    this.checkInputs(x);
     const z = this.subnets.apply(x, this.text, options.training, new Rng(this.dropoutRng.seed()));
     return tf.tidy(() => {
       const one = (t: tf.Tensor2D): tf.Tensor2D => tf.concat([tf.ones([t.shape[0], 1]), t], 1) as tf.Tensor2D; // [B, d+1]
@@ -117,31 +106,15 @@ export class LmfModel implements BaselineModel {
     }) as unknown as BaselineOutput;
   }
 
-  losses(out: BaselineOutput, batch: Pick<Batch, 'labels' | 'numLabeled'>): BaselineLosses {
-    const regression = labeledRegressionLoss(out.yHat, batch.labels, batch.numLabeled, this.config.regressionLoss);
-    return { terms: { regression }, total: regression };
+  protected regressionLoss(): RegressionLoss {
+    return this.config.regressionLoss;
   }
 
   variables(): tf.Variable[] {
     return [...this.subnets.variables(), this.audioFactor, this.visualFactor, this.textFactor, this.fusionWeights, this.fusionBias];
   }
 
-  namedVariables(): Map<string, tf.Variable> {
-    return stableNames('lmf', this.text.namedVariables(), this.variables());
-  }
-
-  setDropoutSeed(seed: number): void {
-    this.dropoutRng = new Rng(deriveSeed(seed, 'lmf/dropout'));
-  }
-
-  paramCount(): number {
-    return [...this.namedVariables().values()].reduce((s, v) => s + v.size, 0);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.text.dispose();
+  protected disposeOwn(): void {
     this.subnets.dispose();
     for (const v of [this.audioFactor, this.visualFactor, this.textFactor, this.fusionWeights, this.fusionBias]) v.dispose();
   }

@@ -18,12 +18,8 @@ import { Mlp } from '../../../nn/mlp';
 import { matMul } from '../../../nn/ops';
 import { freezeConfig } from '../../../util/config';
 import { deriveSeed, Rng } from '../../../util/rng';
-import type { Batch } from '../../../data/types';
 import type { TextHost } from '../../text-host';
-import {
-  checkBaselineInputs, HostTextSequence, labeledRegressionLoss, REGRESSION_LOSSES, resolveBaselineConfig, stableNames,
-  type BaselineDims, type BaselineInputs, type BaselineLosses, type BaselineModel, type BaselineOutput, type RegressionLoss,
-} from '../types';
+import { BaselineBase, REGRESSION_LOSSES, resolveBaselineConfig, type BaselineDims, type BaselineInputs, type BaselineOutput, type RegressionLoss } from '../types';
 import { unimodalParams, UnimodalSubnets } from '../unimodal';
 
 export interface TfnConfig {
@@ -97,31 +93,24 @@ export function outerProduct3(a: tf.Tensor2D, v: tf.Tensor2D, l: tf.Tensor2D): t
   return tf.reshape(avl, [b, p * q * s]) as tf.Tensor2D;
 }
 
-export class TfnModel implements BaselineModel {
-  readonly kind = 'tfn';
+export class TfnModel extends BaselineBase {
   readonly config: TfnConfig;
-  readonly text: HostTextSequence;
   readonly subnets: UnimodalSubnets;
   readonly postFusion: Mlp; // fusion → P → P (ReLU)
   readonly out: Dense; // P → 1
-  private dropoutRng: Rng;
-  private disposed = false;
 
-  constructor(config: TfnConfig, readonly dims: BaselineDims, host: TextHost, readonly seed: number) {
+  constructor(config: TfnConfig, dims: BaselineDims, host: TextHost, seed: number) {
+    super('tfn', dims, host, seed);
     this.config = resolveTfnConfig(config as unknown as Record<string, unknown>);
     const c = this.config;
-    if (host.inputWidth !== dims.textWidth) throw new Error(`tfn: the text host's states are ${host.inputWidth} wide, dims.textWidth is ${dims.textWidth}`);
     const rng = new Rng(deriveSeed(seed, 'tfn/init'));
-    this.text = new HostTextSequence(host);
     this.subnets = new UnimodalSubnets('tfn', c, dims, rng);
     this.postFusion = new Mlp('tfn/postFusion', [tfnFusionSize(c), c.postFusionDim, c.postFusionDim], rng, { inputDropout: c.postFusionDropout });
     this.out = new Dense('tfn/out', c.postFusionDim, 1, rng);
-    this.dropoutRng = new Rng(deriveSeed(seed, 'tfn/dropout'));
   }
 
   forward(x: BaselineInputs, options: { training: boolean }): BaselineOutput {
-    if (this.disposed) throw new Error('tfn.forward: the model was disposed');
-    checkBaselineInputs('tfn', x, this.dims, this.text.host);
+    this.checkInputs(x);
     const subnetRng = new Rng(this.dropoutRng.seed());
     const fusionSeed = this.dropoutRng.seed();
     const z = this.subnets.apply(x, this.text, options.training, subnetRng);
@@ -136,31 +125,15 @@ export class TfnModel implements BaselineModel {
     }) as unknown as BaselineOutput;
   }
 
-  losses(out: BaselineOutput, batch: Pick<Batch, 'labels' | 'numLabeled'>): BaselineLosses {
-    const regression = labeledRegressionLoss(out.yHat, batch.labels, batch.numLabeled, this.config.regressionLoss);
-    return { terms: { regression }, total: regression };
+  protected regressionLoss(): RegressionLoss {
+    return this.config.regressionLoss;
   }
 
   variables(): tf.Variable[] {
     return [...this.subnets.variables(), ...this.postFusion.variables(), ...this.out.variables()];
   }
 
-  namedVariables(): Map<string, tf.Variable> {
-    return stableNames('tfn', this.text.namedVariables(), this.variables());
-  }
-
-  setDropoutSeed(seed: number): void {
-    this.dropoutRng = new Rng(deriveSeed(seed, 'tfn/dropout'));
-  }
-
-  paramCount(): number {
-    return [...this.namedVariables().values()].reduce((s, v) => s + v.size, 0);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.text.dispose();
+  protected disposeOwn(): void {
     this.subnets.dispose();
     this.postFusion.dispose();
     this.out.dispose();
