@@ -30,6 +30,18 @@ test('sweep spec: the grid is a cartesian product, crossed with named cells, eac
   assert.equal(lists.cells[0]!.set.miPairs, 'text-audio,shared-text');
 });
 
+test('sweep spec with baselines: a cell (or the spec) names its system; its keys are checked against that system', () => {
+  const s = parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], set: { maxEpochs: 1 }, cells: [{ name: 'mird', set: {} }, { name: 'tfn', model: 'tfn', set: { postFusionDim: 8 } }] }));
+  assert.deepEqual(s.cells.map((c) => [c.id, c.model]), [['mird', 'mird'], ['tfn', 'tfn']]);
+  assert.deepEqual(trainArgs(s, s.cells[1]!), ['--model', 'tfn', '--preset', 'quick', '--set', 'maxEpochs=1', '--set', 'postFusionDim=8']);
+  assert.deepEqual(trainArgs(s, s.cells[0]!), ['--preset', 'quick', '--set', 'maxEpochs=1']);
+  const all = parseSweepSpec(spec({ preset: 'quick', model: 'lmf', seeds: [0, 1, 2], grid: { rank: [2, 4] } }));
+  assert.deepEqual(all.cells.map((c) => c.model), ['lmf', 'lmf']);
+  assert.throws(() => parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], cells: [{ name: 'x', model: 'tfn', set: { alpha: 1 } }] })), /field cells "x": alpha: a MIRD training key .* does not apply to --model tfn/);
+  assert.throws(() => parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], cells: [{ name: 'x', model: 'tfn', set: { postFusionDim: 0 } }] })), /field cells "x": .*postFusionDim must be a positive integer/);
+  assert.throws(() => parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], model: 'tfm', grid: { lr: [0.001] } })), /field model: expected one of mird, ef-lstm, tfn, lmf, got "tfm"/);
+});
+
 test('sweep spec extension: added grid values, cells or seeds extend a sweep; a changed setting does not', () => {
   const base = parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], set: { maxEpochs: 2 }, grid: { alpha: [0.1, 1] } }));
   assert.ok(extendsSpec(base, parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2, 3], set: { maxEpochs: 2 }, grid: { alpha: [0.1, 1, 10] } }))));

@@ -19,8 +19,9 @@ const FLAGS: Record<string, FlagSpec> = {
 
 const SYNOPSIS = '<spec.json> [--out <folder>] [--jobs N] [--dry-run] [--json]';
 
-const SPEC_HELP = `spec (JSON): { "name", "preset", "data"?, "unlabeled"?, "textCheckpoint"?, "seeds": [≥ 3 seeds],
-  "set": { shared overrides }, "grid": { key: [values] } and/or "cells": [ { "name", "set": {...} } ] }
+const SPEC_HELP = `spec (JSON): { "name", "preset", "model"?, "data"?, "unlabeled"?, "textCheckpoint"?, "seeds": [≥ 3 seeds],
+  "set": { shared overrides }, "grid": { key: [values] } and/or "cells": [ { "name", "model"?, "set": {...} } ] }
+  model: mird (default) or a baseline (ef-lstm, tfn, lmf), for every cell or per named cell
   e.g. { "preset": "quick", "seeds": [0, 1, 2], "set": { "maxEpochs": 2 }, "grid": { "constraint": ["mim", "oc", "nc"] } }`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -70,9 +71,11 @@ export async function run(argv: string[]): Promise<number> {
   await initBackend();
   if (todo.length > 0) {
     // the data source and text host are checked once here, before any child starts
-    const { prepareRun } = await import('../train/setup');
+    const { prepareBaselineRun, prepareRun } = await import('../train/setup');
     const first = todo[0] as (typeof todo)[number];
-    await prepareRun({ preset: spec.preset, ...(spec.data !== undefined ? { data: spec.data } : {}), ...(spec.unlabeled !== undefined ? { unlabeled: spec.unlabeled } : {}), ...(spec.textCheckpoint !== undefined ? { textCheckpoint: spec.textCheckpoint } : {}), seed: first.seed, set: { ...spec.set, ...first.cell.set } });
+    const runSpec = { preset: spec.preset, ...(spec.data !== undefined ? { data: spec.data } : {}), ...(spec.unlabeled !== undefined ? { unlabeled: spec.unlabeled } : {}), ...(spec.textCheckpoint !== undefined ? { textCheckpoint: spec.textCheckpoint } : {}), seed: first.seed, set: { ...spec.set, ...first.cell.set } };
+    const m = first.cell.model;
+    await (m === 'mird' ? prepareRun(runSpec) : prepareBaselineRun({ ...runSpec, model: m }));
   }
   const { writeFileAtomic } = await import('../util/files');
   writeFileAtomic(specFile, specText.endsWith('\n') ? specText : `${specText}\n`);

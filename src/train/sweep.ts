@@ -10,7 +10,9 @@
 //     "set": { "maxEpochs": 4 },            overrides shared by every cell (as --set)
 //     "grid": { "alpha": [0.01, 0.1, 1] },  cells: the cartesian product of these overrides, and/or
 //     "cells": [ { "name": "full", "set": {} }, { "name": "no-mim", "set": { "alpha": 0 } } ]
-//   }
+//     "model": "mird",                      optional: the system every cell trains (mird, or a Table 1
+//   }                                       baseline: ef-lstm, tfn, lmf …); a named cell may give its own
+//                                           "model" (e.g. one cell per system for Table 1)
 // With both "cells" and "grid", every named cell is crossed with every grid point. Every cell's
 // config is resolved (unknown keys, bad values) before anything runs; errors name the field.
 // A folder holds one sweep; a spec that only adds grid values, named cells or seeds to the one in
@@ -23,12 +25,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RUN_PRESET_NAMES, runPreset, type RunPresetName } from './presets';
 import { resolveTrainConfig } from './config';
-import { parseOverrides } from './setup';
+import { parseBaselineOverrides, parseOverrides } from './setup';
+import { BASELINE_KINDS, type BaselineKind } from '../model/baselines/kinds';
+import { baselineConfigFor } from '../model/baselines';
 import { resolveModelConfig } from '../model/config';
 import type { MetricRecord } from './records';
 import { parseJson } from '../util/files';
 
-export const SWEEP_KEYS = ['name', 'preset', 'data', 'unlabeled', 'textCheckpoint', 'seeds', 'set', 'grid', 'cells'] as const;
+export const SWEEP_KEYS = ['name', 'preset', 'model', 'data', 'unlabeled', 'textCheckpoint', 'seeds', 'set', 'grid', 'cells'] as const;
 export const MIN_SEEDS = 3;
 /** Metrics the summary aggregates (the paper's four, and the has-zero variants). */
 export const SWEEP_METRICS = ['acc2_non0', 'f1_non0', 'mae', 'corr', 'acc2_has0', 'f1_has0'] as const;
@@ -44,6 +48,8 @@ export interface SweepCell {
   grid: Record<string, string>;
   /** named cell it comes from, or null */
   name: string | null;
+  /** the system it trains: 'mird' or a baseline kind (mird train --model) */
+  model: 'mird' | BaselineKind;
 }
 
 export interface SweepSpec {
@@ -105,18 +111,21 @@ export function parseSweepSpec(text: string, file = '<spec>'): SweepSpec {
   const shared = setStrings(file, 'set', o.set);
 
   // named cells
-  let named: Array<{ name: string | null; set: Record<string, string> }> = [{ name: null, set: {} }];
+  const knownModels: ReadonlyArray<'mird' | BaselineKind> = ['mird', ...BASELINE_KINDS];
+  const modelOf = (v: unknown, field: string): 'mird' | BaselineKind => (knownModels.includes(v as 'mird') ? (v as 'mird' | BaselineKind) : fail(file, field, `expected one of ${knownModels.join(', ')}, got ${JSON.stringify(v)}`));
+  const specModel = o.model === undefined ? 'mird' : modelOf(o.model, 'model');
+  let named: Array<{ name: string | null; set: Record<string, string>; model: 'mird' | BaselineKind }> = [{ name: null, set: {}, model: specModel }];
   if (o.cells !== undefined) {
     if (!Array.isArray(o.cells) || o.cells.length === 0) fail(file, 'cells', 'expected a non-empty list of { "name": ..., "set": {...} }');
     const seen = new Set<string>();
     named = (o.cells as unknown[]).map((c, i) => {
       if (c === null || typeof c !== 'object' || Array.isArray(c)) return fail(file, `cells[${i}]`, 'expected { "name": ..., "set": {...} }');
       const cc = c as Record<string, unknown>;
-      for (const k of Object.keys(cc)) if (k !== 'name' && k !== 'set') fail(file, `cells[${i}].${k}`, 'unknown key (known: name, set)');
+      for (const k of Object.keys(cc)) if (k !== 'name' && k !== 'set' && k !== 'model') fail(file, `cells[${i}].${k}`, 'unknown key (known: name, set, model)');
       if (typeof cc.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(cc.name)) fail(file, `cells[${i}].name`, `expected a folder-safe name, got ${JSON.stringify(cc.name)}`);
       if (seen.has(cc.name as string)) fail(file, `cells[${i}].name`, `"${cc.name}" is used twice`);
       seen.add(cc.name as string);
-      return { name: cc.name as string, set: setStrings(file, `cells[${i}].set`, cc.set) };
+      return { name: cc.name as string, set: setStrings(file, `cells[${i}].set`, cc.set), model: cc.model === undefined ? specModel : modelOf(cc.model, `cells[${i}].model`) };
     });
   }
   // grid
@@ -149,13 +158,21 @@ export function parseSweepSpec(text: string, file = '<spec>'): SweepSpec {
       ids.add(id);
       const where = n.name === null ? (gridPart === '' ? 'set' : `grid (${gridPart})`) : `cells "${n.name}"${gridPart === '' ? '' : ` with grid (${gridPart})`}`;
       try {
-        const over = parseOverrides({ ...shared, ...set }, presetModel, presetSpec.train);
-        resolveTrainConfig(over.train, presetSpec.train);
-        resolveModelConfig(presetModel, over.model);
+        if (n.model === 'mird') {
+          const over = parseOverrides({ ...shared, ...set }, presetModel, presetSpec.train);
+          resolveTrainConfig(over.train, presetSpec.train);
+          resolveModelConfig(presetModel, over.model);
+        } else {
+          const kind = n.model;
+          if (o.unlabeled !== undefined) throw new Error(`--unlabeled does not apply to --model ${kind}: the baselines train on labeled clips only`);
+          const over = parseBaselineOverrides(kind, { ...shared, ...set }, presetModel);
+          resolveTrainConfig(over.train, presetSpec.train);
+          baselineConfigFor(kind, preset as string, over.model);
+        }
       } catch (err) {
         fail(file, where, err instanceof Error ? err.message.replace(/^--set /, '') : String(err));
       }
-      cells.push({ id, set, grid: p, name: n.name });
+      cells.push({ id, set, grid: p, name: n.name, model: n.model });
     }
   }
   return {
@@ -178,7 +195,7 @@ export function readSweepSpec(path: string): SweepSpec {
 
 /** The `mird train` arguments of one run (without --out and --seed). */
 export function trainArgs(spec: SweepSpec, cell: SweepCell): string[] {
-  const args = ['--preset', spec.preset];
+  const args = [...(cell.model === 'mird' ? [] : ['--model', cell.model]), '--preset', spec.preset];
   if (spec.data !== undefined) args.push('--data', spec.data);
   if (spec.unlabeled !== undefined) args.push('--unlabeled', spec.unlabeled);
   if (spec.textCheckpoint !== undefined) args.push('--text-checkpoint', spec.textCheckpoint);
