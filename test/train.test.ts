@@ -173,6 +173,38 @@ test('unlabeledUse: unlabeled clips feed reconstruction and the constraint (MIM,
   est.dispose();
 });
 
+test('detachSharedInConstraint: the constraint moves the private encoders but not the shared path (OC, HSIC)', async () => {
+  const { prepared } = await tinyRun();
+  const { model, mi } = prepared.build(0);
+  const clips = prepared.data.dataset.splits.train.slice(0, 8);
+  const batch = makeBatch(clips, [], prepared.data.tokenizer, prepared.data.batchOptions);
+  const mods = model.moduleVariables();
+  const shared = [...mods.wsa, ...mods.sharedHead];
+  const audio = mods.audioEncoder;
+  const norms = (set: Record<string, unknown>): { shared: number; audio: number } => {
+    const config = resolveTrainConfig(set, prepared.resolved.train);
+    const ctx = { model, config, mi: null, ignoreTokenIds: prepared.data.ignoreTokenIds };
+    const { value, grads } = tf.variableGrads(() => {
+      const out = model.forward(batch, { training: false, textLogits: false });
+      return objective(out, batch, ctx, null).constraint as tf.Scalar;
+    }, [...shared, ...audio]);
+    const norm = (vs: tf.Variable[]): number => vs.reduce((a, v) => a + (grads[v.name] === undefined ? 0 : (tf.tidy(() => tf.sum(tf.square(grads[v.name] as tf.Tensor)).dataSync()[0]) as number)), 0);
+    const r = { shared: norm(shared), audio: norm(audio) };
+    tf.dispose([value, ...Object.values(grads)]);
+    return r;
+  };
+  for (const constraint of ['oc', 'hsic'] as const) {
+    const free = norms({ constraint });
+    const held = norms({ constraint, detachSharedInConstraint: true });
+    assert.ok(free.shared > 0 && free.audio > 0, `${constraint}: both sides move by default (${JSON.stringify(free)})`);
+    assert.equal(held.shared, 0, `${constraint}: z^S held fixed`);
+    assert.ok(held.audio > 0, `${constraint}: z^A still moves`);
+  }
+  disposeBatch(batch);
+  model.dispose();
+  mi?.dispose();
+});
+
 test('GaussianQSet member k is the CLUB estimator of its pair: same weights, estimates and NLL', () => {
   const set = new GaussianQSet(5, [4, 7], { hiddenSize: 8, seeds: [11, 12], name: 'CLUB-h8', prefix: 'test' });
   const clubs = [new Club(5, 4, { hiddenSize: 8, seed: 11, name: 'CLUB-h8' }), new Club(5, 7, { hiddenSize: 8, seed: 12, name: 'CLUB-h8' })];

@@ -97,6 +97,12 @@ export interface TrainConfig {
    * does not clamp.)
    */
   clampMi: boolean;
+  /**
+   * Hold z^S fixed in the constraint's pairs with z^S (its gradient there is stopped): MIM, OC or
+   * HSIC can then lower the dependence between z^S and z^m only by moving z^m, not by emptying z^S
+   * (which the regressor reads). Not in the paper (false: both sides move, as the authors' code).
+   */
+  detachSharedInConstraint: boolean;
 
   // ---- estimators (eq. 22)
   /** Estimator of every pair, `KIND-hN` (src/mi/factory.ts; paper: CLUB with hidden 32). */
@@ -131,6 +137,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = freezeConfig({
   alpha: 1,
   miPairs: [...MI_PAIRS],
   clampMi: false,
+  detachSharedInConstraint: false,
   estimator: 'CLUB-h32',
   estimatorLr: 1e-3,
   estimatorSteps: 5,
@@ -142,7 +149,7 @@ const POSITIVE_INTS: Array<keyof TrainConfig> = ['batchSize', 'maxEpochs', 'eval
 const NON_NEGATIVE_INTS: Array<keyof TrainConfig> = ['patience', 'estimatorSteps'];
 const POSITIVE_NUMBERS: Array<keyof TrainConfig> = ['lr', 'hostLr', 'estimatorLr'];
 const NON_NEGATIVE_NUMBERS: Array<keyof TrainConfig> = ['splitRate', 'weightDecay', 'gradClip', 'alpha'];
-const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput', 'initFromHostHead', 'clampMi'];
+const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput', 'initFromHostHead', 'clampMi', 'detachSharedInConstraint'];
 const ENUMS: Partial<Record<keyof TrainConfig, readonly string[]>> = { selectBy: SELECT_BY, lossForm: LOSS_FORMS, constraint: CONSTRAINTS, unlabeledUse: UNLABELED_USES };
 
 /** Throws one error naming the first bad field. */

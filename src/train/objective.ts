@@ -20,7 +20,7 @@ import type { Batch } from '../data/types';
 import type { MirdModel, MirdOutput } from '../model/mird';
 import { hsic } from '../mi/hsic';
 import { maskedMse } from '../nn/losses';
-import { matMul } from '../nn/ops';
+import { detach, matMul } from '../nn/ops';
 import type { MiPair, TrainConfig } from './config';
 import type { MiTerms, PairTensors } from './mi-terms';
 
@@ -125,11 +125,11 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
     o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
   } else if (c.constraint === 'oc') {
     const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0]; // the clips eq. 9 reads
-    const zs = firstRows(out.zShared, n);
+    const zs = firstRows(c.detachSharedInConstraint ? detach(out.zShared) : out.zShared, n);
     o.constraint = tf.addN([orthogonality(firstRows(out.zText, n), zs), orthogonality(firstRows(out.zAudio, n), zs), orthogonality(firstRows(out.zVisual, n), zs)]) as tf.Scalar;
   } else if (c.constraint === 'hsic') {
     const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0];
-    const z: Record<string, tf.Tensor2D> = { text: out.zText, audio: out.zAudio, visual: out.zVisual, shared: out.zShared };
+    const z: Record<string, tf.Tensor2D> = { text: out.zText, audio: out.zAudio, visual: out.zVisual, shared: c.detachSharedInConstraint ? detach(out.zShared) : out.zShared };
     const terms = c.miPairs.filter((p) => !p.startsWith('shared-input')).map((p) => {
       const [a, b] = p.split('-') as [string, string];
       return hsic(firstRows(z[a] as tf.Tensor2D, n), firstRows(z[b] as tf.Tensor2D, n));

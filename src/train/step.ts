@@ -111,7 +111,9 @@ export function trainStep(ctx: StepContext, batch: Batch, rates: StepRates, step
     const out = ctx.model.forward(batch, { training: true, textLogits: false });
     let pairs: Map<MiPair, PairTensors> | null = null;
     if (useEstimators) {
-      const all = mi.pairTensors(latentsOf(ctx.model, out, batch, mi));
+      // detachSharedInConstraint: z^S enters its pairs as data, so only the other side can move
+      const lat = c.detachSharedInConstraint ? { ...out, zShared: detach(out.zShared) } : out;
+      const all = mi.pairTensors(latentsOf(ctx.model, lat, batch, mi));
       // unlabeledUse 'recon': the estimators and eq. 20 see the labeled clips alone
       const ps = c.unlabeledUse === 'recon' ? pairsOfRows(all, batch.numLabeled) : all;
       pairs = ps;
