@@ -13,7 +13,7 @@ import { initBackend } from '../src/backend';
 import { disposeBatch, makeBatch } from '../src/data/batching';
 import type { Batch, Clip } from '../src/data/types';
 import { baselineCost } from '../src/eval/efficiency';
-import { BASELINE_KINDS, baselineConfigFor, type BaselineKind } from '../src/model/baselines';
+import { BASELINE_KINDS, baselineConfigFor, type BaselineKind } from '../src/model/baselines/index';
 import type { BaselineModel } from '../src/model/baselines/types';
 import { NamedAdamW } from '../src/nn/adamw';
 import { baselineStep } from '../src/train/baseline-step';

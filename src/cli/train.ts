@@ -69,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     const { RUN_PRESETS } = await import('../train/presets');
     const presets = Object.entries(RUN_PRESETS).map(([k, p]) => `  ${k.padEnd(6)} ${p.description}`).join('\n');
     const { DEFAULT_TRAIN_CONFIG } = await import('../train/config');
-    const { BASELINES } = await import('../model/baselines');
+    const { BASELINES } = await import('../model/baselines/index');
     const { GENERIC_TRAIN_KEYS } = await import('../train/config');
     const baselineKeys = Object.entries(BASELINES).map(([k, b]) => `  ${k.padEnd(8)} ${b.description}\n           keys: ${Object.keys(b.defaults).join(', ')}`).join('\n');
     process.stdout.write(`${helpText('train', SYNOPSIS, FLAGS)}\n\npresets:\n${presets}\n\ntraining keys for --set: ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')}\nmodel keys: see mird info --help; bert.* keys set the text host's shape\n\nbaselines (--model), with the training keys that apply to them (${GENERIC_TRAIN_KEYS.join(', ')}):\n${baselineKeys}\n`);

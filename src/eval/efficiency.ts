@@ -29,7 +29,7 @@ import type { BertConfig } from '../text/bert-config';
 import type { ModelConfig } from '../model/config';
 import type { PoolingKind } from '../nn/pooling';
 import type { ModuleName } from '../model/mird';
-import type { BaselineConfig, BaselineKind } from '../model/baselines';
+import type { BaselineConfig, BaselineKind } from '../model/baselines/index';
 import type { EfLstmConfig } from '../model/baselines/ef-lstm/ef-lstm';
 import type { LmfConfig } from '../model/baselines/lmf/lmf';
 import type { TfnConfig } from '../model/baselines/tfn/tfn';

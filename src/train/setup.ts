@@ -29,7 +29,7 @@ import { useLiteCacheDir, useLiteStatesOf, withUseLiteStates } from '../text/use
 import { repoPath } from '../paths';
 import { deriveSeed } from '../util/rng';
 import { activePairs, GENERIC_TRAIN_KEYS, genericTrainConfig, pairsOf, parseTrainValue, resolveTrainConfig, type GenericTrainConfig, type TrainConfig } from './config';
-import { BASELINES, baselineConfigFor, baselineKeys, isBaselineKind, parseBaselineSet, type BaselineConfig, type BaselineKind } from '../model/baselines';
+import { BASELINES, baselineConfigFor, baselineKeys, isBaselineKind, parseBaselineSet, type BaselineConfig, type BaselineKind } from '../model/baselines/index';
 import type { BaselineModel } from '../model/baselines/types';
 import { hostInputWidth } from '../eval/efficiency';
 import { emptySequence } from '../data/mosi';

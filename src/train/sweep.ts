@@ -27,7 +27,7 @@ import { RUN_PRESET_NAMES, runPreset, type RunPresetName } from './presets';
 import { resolveTrainConfig } from './config';
 import { parseBaselineOverrides, parseOverrides } from './setup';
 import { BASELINE_KINDS, type BaselineKind } from '../model/baselines/kinds';
-import { baselineConfigFor } from '../model/baselines';
+import { baselineConfigFor } from '../model/baselines/index';
 import { resolveModelConfig } from '../model/config';
 import type { MetricRecord } from './records';
 import { parseJson } from '../util/files';
