@@ -46,6 +46,19 @@ const PAIR_SOURCES: Readonly<Record<MiPair, readonly [LatentKey, LatentKey]>> = 
   'shared-inputVisual': ['zShared', 'inputVisual'],
 };
 
+/** x, y of each pair, in the pair's order (views of `lat`, no new tensors); an error names a pair whose side was not computed. */
+export function pairTensorsOf(pairs: readonly MiPair[], lat: Latents): Map<MiPair, PairTensors> {
+  const out = new Map<MiPair, PairTensors>();
+  for (const p of pairs) {
+    const [xKey, yKey] = PAIR_SOURCES[p];
+    const x = lat[xKey];
+    const y = lat[yKey];
+    if (x === null || y === null) throw new Error(`MI pair ${p}: ${x === null ? xKey : yKey} was not computed`);
+    out.set(p, { x, y });
+  }
+  return out;
+}
+
 export interface InputDims {
   latent: number;
   /** width of the text host's input states (the y of shared-inputText) */
@@ -99,15 +112,7 @@ export class MiTerms {
 
   /** x, y per active pair (views of `lat`, no new tensors). */
   pairTensors(lat: Latents): Map<MiPair, PairTensors> {
-    const out = new Map<MiPair, PairTensors>();
-    for (const p of this.pairs) {
-      const [xKey, yKey] = PAIR_SOURCES[p];
-      const x = lat[xKey];
-      const y = lat[yKey];
-      if (x === null || y === null) throw new Error(`MI pair ${p}: ${x === null ? xKey : yKey} was not computed`);
-      out.set(p, { x, y });
-    }
-    return out;
+    return pairTensorsOf(this.pairs, lat);
   }
 
   private members(pairs: ReadonlyMap<MiPair, PairTensors>, members: MiPair[]): { xs: tf.Tensor2D[]; ys: tf.Tensor2D[] } {

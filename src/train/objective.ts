@@ -22,7 +22,7 @@ import { hsic } from '../mi/hsic';
 import { maskedMse } from '../nn/losses';
 import { detach, matMul } from '../nn/ops';
 import type { MiPair, TrainConfig } from './config';
-import type { MiTerms, PairTensors } from './mi-terms';
+import { pairTensorsOf, type Latents, type MiTerms, type PairTensors } from './mi-terms';
 
 /**
  * log(x) with x floored at LOG_FLOOR: a reconstruction that reaches exactly 0 (a modality whose
@@ -97,8 +97,8 @@ export function labeledRowsOnly(batch: Batch): Batch {
   };
 }
 
-/** The first `n` rows (the labeled clips) of a [B, d] latent. */
-const firstRows = (z: tf.Tensor2D, n: number): tf.Tensor2D => (n === z.shape[0] ? z : tf.slice(z, [0, 0], [n, -1]));
+/** The first `n` rows (the labeled clips: they come first in a Batch) of a [B, d] tensor. */
+export const firstRows = (z: tf.Tensor2D, n: number): tf.Tensor2D => (n === z.shape[0] ? z : tf.slice(z, [0, 0], [n, -1]));
 
 const logOf = (x: tf.Scalar): tf.Scalar => tf.log(tf.maximum(x, LOG_FLOOR)) as tf.Scalar;
 
@@ -123,18 +123,21 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
     o.mi = ctx.mi.estimates(pairs);
     const terms = [...o.mi.values()].map((v) => (c.clampMi ? (tf.relu(v) as tf.Scalar) : v));
     o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
-  } else if (c.constraint === 'oc') {
-    const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0]; // the clips eq. 9 reads
-    const zs = firstRows(c.detachSharedInConstraint ? detach(out.zShared) : out.zShared, n);
-    o.constraint = tf.addN([orthogonality(firstRows(out.zText, n), zs), orthogonality(firstRows(out.zAudio, n), zs), orthogonality(firstRows(out.zVisual, n), zs)]) as tf.Scalar;
-  } else if (c.constraint === 'hsic') {
+  } else if (c.constraint === 'oc' || c.constraint === 'hsic') {
+    // the clips eq. 9 (or HSIC) reads; with detachSharedInConstraint z^S enters as data
     const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0];
-    const z: Record<string, tf.Tensor2D> = { text: out.zText, audio: out.zAudio, visual: out.zVisual, shared: c.detachSharedInConstraint ? detach(out.zShared) : out.zShared };
-    const terms = c.miPairs.filter((p) => !p.startsWith('shared-input')).map((p) => {
-      const [a, b] = p.split('-') as [string, string];
-      return hsic(firstRows(z[a] as tf.Tensor2D, n), firstRows(z[b] as tf.Tensor2D, n));
-    });
-    o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
+    const lat: Latents = {
+      zText: firstRows(out.zText, n), zAudio: firstRows(out.zAudio, n), zVisual: firstRows(out.zVisual, n),
+      zShared: firstRows(c.detachSharedInConstraint ? detach(out.zShared) : out.zShared, n),
+      inputText: null, inputAudio: null, inputVisual: null,
+    };
+    if (c.constraint === 'oc') {
+      o.constraint = tf.addN([orthogonality(lat.zText, lat.zShared), orthogonality(lat.zAudio, lat.zShared), orthogonality(lat.zVisual, lat.zShared)]) as tf.Scalar;
+    } else {
+      const latentPairs = c.miPairs.filter((p) => !p.startsWith('shared-input')); // HSIC between latents only
+      const terms = [...pairTensorsOf(latentPairs, lat).values()].map((t) => hsic(t.x, t.y));
+      o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
+    }
   }
   const task: tf.Scalar[] = [regression, o.reconText, o.reconAudio, o.reconVisual].filter((t): t is tf.Scalar => t !== undefined);
   const taskTerms = c.lossForm === 'log' ? task.map(logOf) : task;

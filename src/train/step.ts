@@ -20,7 +20,7 @@ import type { NamedAdamW } from '../nn/adamw';
 import { detach, outsideTape } from '../nn/ops';
 import type { MiPair, TrainConfig } from './config';
 import type { Latents, MiTerms, PairTensors } from './mi-terms';
-import { objective, objectiveScalars, type ObjectiveContext } from './objective';
+import { firstRows, objective, objectiveScalars, type ObjectiveContext } from './objective';
 
 /** Thrown when a loss term, an estimator loss or the gradient norm is NaN or ±∞. */
 export class NonFiniteLossError extends Error {
@@ -70,8 +70,7 @@ export function latentsOf(model: MirdModel, out: { zText: tf.Tensor2D; zAudio: t
 
 /** The pairs' first `n` rows (the labeled clips: they come first in a Batch). */
 export function pairsOfRows(pairs: ReadonlyMap<MiPair, PairTensors>, n: number): Map<MiPair, PairTensors> {
-  const rows = (t: tf.Tensor2D): tf.Tensor2D => (t.shape[0] === n ? t : tf.slice(t, [0, 0], [n, -1]));
-  return new Map([...pairs].map(([p, t]) => [p, { x: rows(t.x), y: rows(t.y) }]));
+  return new Map([...pairs].map(([p, t]) => [p, { x: firstRows(t.x, n), y: firstRows(t.y, n) }]));
 }
 
 function detachPairs(pairs: ReadonlyMap<MiPair, PairTensors>): Map<MiPair, PairTensors> {
