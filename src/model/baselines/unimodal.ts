@@ -20,6 +20,11 @@ import { Mlp } from '../../nn/mlp';
 import { Rng } from '../../util/rng';
 import type { BaselineDims, BaselineInputs, HostTextSequence } from './types';
 
+/** [1; z]: z [B, d] → [B, d+1], the appended 1 of TFN's and LMF's fusion (it keeps the lower-order terms). */
+export function withOne(z: tf.Tensor2D): tf.Tensor2D {
+  return tf.concat([tf.ones([z.shape[0], 1]), z], 1) as tf.Tensor2D;
+}
+
 export interface UnimodalSizes {
   audioHidden: number;
   visualHidden: number;

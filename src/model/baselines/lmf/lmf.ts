@@ -20,7 +20,7 @@ import { freezeConfig } from '../../../util/config';
 import { deriveSeed, Rng } from '../../../util/rng';
 import type { TextHost } from '../../text-host';
 import { BaselineBase, REGRESSION_LOSSES, resolveBaselineConfig, type BaselineDims, type BaselineInputs, type BaselineOutput, type RegressionLoss } from '../types';
-import { unimodalParams, UnimodalSubnets } from '../unimodal';
+import { unimodalParams, UnimodalSubnets, withOne } from '../unimodal';
 
 export interface LmfConfig {
   /**
@@ -95,10 +95,9 @@ export class LmfModel extends BaselineBase {
     this.checkInputs(x);
     const z = this.subnets.apply(x, this.text, options.training, new Rng(this.dropoutRng.seed()));
     return tf.tidy(() => {
-      const one = (t: tf.Tensor2D): tf.Tensor2D => tf.concat([tf.ones([t.shape[0], 1]), t], 1) as tf.Tensor2D; // [B, d+1]
-      const fa = matMul(one(z.audio), this.audioFactor as tf.Tensor as tf.Tensor2D); // z̃^a w_a^(i) for every i: [B, r]
-      const fv = matMul(one(z.visual), this.visualFactor as tf.Tensor as tf.Tensor2D); // [B, r]
-      const fl = matMul(one(z.text), this.textFactor as tf.Tensor as tf.Tensor2D); // [B, r]
+      const fa = matMul(withOne(z.audio), this.audioFactor as tf.Tensor as tf.Tensor2D); // z̃^a w_a^(i) for every i: [B, r]
+      const fv = matMul(withOne(z.visual), this.visualFactor as tf.Tensor as tf.Tensor2D); // [B, r]
+      const fl = matMul(withOne(z.text), this.textFactor as tf.Tensor as tf.Tensor2D); // [B, r]
       const prod = tf.mul(tf.mul(fa, fv), fl) as tf.Tensor2D; // Π_m, per rank: [B, r]
       const h = tf.add(matMul(prod, this.fusionWeights as tf.Tensor as tf.Tensor2D), this.fusionBias); // Σ_i λ_i (…) + b: [B, 1]
       const out: BaselineOutput = { yHat: tf.squeeze(h, [1]) as tf.Tensor1D, latents: { text: z.text, audio: z.audio, visual: z.visual, rankTerms: prod } };

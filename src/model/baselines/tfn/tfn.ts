@@ -20,7 +20,7 @@ import { freezeConfig } from '../../../util/config';
 import { deriveSeed, Rng } from '../../../util/rng';
 import type { TextHost } from '../../text-host';
 import { BaselineBase, REGRESSION_LOSSES, resolveBaselineConfig, type BaselineDims, type BaselineInputs, type BaselineOutput, type RegressionLoss } from '../types';
-import { unimodalParams, UnimodalSubnets } from '../unimodal';
+import { unimodalParams, UnimodalSubnets, withOne } from '../unimodal';
 
 export interface TfnConfig {
   /** Width of each audio / visual MLP layer, d_a = d_v (paper §3.2: "three hidden layers of 32 ReLU units"). */
@@ -77,11 +77,6 @@ export function resolveTfnConfig(overrides: Record<string, unknown> = {}, base: 
 /** Size of the flattened fusion tensor, (d_a+1)(d_v+1)(d_l+1). */
 export function tfnFusionSize(c: TfnConfig): number {
   return (c.audioHidden + 1) * (c.visualHidden + 1) * (c.textOut + 1);
-}
-
-/** [1; z]: z [B, d] → [B, d+1] */
-function withOne(z: tf.Tensor2D): tf.Tensor2D {
-  return tf.concat([tf.ones([z.shape[0], 1]), z], 1) as tf.Tensor2D;
 }
 
 /** The 3-fold outer product, flattened: a [B, p], v [B, q], l [B, s] → [B, p·q·s] (index (i·q + j)·s + k). */
