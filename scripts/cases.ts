@@ -6,25 +6,19 @@
 // other cell by the most (absolute error), where it loses by the most, and the clip whose mean
 // absolute error over all cells is the median of the test split (a typical clip).
 // Writes <out>.csv (case,clip,text,source,value,abs_error), <out>.svg and <out>.png (src/viz/cases.ts).
-import { writeFileSync } from 'node:fs';
 import { csvField } from '../src/train/records';
 import { casesOfSweep } from '../src/train/sweep-figures';
 import { writeFileAtomic } from '../src/util/files';
 import { casesSpec } from '../src/viz/cases';
-import { renderPng, renderSvg } from '../src/viz/render';
-import { scriptArg } from './script-args';
+import { runScript, scriptArg, writeFigure } from './script-io';
 
 async function main(): Promise<void> {
   const [sweep, out, seed, focus] = [scriptArg('sweep'), scriptArg('out'), Number(scriptArg('seed', '0')), scriptArg('method', 'MIM')];
   const { data, lines } = casesOfSweep(sweep, seed, focus);
   writeFileAtomic(`${out}.csv`, ['case,clip,text,source,value,abs_error', ...lines.map((r) => [r.case, r.clip, r.text, r.source, r.value.toFixed(4), r.absError === null ? '' : r.absError.toFixed(4)].map((v) => csvField(String(v))).join(','))].join('\n') + '\n');
   const spec = casesSpec(lines, `${data} test clips (run seed ${seed}): ground truth and predictions`);
-  writeFileAtomic(`${out}.svg`, await renderSvg(spec));
-  writeFileSync(`${out}.png`, await renderPng(spec));
+  await writeFigure(out, spec);
   process.stdout.write(`wrote ${out}.csv, ${out}.svg, ${out}.png\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`cases: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runScript('cases', main);

@@ -22,6 +22,7 @@ import { readCsv } from '../src/data/csv';
 import { csvField } from '../src/train/records';
 import { SWEEP_METRICS, summarizeSweep, type RunMetrics } from '../src/train/sweep';
 import { writeFileAtomic } from '../src/util/files';
+import { runScript } from './script-io';
 import type { MetricRecord } from '../src/train/records';
 
 interface Source {
@@ -119,7 +120,4 @@ async function main(): Promise<void> {
   process.stdout.write(`wrote ${out} (${n} rows)\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`collect-sweeps: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runScript('collect-sweeps', main);

@@ -9,7 +9,6 @@
 //   <out>_mi.csv       method,pair,ksg_mean,ksg_std,club_mean,club_std (nats; CLUB only for MIM)
 //   <out>_seeds.csv    the same per seed
 //   <out>.svg / .png   the heatmap (src/viz/disentanglement.ts)
-import { writeFileSync } from 'node:fs';
 import { initBackend } from '../src/backend';
 import { ksgMutualInformation, LATENT_NAMES, probeMatrix, type LatentName, type ProbeSplitData } from '../src/eval/disentanglement';
 import { loadRun } from '../src/train/run';
@@ -17,10 +16,9 @@ import { factorsOfClips, latentsOfClips } from '../src/train/latents';
 import { RunDir } from '../src/train/records';
 import { finishedSweepRuns } from '../src/train/sweep';
 import { disentanglementHeatmapSpec } from '../src/viz/disentanglement';
-import { renderPng, renderSvg } from '../src/viz/render';
 import { writeFileAtomic } from '../src/util/files';
 import { meanSd } from '../src/util/stats';
-import { scriptArg } from './script-args';
+import { runScript, scriptArg, writeFigure } from './script-io';
 
 const ORDER = ['NC', 'OC', 'MIM'];
 const PAIRS: Array<[LatentName, LatentName, string]> = [
@@ -73,12 +71,8 @@ async function main(): Promise<void> {
   }));
   writeFileAtomic(`${out}_mi.csv`, ['method,pair,ksg_mean,ksg_std,club_mean,club_std', ...miRows].join('\n') + '\n');
   const spec = disentanglementHeatmapSpec(rows);
-  writeFileAtomic(`${out}.svg`, await renderSvg(spec));
-  writeFileSync(`${out}.png`, await renderPng(spec));
+  await writeFigure(out, spec);
   process.stdout.write(`wrote ${out}.csv, ${out}_mi.csv, ${out}_seeds.csv, ${out}.svg, ${out}.png\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`disentanglement: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runScript('disentanglement', main);

@@ -6,13 +6,11 @@
 //     --cells "splitRate=0:without unlabeled clips (splitRate 0),splitRate=2:with unlabeled clips (splitRate 2)" \
 //     --out results/fig5_mi
 // Writes <out>.csv (series,epoch,n,mean,sd), <out>.svg and <out>.png (src/viz/sweep.ts).
-import { writeFileSync } from 'node:fs';
 import { csvField } from '../src/train/records';
 import { miPerEpochOfSweep } from '../src/train/sweep-figures';
 import { writeFileAtomic } from '../src/util/files';
-import { renderPng, renderSvg } from '../src/viz/render';
 import { sweepLineSpec } from '../src/viz/sweep';
-import { scriptArg } from './script-args';
+import { runScript, scriptArg, writeFigure } from './script-io';
 
 async function main(): Promise<void> {
   const [sweep, out] = [scriptArg('sweep'), scriptArg('out')];
@@ -20,12 +18,8 @@ async function main(): Promise<void> {
   const points = miPerEpochOfSweep(sweep, cells);
   writeFileAtomic(`${out}.csv`, ['series,epoch,n,mean,sd', ...points.map((p) => [p.series, p.epoch, p.n, p.mean.toFixed(5), Number.isFinite(p.sd) ? p.sd.toFixed(5) : ''].map((v) => csvField(String(v))).join(','))].join('\n') + '\n');
   const spec = sweepLineSpec(points.map((p) => ({ series: p.series, x: p.epoch, mean: p.mean, sd: Number.isFinite(p.sd) ? p.sd : 0 })), { xTitle: 'epoch', yTitle: 'Σ CLUB estimate, nats (mean ± sd over seeds)', title: `Raw summed MI estimate per epoch (${sweep.split('/').pop()})` });
-  writeFileAtomic(`${out}.svg`, await renderSvg(spec));
-  writeFileSync(`${out}.png`, await renderPng(spec));
+  await writeFigure(out, spec);
   process.stdout.write(`wrote ${out}.csv, ${out}.svg, ${out}.png\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`mi-per-epoch: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runScript('mi-per-epoch', main);

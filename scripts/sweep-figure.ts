@@ -5,13 +5,11 @@
 //   node --import tsx scripts/sweep-figure.ts --sweep synthetic=runs/sweeps/mim-variants-synthetic \
 //     --sweep MOSI=runs/sweeps/alpha-mosi --x alpha --metric acc2_non0 --log --out results/fig7_alpha
 // Writes <out>.svg and <out>.png (src/viz/sweep.ts) and <out>.csv (the plotted points).
-import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readCsv } from '../src/data/csv';
 import { sweepLineSpec, type SweepPoint } from '../src/viz/sweep';
-import { renderPng, renderSvg } from '../src/viz/render';
 import { writeFileAtomic } from '../src/util/files';
-import { scriptArg } from './script-args';
+import { runScript, scriptArg, writeFigure } from './script-io';
 
 function pointsOf(dir: string, label: string | null, xKey: string, metric: string): SweepPoint[] {
   const t = readCsv(join(dir, 'summary.csv'));
@@ -41,12 +39,8 @@ async function main(): Promise<void> {
   const names = labelled.map((s) => basename(s.dir)).join(', ');
   const spec = sweepLineSpec(points, { xTitle: xKey, yTitle: `test ${metric} (mean ± sd over seeds)`, title: `${metric} against ${xKey} (${names})`, logX: process.argv.includes('--log') });
   writeFileAtomic(`${out}.csv`, ['series,x,mean,sd', ...points.map((p) => [p.series, p.x, p.mean, p.sd].join(','))].join('\n') + '\n');
-  writeFileAtomic(`${out}.svg`, await renderSvg(spec));
-  writeFileSync(`${out}.png`, await renderPng(spec));
+  await writeFigure(out, spec);
   process.stdout.write(`wrote ${out}.svg, ${out}.png, ${out}.csv\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`sweep-figure: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runScript('sweep-figure', main);

@@ -4,14 +4,12 @@
 //   node --import tsx scripts/umap-latents.ts --sweep runs/sweeps/constraint-synthetic --seed 0 --out results/fig4_umap
 // Writes <out>.csv (method,latent,clip,x,y), <out>.svg and <out>.png (src/viz/umap.ts). Each map
 // is seeded by --seed (also the run seed it reads).
-import { writeFileSync } from 'node:fs';
 import { initBackend } from '../src/backend';
 import { csvField } from '../src/train/records';
 import { latentMapsOfSweep } from '../src/train/sweep-figures';
 import { writeFileAtomic } from '../src/util/files';
-import { renderPng, renderSvg } from '../src/viz/render';
 import { latentUmapSpec } from '../src/viz/umap';
-import { scriptArg } from './script-args';
+import { runScript, scriptArg, writeFigure } from './script-io';
 
 async function main(): Promise<void> {
   const [sweep, out, seed] = [scriptArg('sweep'), scriptArg('out'), Number(scriptArg('seed', '0'))];
@@ -20,12 +18,8 @@ async function main(): Promise<void> {
   const r4 = (x: number): string => x.toFixed(4);
   writeFileAtomic(`${out}.csv`, ['method,latent,clip,x,y', ...points.map((p) => [p.method, p.latent, p.clip, r4(p.x), r4(p.y)].map(csvField).join(','))].join('\n') + '\n');
   const spec = latentUmapSpec(points, `UMAP of the latents of ${data} test clips (run seed ${seed})`);
-  writeFileAtomic(`${out}.svg`, await renderSvg(spec));
-  writeFileSync(`${out}.png`, await renderPng(spec));
+  await writeFigure(out, spec);
   process.stdout.write(`wrote ${out}.csv, ${out}.svg, ${out}.png\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`umap-latents: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runScript('umap-latents', main);
