@@ -59,19 +59,31 @@ export function attentionBias(mask: tf.Tensor2D): tf.Tensor4D {
  * probabilities at `attentionDropout`.
  */
 export function multiHeadAttention(h: tf.Tensor3D, bias: tf.Tensor4D, w: AttentionWeights, numHeads: number, attentionDropout: number, dropout: DropoutFn): tf.Tensor3D {
-  const [b, len, hid] = h.shape;
+  return crossAttention(h, h, bias, w, numHeads, attentionDropout, dropout);
+}
+
+/**
+ * Multi-head attention of one sequence over another: queries from q [B, L_q, H], keys and values
+ * from kv [B, L_k, H] → [B, L_q, H]; `bias` [B, 1, 1, L_k] masks kv's padded steps. With q = kv it
+ * is self-attention (`multiHeadAttention`).
+ */
+export function crossAttention(q: tf.Tensor3D, kv: tf.Tensor3D, bias: tf.Tensor4D, w: AttentionWeights, numHeads: number, attentionDropout: number, dropout: DropoutFn): tf.Tensor3D {
+  const [b, lq, hid] = q.shape;
+  const lk = kv.shape[1];
+  if (kv.shape[0] !== b || kv.shape[2] !== hid) throw new Error(`crossAttention: kv is [${kv.shape}], expected [${b}, L_k, ${hid}]`);
+  if (hid % numHeads !== 0) throw new Error(`crossAttention: width ${hid} is not divisible by ${numHeads} heads`);
   const nh = numHeads;
   const dh = hid / nh;
   // [B, L, H] → [B·nh, L, d_h]
-  const heads = (x: tf.Tensor): tf.Tensor3D =>
+  const heads = (x: tf.Tensor, len: number): tf.Tensor3D =>
     tf.reshape(tf.transpose(tf.reshape(x, [b, len, nh, dh]), [0, 2, 1, 3]), [b * nh, len, dh]);
-  const q = heads(linear(h, w.query.w, w.query.b));
-  const k = heads(linear(h, w.key.w, w.key.b));
-  const v = heads(linear(h, w.value.w, w.value.b));
-  const raw = tf.reshape(tf.mul(matMul(q, k, false, true), 1 / Math.sqrt(dh)), [b, nh, len, len]); // [B, nh, L, L]
-  const probs = dropout(tf.softmax(tf.add(raw, bias), -1), attentionDropout); // [B, nh, L, L]
-  const ctx = matMul(tf.reshape(probs, [b * nh, len, len]) as tf.Tensor3D, v); // [B·nh, L, d_h]
-  const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, nh, len, dh]), [0, 2, 1, 3]), [b, len, hid]); // [B, L, H]
+  const qh = heads(linear(q, w.query.w, w.query.b), lq);
+  const k = heads(linear(kv, w.key.w, w.key.b), lk);
+  const v = heads(linear(kv, w.value.w, w.value.b), lk);
+  const raw = tf.reshape(tf.mul(matMul(qh, k, false, true), 1 / Math.sqrt(dh)), [b, nh, lq, lk]); // [B, nh, L_q, L_k]
+  const probs = dropout(tf.softmax(tf.add(raw, bias), -1), attentionDropout); // [B, nh, L_q, L_k]
+  const ctx = matMul(tf.reshape(probs, [b * nh, lq, lk]) as tf.Tensor3D, v); // [B·nh, L_q, d_h]
+  const merged = tf.reshape(tf.transpose(tf.reshape(ctx, [b, nh, lq, dh]), [0, 2, 1, 3]), [b, lq, hid]); // [B, L_q, H]
   return linear(merged, w.output.w, w.output.b) as tf.Tensor3D;
 }
 

@@ -2,10 +2,11 @@
 // objective on the labeled clips (BaselineModel.losses), one AdamW step on every model variable
 // (host variables at hostLr), the global gradient norm clipped to gradClip. As MIRD's step
 // (src/train/step.ts): one host read per step, of every loss term and the gradient norm together,
-// after the tape; a NaN or ±∞ stops the run BEFORE the update, naming the term.
+// after the tape; a NaN or ±∞ stops the run BEFORE the update, naming the term. A model with
+// state outside gradients (BaselineModel.afterStep) gets the step's forward after the update.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
-import type { BaselineModel } from '../model/baselines/types';
+import type { BaselineModel, BaselineOutput } from '../model/baselines/types';
 import type { NamedAdamW } from '../nn/adamw';
 import type { GenericTrainConfig } from './config';
 import { byName, NonFiniteLossError, type StepRates, type StepReport } from './step';
@@ -23,8 +24,10 @@ export function baselineStep(ctx: BaselineStepContext, batch: Batch, rates: Pick
   const names = [...ctx.modelParams.keys()];
   let termNames: string[] = [];
   let termValues: tf.Tensor | null = null; // [K]
+  let kept: BaselineOutput | null = null; // the forward, kept for the model's afterStep
   const { value, grads } = tf.variableGrads(() => {
     const out = ctx.model.forward(batch, { training: true });
+    if (ctx.model.afterStep !== undefined) kept = { yHat: tf.keep(out.yHat), latents: Object.fromEntries(Object.entries(out.latents).map(([k, z]) => [k, tf.keep(z)])) };
     const l = ctx.model.losses(out, batch);
     termNames = [...Object.keys(l.terms), 'total'];
     termValues = tf.keep(tf.stack([...Object.values(l.terms), l.total]));
@@ -46,8 +49,10 @@ export function baselineStep(ctx: BaselineStepContext, batch: Batch, rates: Pick
     const c = ctx.config;
     const scale = c.gradClip > 0 && report.gradNorm > c.gradClip ? c.gradClip / report.gradNorm : 1;
     ctx.modelOptimizer.applyGradients(named, (name) => (ctx.hostParams.has(name) ? rates.hostLr : rates.lr), scale);
+    if (kept !== null) ctx.model.afterStep?.(kept, batch);
     return report;
   } finally {
-    tf.dispose([value, ...Object.values(grads), ...(terms === null ? [] : [terms])]);
+    const k = kept as BaselineOutput | null;
+    tf.dispose([value, ...Object.values(grads), ...(terms === null ? [] : [terms]), ...(k === null ? [] : [k.yHat, ...Object.values(k.latents)])]);
   }
 }

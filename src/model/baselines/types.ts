@@ -38,6 +38,9 @@ export interface BaselineDims {
   visualDim: number;
 }
 
+/** What a baseline's objective may read of the batch besides the forward's output (ids: per-clip state such as Self-MM's unimodal labels). */
+export type BaselineLossBatch = Pick<Batch, 'ids' | 'labels' | 'numLabeled'>;
+
 export interface BaselineModel {
   /** 'ef-lstm' | 'tfn' | 'lmf' … */
   readonly kind: string;
@@ -45,7 +48,14 @@ export interface BaselineModel {
   /** one pass; every returned tensor is owned by the caller */
   forward(x: BaselineInputs, options: { training: boolean }): BaselineOutput;
   /** the objective of a training forward on the batch's labeled clips (they come first) */
-  losses(out: BaselineOutput, batch: Pick<Batch, 'labels' | 'numLabeled'>): BaselineLosses;
+  losses(out: BaselineOutput, batch: BaselineLossBatch): BaselineLosses;
+  /**
+   * Optional: called by the training step after the optimiser update, with the step's training
+   * forward (its tensors still alive; the caller disposes them after) — for state the model keeps
+   * outside gradients (e.g. Self-MM's momentum class centres and generated unimodal labels).
+   * Never called on validation or test batches.
+   */
+  afterStep?(out: BaselineOutput, batch: BaselineLossBatch): void;
   /** every trainable variable under a name that is the same in every process */
   namedVariables(): Map<string, tf.Variable>;
   /** restarts the dropout stream (each epoch), so a resumed run draws the same masks */
@@ -128,7 +138,7 @@ export abstract class BaselineBase implements BaselineModel {
     checkBaselineInputs(this.kind, x, this.dims, this.text.host);
   }
 
-  losses(out: BaselineOutput, batch: Pick<Batch, 'labels' | 'numLabeled'>): BaselineLosses {
+  losses(out: BaselineOutput, batch: BaselineLossBatch): BaselineLosses {
     const regression = labeledRegressionLoss(out.yHat, batch.labels, batch.numLabeled, this.regressionLoss());
     return { terms: { regression }, total: regression };
   }
