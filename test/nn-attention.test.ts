@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { MultiHeadAttention, rngDropout, sinusoidalPositions, TransformerBlock, transformerBlockParams, TransformerEncoder, type TransformerBlockOptions } from '../src/nn/attention';
+import { MultiHeadAttention, offsetCausalBias, rngDropout, sinusoidalPositions, TransformerBlock, transformerBlockParams, TransformerEncoder, type TransformerBlockOptions } from '../src/nn/attention';
 import { Rng } from '../src/util/rng';
 
 const opts = (norm: 'pre' | 'post'): TransformerBlockOptions => ({
@@ -127,4 +127,53 @@ test('sinusoidal positions: PE[t, 2i] = sin(t/10000^{2i/D}), PE[t, 2i+1] = cos(�
   assert.ok(Math.abs(v[3]![3]! - Math.cos(3 / Math.pow(10000, 2 / 6))) < 1e-6);
   assert.equal(v[0]![1], 1);
   pe.dispose();
+});
+
+test('offset future mask (MulT, causal: true): query i sees real key j iff j ≤ i + |n_k − n_q|, from the real lengths, so padding moves nothing', async () => {
+  await initBackend();
+  // n_q = 2, n_k = 4 (+1 padded key, +1 padded query): offset 2, so query 0 sees keys 0–2, query 1 sees 0–3
+  const bias = offsetCausalBias(tf.tensor2d([[1, 1, 0]]), tf.tensor2d([[1, 1, 1, 1, 0]]));
+  assert.deepEqual(bias.shape, [1, 1, 3, 5]);
+  assert.deepEqual(bias.arraySync()[0]![0], [[0, 0, 0, -10000, -10000], [0, 0, 0, 0, -10000], [0, 0, 0, 0, 0]]);
+  // equal lengths: the plain causal triangle; a padded batch of the same clip gives the same real entries
+  const self = offsetCausalBias(tf.tensor2d([[1, 1, 1, 0, 0]]), tf.tensor2d([[1, 1, 1, 0, 0]])).arraySync()[0]![0]!;
+  assert.deepEqual(self.slice(0, 3).map((r) => r.slice(0, 3)), [[0, -10000, -10000], [0, 0, -10000], [0, 0, 0]]);
+  bias.dispose();
+
+  const causal = new TransformerBlock('t/causal', 8, { ...opts('pre'), causal: true }, new Rng(11));
+  const plain = new TransformerBlock('t/plain', 8, opts('pre'), new Rng(11));
+  assert.equal(causal.paramCount(), plain.paramCount(), 'the mask adds no parameter');
+  const id = (t: tf.Tensor) => t;
+  const x = randn([1, 4, 8], 12) as tf.Tensor3D;
+  const mask = tf.ones([1, 4]) as tf.Tensor2D;
+  const later = tf.tidy(() => tf.concat([tf.slice(x, [0, 0, 0], [1, 2, 8]), randn([1, 2, 8], 13)], 1) as tf.Tensor3D); // steps 2, 3 changed
+  const rowsDiff = (a: tf.Tensor3D, b: tf.Tensor3D): number[] => tf.tidy(() => Array.from(tf.max(tf.abs(tf.sub(a, b)), [0, 2]).dataSync()));
+  // self-attention: steps 0, 1 never see steps 2, 3 with the mask; they do without it
+  const [c1, c2, p1, p2] = [causal.apply(x, mask, id), causal.apply(later, mask, id), plain.apply(x, mask, id), plain.apply(later, mask, id)];
+  const dc = rowsDiff(c1, c2);
+  assert.ok(dc[0]! < 1e-6 && dc[1]! < 1e-6 && dc[2]! > 1e-3, `causal: ${dc}`);
+  assert.ok(rowsDiff(p1, p2)[0]! > 1e-3, 'without the mask step 0 sees the later steps');
+  // cross-attention, 2 queries over 4 keys (offset 2): key 3 reaches query 1 only
+  const q = tf.slice(x, [0, 0, 0], [1, 2, 8]) as tf.Tensor3D;
+  const qMask = tf.ones([1, 2]) as tf.Tensor2D;
+  const kv = randn([1, 4, 8], 14) as tf.Tensor3D;
+  const kv2 = tf.tidy(() => tf.concat([tf.slice(kv, [0, 0, 0], [1, 3, 8]), randn([1, 1, 8], 15)], 1) as tf.Tensor3D);
+  const [k1, k2] = [causal.apply(q, qMask, id, { seq: kv, mask }), causal.apply(q, qMask, id, { seq: kv2, mask })];
+  const dk = rowsDiff(k1, k2);
+  assert.ok(dk[0]! < 1e-6 && dk[1]! > 1e-3, `cross: ${dk}`);
+  // padding the queries and the keys by 3 steps each moves no real output (the offset comes from the real lengths)
+  const padQ = tf.pad(q, [[0, 0], [0, 3], [0, 0]]) as tf.Tensor3D;
+  const padKv = tf.pad(kv, [[0, 0], [0, 3], [0, 0]]) as tf.Tensor3D;
+  const k3 = causal.apply(padQ, tf.tensor2d([[1, 1, 0, 0, 0]]), id, { seq: padKv, mask: tf.tensor2d([[1, 1, 1, 1, 0, 0, 0]]) });
+  const dp = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(k3, [0, 0, 0], [1, 2, 8]), k1))).dataSync()[0] as number);
+  assert.ok(dp < 1e-5, `padded: ${dp}`);
+  // the encoder stack passes the option to every layer; gradients still reach every variable
+  const enc = new TransformerEncoder('t/causalEnc', 8, 2, { ...opts('pre'), causal: true }, new Rng(16));
+  const rng = new Rng(17);
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(enc.apply(x, mask, rngDropout(true, rng)))) as tf.Scalar, enc.variables());
+  for (const v of enc.variables()) assert.ok((tf.sum(tf.abs(grads[v.name] as tf.Tensor)).dataSync()[0] as number) > 0, `no gradient for ${v.name}`);
+  tf.dispose([value, ...Object.values(grads), x, mask, later, c1, c2, p1, p2, q, qMask, kv, kv2, k1, k2, k3, padQ, padKv]);
+  causal.dispose();
+  plain.dispose();
+  enc.dispose();
 });

@@ -8,10 +8,14 @@
 //                           of its text checkpoint's upper layers (data/text/use-lite-mosei/
 //                           config.json; its weights are not read), as src/train/setup.ts
 //                           resolves it.
+// `--model <baseline>` counts a Table 1 baseline instead (src/model/baselines/), at its defaults
+// (the quick preset: its small widths), reading what MIRD reads on that preset (the host's
+// input-level states, the same frame sizes and lengths).
 import { existsSync, readFileSync } from 'node:fs';
 import { CliError, integerFlag, parseOptionsOnly, type FlagSpec } from './args';
 import { paperVsCode, PRESET_NAMES, resolveModelConfig, type ModelConfig, type ModelConfigOverrides, type PresetName } from '../model/config';
-import { costTotals, humanCount, modelCost } from '../eval/efficiency';
+import { baselineCost, baselineShapesOf, costTotals, humanCount, modelCost } from '../eval/efficiency';
+import { BASELINE_KINDS, type BaselineKind } from '../model/baselines/kinds';
 import { RUN_PRESETS } from '../train/presets';
 import { MOSI_FEATURE_DIMS } from '../data/mosi';
 import { BERT_PRESETS, type BertConfig } from '../text/bert-config';
@@ -31,6 +35,7 @@ const SPEC: Record<string, FlagSpec> = {
   'text-encoder': { type: 'string', description: "override textEncoder: lstm (paper) | bert (authors' code) | lstm-host" },
   'text-reconstruction': { type: 'string', description: 'override textReconstruction: tokens (paper) | hostStates' },
   'injection-layer': { type: 'number', description: 'override injectionLayer (0 = authors’ code)' },
+  model: { type: 'string', description: `a Table 1 baseline instead of MIRD: ${BASELINE_KINDS.join(' | ')}` },
   json: { type: 'boolean', description: 'print JSON instead of tables' },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -73,7 +78,7 @@ function choice<T extends string>(flags: Record<string, unknown>, key: string, a
 export async function run(argv: string[]): Promise<number> {
   const flags = parseOptionsOnly(
     argv, 'info',
-    '[--preset main|paper|small|quick] [--text-host bert|use-lite] [--text-encoder lstm|bert|lstm-host] [--text-reconstruction tokens|hostStates] [--injection-layer k] [--json]',
+    '[--preset main|paper|small|quick] [--model <baseline>] [--text-host bert|use-lite] [--text-encoder lstm|bert|lstm-host] [--text-reconstruction tokens|hostStates] [--injection-layer k] [--json]',
     SPEC,
   );
   if (flags === null) return 0;
@@ -99,7 +104,32 @@ export async function run(argv: string[]): Promise<number> {
       .filter(([, v]) => v !== undefined);
     throw new CliError(`${given.map(([k, v]) => `--${k} ${String(v)}`).join(' ')}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const model = choice(flags, 'model', BASELINE_KINDS);
+  if (model !== undefined) return printBaseline(model, preset as InfoPreset, config, flags.json === true);
   return print(preset as InfoPreset, config, flags.json === true);
+}
+
+async function printBaseline(kind: BaselineKind, preset: InfoPreset, mird: ModelConfig, json: boolean): Promise<number> {
+  const { baselineConfigFor } = await import('../model/baselines/index');
+  const config = baselineConfigFor(kind, preset);
+  const shapes = baselineShapesOf(mird);
+  const rows = baselineCost(kind, config, shapes);
+  const params = rows.reduce((s, r) => s + r.params, 0);
+  const macs = rows.reduce((s, r) => s + r.macs, 0);
+  if (json) {
+    process.stdout.write(JSON.stringify({ preset, system: kind, config, shapes, modules: rows, totals: { params, macs } }, null, 2) + '\n');
+    return 0;
+  }
+  const table: Row[] = rows.map((r) => ({ module: r.module, params: r.params, 'params (h)': humanCount(r.params), MACs: r.macs, 'MACs (h)': humanCount(r.macs), what: r.note }));
+  table.push({ module: 'total', params, 'params (h)': humanCount(params), MACs: macs, 'MACs (h)': humanCount(macs), what: '' });
+  const host = shapes.hostTableParams > 0 ? `the BERT host's word embeddings (${shapes.textWidth}-d, a trained table)` : `the frozen USE-lite states (${shapes.textWidth}-d)`;
+  process.stdout.write([
+    `${kind}, preset "${preset}": X^L = ${host}, text ${shapes.textLength} tokens, audio ${shapes.audioLength}×${shapes.audioDim}, visual ${shapes.visualLength}×${shapes.visualDim}`,
+    'MACs: one clip, nominal lengths, matrix products only (elementwise ops, LayerNorm, softmax, lookups not counted).',
+    '',
+    textTable(table),
+  ].join('\n') + '\n');
+  return 0;
 }
 
 function print(preset: InfoPreset, config: ModelConfig, json: boolean): number {

@@ -26,14 +26,23 @@
 // table of its own), and with textReconstruction 'hostStates' the language decoder's output
 // layer maps to it instead of to the vocabulary.
 import type { BertConfig } from '../text/bert-config';
+import { transformerBlockMacs, transformerBlockParams } from '../nn/attention';
 import type { ModelConfig } from '../model/config';
 import type { PoolingKind } from '../nn/pooling';
 import type { ModuleName } from '../model/mird';
 import type { BaselineConfig, BaselineKind } from '../model/baselines/index';
 import type { EfLstmConfig } from '../model/baselines/ef-lstm/ef-lstm';
 import type { LmfConfig } from '../model/baselines/lmf/lmf';
+import type { MfsaConfig } from '../model/baselines/mfsa/mfsa';
+import { misaCost, type MisaConfig } from '../model/baselines/misa/misa';
+import type { MultConfig } from '../model/baselines/mult/mult';
+import type { SelfMmConfig } from '../model/baselines/self-mm/self-mm';
 import type { TfnConfig } from '../model/baselines/tfn/tfn';
+import type { BaselineModuleCost, BaselineShapes } from '../model/baselines/types';
 import type { UnimodalSizes } from '../model/baselines/unimodal';
+import { wsaBertEncoderConfig, type WsaBertConfig } from '../model/baselines/wsa-bert/wsa-bert';
+
+export type { BaselineModuleCost, BaselineShapes };
 
 export interface ModuleCost {
   /** a ModuleName, or one half of 'sharedBert' (the text host, BERT or USE-lite upper layers) */
@@ -227,23 +236,18 @@ export function humanCount(n: number): string {
 // lengths; matrix products counted; the outer products of TFN's fusion count one multiply per
 // entry; elementwise ops, means and lookups not counted).
 
-/** What a baseline's size depends on besides its config: X^L's width, the frame sizes, the nominal lengths. */
-export interface BaselineShapes {
-  textWidth: number;
-  audioDim: number;
-  visualDim: number;
-  textLength: number;
-  audioLength: number;
-  visualLength: number;
-  /** trainable parameters of the host the model reads X^L from: a BERT host's word-embedding table (V × H); 0 for USE-lite (frozen) */
-  hostTableParams: number;
-}
-
-export interface BaselineModuleCost {
-  module: string;
-  params: number;
-  macs: number;
-  note: string;
+/**
+ * What a baseline reads when it runs beside MIRD with this model config (the same host, frame
+ * sizes and nominal lengths): X^L is the host's input-level states (BERT's word embeddings, a
+ * trained table; or USE-lite's frozen 512-d states, no table).
+ */
+export function baselineShapesOf(c: ModelConfig): BaselineShapes {
+  return {
+    textWidth: hostInputWidth(c), audioDim: c.audioDim, visualDim: c.visualDim,
+    textLength: c.textLength, audioLength: c.audioLength, visualLength: c.visualLength,
+    hostTableParams: c.textHost === 'bert' ? c.bert.vocabSize * c.bert.hiddenSize : 0,
+    host: { kind: c.textHost, bert: c.bert },
+  };
 }
 
 function unimodalCost(c: UnimodalSizes, s: BaselineShapes): BaselineModuleCost[] {
@@ -280,6 +284,82 @@ export function baselineCost(kind: BaselineKind, config: BaselineConfig, s: Base
     return [
       ...hostRow(s), ...unimodalCost(c, s),
       { module: 'fusion', params: rows * c.rank + c.rank + 1, macs: rows * c.rank + c.rank, note: `rank ${c.rank} factors per modality, λ over ranks` },
+    ];
+  }
+  if (kind === 'wsa-bert') {
+    // MIRD's shared-encoder rows (the whole host, WSA + MAG, pooling + FC → z^S), then the head on z^S.
+    // The whole host is trained, so its shape is needed (s.host): hostTableParams is only checked.
+    const c = config as WsaBertConfig;
+    const host = s.host;
+    if (host === undefined) throw new Error("baselineCost('wsa-bert'): needs the text host's shape (shapes.host: { kind, bert }): WSA-BERT trains the whole host");
+    const m = { ...wsaBertEncoderConfig(c, s, host), textLength: s.textLength, audioLength: s.audioLength, visualLength: s.visualLength };
+    const table = host.kind === 'bert' ? host.bert.vocabSize * host.bert.hiddenSize : 0;
+    if (s.hostTableParams !== table || s.textWidth !== hostInputWidth(m)) {
+      throw new Error(`baselineCost('wsa-bert'): hostTableParams ${s.hostTableParams} / textWidth ${s.textWidth} are not the ${host.kind} host's (${table} / ${hostInputWidth(m)})`);
+    }
+    const shared = modelCost(m).filter((r) => r.group === 'sharedEncoder').map((r) => ({ module: r.module, params: r.params, macs: r.macs, note: r.note }));
+    return [...shared, { module: 'head', params: fc(c.latentDim, 1), macs: c.latentDim, note: `FC ${c.latentDim}→1 on z^S` }];
+  }
+  if (kind === 'self-mm') {
+    // LSTM subnetworks, then four heads FC(in, d) → FC(d, d) → FC(d, 1); every head runs in a forward (the unimodal ones feed only the training objective)
+    const c = config as SelfMmConfig;
+    const head = (inDim: number, d: number): { params: number; macs: number } => ({ params: fc(inDim, d) + fc(d, d) + fc(d, 1), macs: inDim * d + d * d + d });
+    const fused = c.textHidden + c.audioOut + c.visualOut;
+    return [
+      ...hostRow(s),
+      { module: 'textSubnet', params: lstmParams(s.textWidth, c.textHidden), macs: lstmMacs(s.textWidth, c.textHidden, s.textLength), note: `LSTM ${s.textWidth}→${c.textHidden} × ${s.textLength} (state at the last real token)` },
+      { module: 'audioSubnet', params: lstmParams(s.audioDim, c.audioLstmHidden) + fc(c.audioLstmHidden, c.audioOut), macs: lstmMacs(s.audioDim, c.audioLstmHidden, s.audioLength) + c.audioLstmHidden * c.audioOut, note: `LSTM ${s.audioDim}→${c.audioLstmHidden} × ${s.audioLength}, FC →${c.audioOut}` },
+      { module: 'visualSubnet', params: lstmParams(s.visualDim, c.visualLstmHidden) + fc(c.visualLstmHidden, c.visualOut), macs: lstmMacs(s.visualDim, c.visualLstmHidden, s.visualLength) + c.visualLstmHidden * c.visualOut, note: `LSTM ${s.visualDim}→${c.visualLstmHidden} × ${s.visualLength}, FC →${c.visualOut}` },
+      { module: 'fusionHead', ...head(fused, c.postFusionDim), note: `[r^t; r^a; r^v] (${fused}) → ${c.postFusionDim}→${c.postFusionDim}→1 (ŷ_m)` },
+      { module: 'textHead', ...head(c.textHidden, c.postTextDim), note: `${c.textHidden}→${c.postTextDim}→${c.postTextDim}→1 (ŷ_t, training only)` },
+      { module: 'audioHead', ...head(c.audioOut, c.postAudioDim), note: `${c.audioOut}→${c.postAudioDim}→${c.postAudioDim}→1 (ŷ_a, training only)` },
+      { module: 'visualHead', ...head(c.visualOut, c.postVisualDim), note: `${c.visualOut}→${c.postVisualDim}→${c.postVisualDim}→1 (ŷ_v, training only)` },
+    ];
+  }
+  if (kind === 'mfsa') {
+    // pre-norm transformer layers of width d (Q/K/V/O, two LayerNorms, FFN d→F→d); each predictive
+    // self-attention layer adds a 3×3 convolution over its h-head attention map (9h·h + h)
+    const c = config as MfsaConfig;
+    const [d, f, h] = [c.modelDim, c.ffDim, c.numHeads];
+    const layerP = transformerBlockParams(d, f);
+    const layerM = (lq: number, lk: number): number => transformerBlockMacs(d, f, lq, lk);
+    const len = { text: s.textLength, audio: s.audioLength, visual: s.visualLength };
+    const mods = ['text', 'audio', 'visual'] as const;
+    const all = s.textLength + s.audioLength + s.visualLength;
+    const disc = fc(d, c.discriminatorHidden) + fc(c.discriminatorHidden, 3);
+    return [
+      ...hostRow(s),
+      { module: 'projections', params: (s.textWidth + s.audioDim + s.visualDim) * d, macs: (s.textLength * s.textWidth + s.audioLength * s.audioDim + s.visualLength * s.visualDim) * d, note: `X^m W_m → ${d}, no bias` },
+      ...mods.map((m) => ({
+        module: `${m}Specific`, params: c.specificLayers * (layerP + 9 * h * h + h) + 2 * d,
+        macs: c.specificLayers * (layerM(len[m], len[m]) + len[m] * len[m] * 9 * h * h), note: `${c.specificLayers} predictive self-attention layers (3×3 map convolution) over ${len[m]} steps`,
+      })),
+      {
+        module: 'agnosticPairwise', params: c.crossLayers * layerP + 2 * d,
+        macs: c.crossLayers * mods.reduce((sum, m) => sum + mods.filter((n) => n !== m).reduce((t, n) => t + layerM(len[m], len[n]), 0), 0), note: `one ${c.crossLayers}-layer cross-modal encoder for the six (query, key) pairs`,
+      },
+      { module: 'agnosticHierarchy', params: c.hierarchyLayers * layerP + 2 * d, macs: c.hierarchyLayers * mods.reduce((sum, m) => sum + layerM(len[m], all), 0), note: `each bimodal stream over all three (${all} steps), ${c.hierarchyLayers} layers` },
+      { module: 'output', params: 2 * fc(6 * d, 6 * d) + fc(6 * d, 1), macs: 2 * 36 * d * d + 6 * d, note: `[s^L; s^A; s^V; a^L; a^A; a^V] (${6 * d}) → residual block → 1` },
+      { module: 'discriminators', params: 2 * disc, macs: 2 * 3 * (d * c.discriminatorHidden + c.discriminatorHidden * 3), note: `D_s, D_a: ${d}→${c.discriminatorHidden}→3 on the three vectors of each kind (training only)` },
+    ];
+  }
+  if (kind === 'misa') return [...hostRow(s), ...misaCost(config as MisaConfig, s)]; // rows and arithmetic in misa.ts (misaCost)
+  if (kind === 'mult') {
+    // pre-norm transformer layers at width w (Q, K, V, O, two LayerNorms, FFN w→4w→w), a final LayerNorm per encoder;
+    // per layer 2·L_q·w² (Q, O) + 2·L_k·w² (K, V) + 2·L_q·L_k·w (scores, context) + 8·L_q·w² (FFN)
+    const c = config as MultConfig;
+    const d = c.modelDim;
+    const layer = (w: number): number => transformerBlockParams(w, 4 * w);
+    const layerMacs = (w: number, lq: number, lk: number): number => transformerBlockMacs(w, 4 * w, lq, lk);
+    const out = (t: number, k: number): number => (c.convPadding === 'same' ? t : Math.max(0, t - k + 1));
+    const [tl, ta, tv] = [out(s.textLength, c.textKernel), out(s.audioLength, c.audioKernel), out(s.visualLength, c.visualKernel)];
+    const pairs = [[tl, ta], [tl, tv], [ta, tl], [ta, tv], [tv, tl], [tv, ta]];
+    return [
+      ...hostRow(s),
+      { module: 'temporalConv', params: d * (c.textKernel * s.textWidth + c.audioKernel * s.audioDim + c.visualKernel * s.visualDim), macs: d * (tl * c.textKernel * s.textWidth + ta * c.audioKernel * s.audioDim + tv * c.visualKernel * s.visualDim), note: `Conv1D (no bias) → ${d}, kernels ${c.textKernel}/${c.audioKernel}/${c.visualKernel} (${c.convPadding})` },
+      { module: 'crossmodal', params: 6 * (c.crossmodalLayers * layer(d) + 2 * d), macs: pairs.reduce((m, [q, k]) => m + c.crossmodalLayers * layerMacs(d, q as number, k as number), 0), note: `6 crossmodal transformers × ${c.crossmodalLayers} layers at ${d}` },
+      { module: 'selfAttention', params: 3 * (c.selfLayers * layer(2 * d) + 4 * d), macs: [tl, ta, tv].reduce((m, t) => m + c.selfLayers * layerMacs(2 * d, t, t), 0), note: `3 self-attention transformers × ${c.selfLayers} layers at ${2 * d}` },
+      { module: 'head', params: 2 * fc(6 * d, 6 * d) + fc(6 * d, 1), macs: 2 * 36 * d * d + 6 * d, note: `[h_L; h_A; h_V] (${6 * d}): proj1, proj2 + residual, FC →1` },
     ];
   }
   const c = config as EfLstmConfig;

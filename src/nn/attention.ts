@@ -14,6 +14,14 @@
 //
 // Dropout draws come from the caller's Rng in a fixed order per block: attention probabilities,
 // attention output, feed-forward activation, feed-forward output.
+//
+// Optional future mask (MulT's attn_mask, on by default in its main.py; `causal`, default off):
+// the reference masks with triu(−inf, 1 + |L_k − L_q|) over the PADDED lengths, so query i sees
+// key j iff j ≤ i + |L_k − L_q| (an offset triangle; plain causal when L_k = L_q). Over padded
+// lengths the offset would change with the batch's padding; here it is taken per clip from the
+// REAL lengths n_q, n_k (row sums of the prefix masks): query i sees real key j iff
+// j ≤ i + |n_k − n_q|. Every real query then sees key 0, and the last real query sees every real
+// key. Needs right-padded (prefix) masks, as every batch here has.
 import * as tf from '@tensorflow/tfjs';
 import { Dense, makeVariable } from './dense';
 import { gelu, layerNorm } from './layers';
@@ -33,6 +41,8 @@ export interface TransformerBlockOptions {
   /** on the feed-forward activation (MulT's relu_dropout; 0 in PyTorch's layer) */
   activationDropout: number;
   layerNormEps: number;
+  /** MulT's offset future mask over the real lengths (file header); default false: every real key is visible */
+  causal?: boolean;
 }
 
 /** A LayerNorm's γ (ones) and β (zeros) as owned variables `<name>/gamma`, `<name>/beta`. */
@@ -81,9 +91,15 @@ export class MultiHeadAttention {
     return { query: lw(this.query), key: lw(this.key), value: lw(this.value), output: lw(this.output) };
   }
 
-  /** q [B, L_q, D] attends over kv [B, L_k, D] (kvMask [B, L_k], 1 real) → [B, L_q, D]. */
-  apply(q: tf.Tensor3D, kv: tf.Tensor3D, kvMask: tf.Tensor2D, attentionDropout: number, dropout: DropoutFn): tf.Tensor3D {
-    return tf.tidy(() => crossAttention(q, kv, attentionBias(kvMask), this.weights(), this.numHeads, attentionDropout, dropout));
+  /**
+   * q [B, L_q, D] attends over kv [B, L_k, D] (kvMask [B, L_k], 1 real) → [B, L_q, D].
+   * `extraBias` [B, 1, L_q, L_k] (optional, e.g. `offsetCausalBias`) is added to the scores.
+   */
+  apply(q: tf.Tensor3D, kv: tf.Tensor3D, kvMask: tf.Tensor2D, attentionDropout: number, dropout: DropoutFn, extraBias?: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const bias = extraBias === undefined ? attentionBias(kvMask) : (tf.add(attentionBias(kvMask), extraBias) as tf.Tensor4D); // [B, 1, 1 | L_q, L_k]
+      return crossAttention(q, kv, bias, this.weights(), this.numHeads, attentionDropout, dropout);
+    });
   }
 
   variables(): tf.Variable[] {
@@ -97,6 +113,27 @@ export class MultiHeadAttention {
   dispose(): void {
     for (const d of [this.query, this.key, this.value, this.output]) d.dispose();
   }
+}
+
+/**
+ * MulT's offset future mask over the real lengths: −10⁴ where key j lies beyond query i's horizon
+ * i + |n_k − n_q|, else 0 → [B, 1, L_q, L_k]. n_q, n_k: row sums of the prefix masks queryMask
+ * [B, L_q] and kvMask [B, L_k]. Padded keys are left to `attentionBias`; padded queries are masked
+ * by the caller.
+ */
+export function offsetCausalBias(queryMask: tf.Tensor2D, kvMask: tf.Tensor2D): tf.Tensor4D {
+  const [b, lq] = queryMask.shape;
+  const lk = kvMask.shape[1];
+  if (kvMask.shape[0] !== b) throw new Error(`offsetCausalBias: kvMask is [${kvMask.shape}], expected [${b}, L_k]`);
+  return tf.tidy(() => {
+    const nq = tf.sum(tf.cast(queryMask, 'float32'), 1); // [B]
+    const nk = tf.sum(tf.cast(kvMask, 'float32'), 1); // [B]
+    const offset = tf.reshape(tf.abs(tf.sub(nk, nq)), [b, 1, 1]); // [B, 1, 1]
+    const i = tf.reshape(tf.range(0, lq, 1, 'float32'), [1, lq, 1]); // [1, L_q, 1]
+    const j = tf.reshape(tf.range(0, lk, 1, 'float32'), [1, 1, lk]); // [1, 1, L_k]
+    const beyond = tf.cast(tf.greater(j, tf.add(i, offset)), 'float32'); // [B, L_q, L_k]: j > i + |n_k − n_q|
+    return tf.reshape(tf.sub(0, tf.mul(beyond, 10000)), [b, 1, lq, lk]) as tf.Tensor4D; // 0 − x: +0 where visible (not −0)
+  });
 }
 
 /** Dropout driven by an Rng (one seed per call, in call order); the identity when not training. */
@@ -135,13 +172,15 @@ export class TransformerBlock {
     return tf.tidy(() => {
       const act = (h: tf.Tensor): tf.Tensor => (o.activation === 'relu' ? tf.relu(h) : gelu(h));
       const ff = (h: tf.Tensor): tf.Tensor => dropout(this.ff2.apply(dropout(act(this.ff1.apply(h)), o.activationDropout)), o.residualDropout);
+      const kvMask = kv?.mask ?? mask;
+      const future = o.causal === true ? offsetCausalBias(mask, kvMask) : undefined; // [B, 1, L_q, L_k]
       if (o.norm === 'pre') {
         const qn = this.norm1.apply(x) as tf.Tensor3D;
         const kvn = kv === undefined ? qn : (this.norm1.apply(kv.seq) as tf.Tensor3D);
-        const a = tf.add(x, dropout(this.attention.apply(qn, kvn, kv?.mask ?? mask, o.attentionDropout, dropout), o.residualDropout));
+        const a = tf.add(x, dropout(this.attention.apply(qn, kvn, kvMask, o.attentionDropout, dropout, future), o.residualDropout));
         return tf.add(a, ff(this.norm2.apply(a))) as tf.Tensor3D;
       }
-      const a = this.norm1.apply(tf.add(x, dropout(this.attention.apply(x, kv?.seq ?? x, kv?.mask ?? mask, o.attentionDropout, dropout), o.residualDropout)));
+      const a = this.norm1.apply(tf.add(x, dropout(this.attention.apply(x, kv?.seq ?? x, kvMask, o.attentionDropout, dropout, future), o.residualDropout)));
       return this.norm2.apply(tf.add(a, ff(a))) as tf.Tensor3D;
     });
   }

@@ -13,7 +13,7 @@ import { displayPath } from '../data/csv';
 import { normalizeDataset, type NormStats } from '../data/normalize';
 import { resolveModelConfig, type ModelConfig, type ModelConfigOverrides } from '../model/config';
 import { makeTextHost, MirdModel } from '../model/mird';
-import { BertHost, UseLiteHost, type TextHost } from '../model/text-host';
+import { BertHost, UseLiteHost, type TextHost, type TextHostKind } from '../model/text-host';
 import { BERT_PRESETS, type BertConfig } from '../text/bert-config';
 import { Bert } from '../text/bert';
 import { loadBertCheckpoint, loadBertWeights } from '../text/checkpoint';
@@ -425,11 +425,11 @@ export interface ResolvedBaselineRun {
   seed: number;
   set: Record<string, string>;
   /** what the model reads: the host's X^L width, the data's frame sizes, the batch's nominal lengths */
-  inputs: { textWidth: number; audioDim: number; visualDim: number; textLength: number; audioLength: number; visualLength: number };
+  inputs: { textWidth: number; audioDim: number; visualDim: number; textLength: number; audioLength: number; visualLength: number; host: { kind: TextHostKind; bert: BertConfig } };
   /** the system's resolved config */
   model: BaselineConfig;
-  /** the training keys that apply to a baseline (GENERIC_TRAIN_KEYS) */
-  train: GenericTrainConfig;
+  /** the training keys that apply to a baseline (GENERIC_TRAIN_KEYS; initFromHostHead for a system that can start at the host's head) */
+  train: GenericTrainConfig & { initFromHostHead?: boolean };
 }
 
 export interface PreparedBaselineRun {
@@ -449,7 +449,7 @@ export function parseBaselineOverrides(kind: BaselineKind, set: Record<string, s
   const model: Record<string, unknown> = {};
   const train: Record<string, unknown> = {};
   const own = baselineKeys(kind);
-  const generic = GENERIC_TRAIN_KEYS as readonly string[];
+  const generic = [...GENERIC_TRAIN_KEYS, ...(BASELINES[kind].startsFromHostHead === true ? ['initFromHostHead'] : [])] as readonly string[];
   const valid = (): string => `${kind} keys: ${own.join(', ')}; training keys: ${generic.join(', ')}`;
   for (const [key, raw] of Object.entries(set)) {
     if (own.includes(key)) model[key] = parseBaselineSet(kind, key, raw);
@@ -478,7 +478,9 @@ export async function prepareBaselineRun(spec: RunSpec, options: PrepareOptions 
 
   const presetModel = resolveModelConfig(preset.model, preset.modelOverrides);
   const over = parseBaselineOverrides(kind, set, presetModel);
-  const train = genericTrainConfig(resolveTrainConfig(over.train, preset.train));
+  const fullTrain = resolveTrainConfig(over.train, preset.train);
+  const fromHead = BASELINES[kind].startsFromHostHead === true;
+  const train = { ...genericTrainConfig(fullTrain), ...(fromHead ? { initFromHostHead: fullTrain.initFromHostHead } : {}) };
   const config = baselineConfigFor(kind, spec.preset, over.model);
   if (spec.preset === 'quick') notes.push(`${kind}: the quick preset's small widths (${JSON.stringify(BASELINES[kind].quick)}) over the defaults`);
   const host = hostSource(textCheckpoint);
@@ -497,7 +499,12 @@ export async function prepareBaselineRun(spec: RunSpec, options: PrepareOptions 
   const inputs = {
     textWidth: hostInputWidth(hostModel), audioDim: ds.audioDim, visualDim: ds.visualDim,
     textLength: hostModel.textLength, audioLength: hostModel.audioLength, visualLength: hostModel.visualLength,
+    host: { kind: hostModel.textHost, bert: hostModel.bert },
   };
+  if (train.initFromHostHead === true) {
+    if (host.head === null) throw new Error(`initFromHostHead: the text checkpoint ${textCheckpoint} has no sentiment head (--set initFromHostHead=false trains ${kind} from a random head)`);
+    notes.push(`initFromHostHead: ${kind}'s path starts at the text checkpoint's sentiment head, as MIRD's shared path does on this preset`);
+  }
   const resolved: ResolvedBaselineRun = {
     system: kind, preset: spec.preset, data: dataSpec, unlabeled: null, textCheckpoint,
     textHost: { kind: host.kind, dir: host.dir === null ? null : displayPath(host.dir), vocab: host.vocab },
@@ -508,7 +515,17 @@ export async function prepareBaselineRun(spec: RunSpec, options: PrepareOptions 
     build(seed = spec.seed) {
       const h = host.build(hostModel, deriveSeed(seed, `${kind}/host`));
       try {
-        return BASELINES[kind].build(config, { textWidth: inputs.textWidth, audioDim: inputs.audioDim, visualDim: inputs.visualDim }, h, seed);
+        const m = BASELINES[kind].build(config, { textWidth: inputs.textWidth, audioDim: inputs.audioDim, visualDim: inputs.visualDim }, h, seed);
+        if (train.initFromHostHead === true) {
+          if (m.initFromHostHead === undefined) throw new Error(`initFromHostHead: ${kind} has no path that can start at the host's head`);
+          try {
+            m.initFromHostHead(host.head as RegressorHeadValues);
+          } catch (err) {
+            m.dispose();
+            throw err;
+          }
+        }
+        return m;
       } catch (err) {
         h.dispose();
         throw err;

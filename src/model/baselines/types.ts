@@ -9,7 +9,8 @@
 // looked up at the token ids [B, T_L, H] (trainable, saved as `host/embeddings.word_embeddings.weight`).
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types';
-import type { TextHost } from '../text-host';
+import type { BertConfig } from '../../text/bert-config';
+import type { TextHost, TextHostKind } from '../text-host';
 import { deriveSeed, Rng } from '../../util/rng';
 
 /** The padded tensors a baseline reads (a Batch has them all). */
@@ -56,6 +57,12 @@ export interface BaselineModel {
    * Never called on validation or test batches.
    */
   afterStep?(out: BaselineOutput, batch: BaselineLossBatch): void;
+  /**
+   * Optional: starts the model's prediction path at a text host's sentiment head (weight [H] over
+   * the mean-pooled host states, bias [1]), for TrainConfig.initFromHostHead (WSA-BERT, as MIRD's
+   * shared path on the main preset). Only systems whose registry entry says startsFromHostHead.
+   */
+  initFromHostHead?(head: { weight: Float32Array; bias: Float32Array }): void;
   /** every trainable variable under a name that is the same in every process */
   namedVariables(): Map<string, tf.Variable>;
   /** restarts the dropout stream (each epoch), so a resumed run draws the same masks */
@@ -187,6 +194,29 @@ export function checkBaselineInputs(what: string, x: BaselineInputs, dims: Basel
   expect(x.visual.rank === 3 && x.visual.shape[0] === b && x.visual.shape[2] === dims.visualDim, 'visual', x.visual.shape, `[${b}, T_V, ${dims.visualDim}]`);
   expect(x.visualMask.shape[0] === b && x.visualMask.shape[1] === x.visual.shape[1], 'visualMask', x.visualMask.shape, `[${b}, ${x.visual.shape[1]}]`);
   if (host.kind === 'use-lite' && x.textStates === undefined) throw new Error(`${what}.forward: the USE-lite host needs batch.textStates (frozen token states; see src/text/use-lite-states.ts)`);
+}
+
+// ---- size and compute (src/eval/efficiency.ts counts every system with these; its header has the MAC convention)
+
+/** What a baseline's size depends on besides its config: X^L's width, the frame sizes, the nominal lengths. */
+export interface BaselineShapes {
+  textWidth: number;
+  audioDim: number;
+  visualDim: number;
+  textLength: number;
+  audioLength: number;
+  visualLength: number;
+  /** trainable parameters of the host the model reads X^L from: a BERT host's word-embedding table (V × H); 0 for USE-lite (frozen) */
+  hostTableParams: number;
+  /** the host's kind and shape, for a model that trains the whole host (WSA-BERT) */
+  host?: { kind: TextHostKind; bert: BertConfig };
+}
+
+export interface BaselineModuleCost {
+  module: string;
+  params: number;
+  macs: number;
+  note: string;
 }
 
 /** Validation rules of a baseline config, by key. */
