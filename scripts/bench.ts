@@ -5,7 +5,8 @@
 //   npm run bench -- --quick      # fewer repetitions, no whole main job, no history copy
 // The PyTorch peer (scripts/bench-torch.py) runs when a python3 with torch is found
 // (MIRD_TORCH_PYTHON, else python3, else /usr/bin/python3 — e.g. Debian's python3-torch with
-// libopenblas0-pthread); it is never a dependency. Full runs also copy the report to
+// libopenblas0-pthread); it is never a dependency. Feature extraction (mird extract) rows come
+// from scripts/bench-extract.ts. Full runs also copy the report to
 // results/bench/<date>_<commit>.json, the history.
 import * as tf from '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
@@ -28,6 +29,7 @@ import { gitCommit, writeFileAtomic } from '../src/util/files';
 import { UseLite } from '../src/text/use-lite';
 import { frozenStates, UseLiteUpper } from '../src/text/use-lite-regressor';
 import { mosiTextSplits } from '../src/text/corpus';
+import { extractBench, extractRows, type ExtractBench } from './bench-extract';
 
 interface Entry {
   name: string;
@@ -265,6 +267,9 @@ async function main(): Promise<void> {
   micro.push(await batchBuild());
   await useBackend(primary);
 
+  const extraction = await extractBench(reps, quick);
+  await useBackend(primary);
+
   const torch = torchPeer(paper.lengths, reps, paper.iteration.medianMs);
   const main = await mainJob(reps);
   const usage = process.resourceUsage();
@@ -282,6 +287,7 @@ async function main(): Promise<void> {
     paperIterationRatioToTorch: 'ratio' in torch ? torch.ratio : null,
     paper: { ...paper, torch },
     mainJob: main,
+    extraction,
     memory: { paperPeakRssMB, peakRssMB: round(usage.maxRSS / 1024), rssMB: round(process.memoryUsage().rss / 2 ** 20), tfNumTensors: tf.memory().numTensors },
     micro,
   };
@@ -291,11 +297,11 @@ async function main(): Promise<void> {
     const day = report.createdAt.slice(0, 10);
     writeFileAtomic(repoPath('results', 'bench', `${day}_${(report.gitCommit ?? 'uncommitted').slice(0, 8)}.json`), text);
   }
-  printTable(report.paperIterationMs, torch, paper, main, paperPeakRssMB, report.memory.peakRssMB);
+  printTable(report.paperIterationMs, torch, paper, main, paperPeakRssMB, report.memory.peakRssMB, extraction);
   process.stderr.write(`wrote ${outPath}\n`);
 }
 
-function printTable(ours: number, torch: TorchPeer | { skipped: string }, paper: PaperBench, main: MainJobBench, paperPeakRssMB: number, peakRssMB: number): void {
+function printTable(ours: number, torch: TorchPeer | { skipped: string }, paper: PaperBench, main: MainJobBench, paperPeakRssMB: number, peakRssMB: number, extraction: ExtractBench): void {
   const rows: Array<[string, string]> = [
     ['paper preset, one Algorithm-1 iteration (tfjs)', `${ours} ms`],
     ['paper preset, same iteration in PyTorch (1 thread)', 'medianMs' in torch ? `${torch.medianMs} ms (torch ${torch.torch})` : `skipped: ${torch.skipped}`],
@@ -308,6 +314,7 @@ function printTable(ours: number, torch: TorchPeer | { skipped: string }, paper:
     ['main job, inference', `${main.inference.clipsPerSecond} clips/s`],
     ['peak RSS after the paper preset (target < 4096 MB)', `${paperPeakRssMB} MB`],
     ['peak RSS, whole bench', `${peakRssMB} MB`],
+    ...extractRows(extraction),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`).join('\n') + '\n');

@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, Command> = {
   sweep: { summary: 'a grid of training configs × seeds, one process per core, resumable, then mean ± sd per cell: mird sweep <spec.json> [--out <folder>]', run: async (argv) => (await import('./sweep')).run(argv) },
   backbones: { summary: 'offline text backbones: mird backbones compare|ship|show (MOSI text-only comparison -> results/text_backbones.csv)', run: async (argv) => (await import('./backbones')).run(argv) },
   'pretrain-text': { summary: 'masked-LM pretraining of a small BERT on MOSEI + MOSI-train transcripts (resumable): mird pretrain-text [--preset mini] [--steps N]', run: async (argv) => (await import('./pretrain-text')).run(argv) },
+  extract: { summary: 'raw clips (videos, or audio + transcripts) to a frame-level dataset: mird extract <folder | files…> --labels <csv> --out <folder>', run: async (argv) => (await import('./extract')).run(argv) },
   data: { summary: 'inspect a data source: mird data inspect <file-or-preset> (e.g. mosi, synthetic:small)', run: async (argv) => (await import('./data')).run(argv) },
   'mi-toy': { summary: 'CLUB toy: MI estimators on correlated Gaussians + minimisation demo: mird mi-toy [--quick] --out <file.json>', run: async (argv) => (await import('./mi-toy')).run(argv) },
   info: { summary: 'parameters and MACs per module of the MIRD network: mird info --preset main|paper|small|quick', run: async (argv) => (await import('./info')).run(argv) },

@@ -10,7 +10,8 @@
 //   synthetic:paper  synthetic benchmark at the paper's shapes (400 × 33, 55 × 709, 50 tokens)
 //   mosi-pkl, mosei-pkl, emovoxceleb, mmsa-mosi, mmsa-mosei: the files users put under data/
 //                    themselves (see data/README.md and FILE_PRESETS)
-// A path to a .pkl file is read with the pickle reader its contents call for. `a+b` adds every
+// A path to a .pkl file is read with the pickle reader its contents call for; a folder written by
+// `mird extract` with src/data/extracted.ts. `a+b` adds every
 // clip of b as unlabeled clips to a (e.g. `mosi-pkl+emovoxceleb` for MIRD2).
 import { existsSync, statSync } from 'node:fs';
 import type { Clip, Dataset, Sequence, SplitName } from './types';
@@ -22,6 +23,7 @@ import { readMirdPickle, readMirdUnlabeledPickleWithNotes } from './mird-pickle'
 import { readMmsaPickle } from './mmsa-pickle';
 import { describePyValue, scanPickle, sniffPickleFormat } from './pickle';
 import { displayPath } from './csv';
+import { readExtracted } from './extracted';
 import { repoPath } from '../paths';
 
 export interface SourceOptions {
@@ -97,8 +99,10 @@ export function openSource(spec: string, options: SourceOptions = {}): Dataset {
     }
     return openPickleFile(path);
   }
+  // a folder written by `mird extract` (manifest.json, clips.csv, features.safetensors)
+  if (existsSync(spec) && statSync(spec).isDirectory()) return readExtracted(spec);
   const looksLikePath = spec.includes('/') || spec.includes('\\') || /\.[A-Za-z0-9]+$/.test(spec);
-  if (!looksLikePath) throw new Error(`unknown source "${spec}" (presets: ${knownSources().join(', ')}; or a path to a .pkl file)`);
+  if (!looksLikePath) throw new Error(`unknown source "${spec}" (presets: ${knownSources().join(', ')}; or a path to a .pkl file or to a folder written by mird extract)`);
   if (!existsSync(spec)) throw new Error(`${spec}: file not found`);
   if (!statSync(spec).isFile()) throw new Error(`${spec}: not a file`);
   if (!spec.endsWith('.pkl') && !spec.endsWith('.pickle')) {
