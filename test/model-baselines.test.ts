@@ -260,10 +260,12 @@ test('mird train --model tfn --preset quick, then mird eval on the run folder (s
   assert.match(unl.err, /--unlabeled does not apply to --model lmf/);
 });
 
-test('tfn: a run killed after epoch 1 and resumed by a fresh model from its folder ends with the metrics of an uninterrupted run', async () => {
+// Self-MM also keeps training state outside its variables (the generated unimodal labels, which
+// first move in epoch 2): killed after epoch 2, its resumed run must continue that memory.
+for (const [kind, killAfter] of [['tfn', 1], ['self-mm', 2]] as const) test(`${kind}: a run killed after epoch ${killAfter} and resumed by a fresh model from its folder ends with the metrics of an uninterrupted run`, async () => {
   const { RunDir } = await import('../src/train/records');
   const { trainLoop } = await import('../src/train/loop');
-  const p = await prep('tfn');
+  const p = await prep(kind);
   const root = mkdtempSync(join(tmpdir(), 'mird-baseline-resume-'));
   const folder = (name: string): string => {
     const dir = join(root, name);
@@ -283,7 +285,7 @@ test('tfn: a run killed after epoch 1 and resumed by a fresh model from its fold
   };
   const whole = train(folder('whole'), {});
   const killedDir = folder('killed');
-  assert.equal(train(killedDir, { stopAfterEpochs: 1 }), null);
+  assert.equal(train(killedDir, { stopAfterEpochs: killAfter }), null);
   const resumed = train(killedDir, { resume: true });
   assert.ok(whole !== null && resumed !== null);
   assert.deepEqual(resumed.test, whole.test);

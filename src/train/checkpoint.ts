@@ -15,6 +15,8 @@ export interface CheckpointParts {
   params: Array<{ prefix: string; vars: ReadonlyMap<string, tf.Variable> }>;
   /** optimisers whose moments and step count to store, each under `<prefix>adam.{m,v}.<name>` */
   optimizers?: Array<{ prefix: string; optimizer: NamedAdamW }>;
+  /** plain arrays (a model's training state outside its variables), each under `<prefix><name>` */
+  arrays?: { prefix: string; arrays: Readonly<Record<string, { shape: number[]; data: Float32Array }>> };
   /** string metadata (JSON for structured values) */
   metadata: Record<string, string>;
 }
@@ -27,6 +29,7 @@ export function writeCheckpoint(path: string, parts: CheckpointParts): void {
     tensors.set(name, { shape: [...shape], data });
   };
   for (const { prefix, vars } of parts.params) for (const [name, v] of vars) add(prefix + name, v.shape, v.dataSync() as Float32Array);
+  for (const [name, a] of Object.entries(parts.arrays?.arrays ?? {})) add((parts.arrays?.prefix ?? '') + name, a.shape, a.data);
   const steps: Record<string, number> = {};
   for (const { prefix, optimizer } of parts.optimizers ?? []) {
     for (const [name, e] of optimizer.stateTensors()) add(prefix + name, e.shape, e.data);
@@ -48,6 +51,13 @@ export function readCheckpoint(path: string): Checkpoint {
     throw new Error(`checkpoint ${path}: metadata format is ${JSON.stringify(file.metadata.format)}, expected ${CHECKPOINT_FORMAT} (written by mird train)`);
   }
   return { path, tensors: file.tensors, metadata: file.metadata };
+}
+
+/** Every tensor under `prefix`, by its name without the prefix (float32 copies). */
+export function readStateArrays(ck: Checkpoint, prefix: string): Record<string, { shape: number[]; data: Float32Array }> {
+  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const [name, e] of ck.tensors) if (name.startsWith(prefix)) out[name.slice(prefix.length)] = { shape: [...e.shape], data: Float32Array.from(e.data) };
+  return out;
 }
 
 /** A JSON metadata field, parsed; a missing or malformed one names the field. */

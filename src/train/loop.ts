@@ -22,7 +22,8 @@ import { NamedAdamW } from '../nn/adamw';
 import { assignValues, variableValues } from '../nn/dense';
 import { Progress } from '../util/progress';
 import { deriveSeed } from '../util/rng';
-import { readCheckpoint, restoreOptimizer, restoreParams, writeCheckpoint } from './checkpoint';
+import { readCheckpoint, readStateArrays, restoreOptimizer, restoreParams, writeCheckpoint } from './checkpoint';
+import type { ModelTrainingState } from '../model/baselines/types';
 import { baselineStep, type BaselineStepContext } from './baseline-step';
 import type { GenericTrainConfig, SelectBy, TrainConfig } from './config';
 import type { MiTerms } from './mi-terms';
@@ -123,6 +124,13 @@ function mean(xs: readonly number[]): number {
 export interface TrainableModel {
   namedVariables(): Map<string, tf.Variable>;
   setDropoutSeed(seed: number): void;
+  /**
+   * Optional: state the model keeps outside its variables and changes while training (Self-MM's
+   * generated unimodal labels), saved in the resume checkpoint (`state.<name>` arrays and a
+   * `modelState` metadata field) and restored by resume, so a resumed run continues it.
+   */
+  trainingState?(): ModelTrainingState;
+  restoreTrainingState?(state: ModelTrainingState): void;
 }
 
 /**
@@ -276,10 +284,12 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
 
   private writeResumeCheckpoint(path: string): void {
     const est = this.estimatorOptimizer;
+    const st = (this.model as TrainableModel).trainingState?.();
     writeCheckpoint(path, {
       params: [{ prefix: 'model.', vars: this.modelParams }, ...(est === null ? [] : [{ prefix: 'est.', vars: est.params }])],
       optimizers: [{ prefix: 'model.', optimizer: this.modelOptimizer }, ...(est === null ? [] : [{ prefix: 'est.', optimizer: est }])],
-      metadata: this.metadata({ epoch: String(this.state.completedEpochs) }),
+      ...(st === undefined ? {} : { arrays: { prefix: 'state.', arrays: st.arrays } }),
+      metadata: this.metadata({ epoch: String(this.state.completedEpochs), ...(st === undefined ? {} : { modelState: JSON.stringify(st.meta) }) }),
     });
   }
 
@@ -295,6 +305,12 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
     }
     restoreParams(last, 'model.', this.modelParams);
     restoreOptimizer(last, 'model.', this.modelOptimizer);
+    const withState = this.model as TrainableModel;
+    if (withState.restoreTrainingState !== undefined) {
+      const meta = last.metadata.modelState;
+      if (meta === undefined) throw new Error(`${last.path}: no modelState (the model keeps training state that this checkpoint lacks)`);
+      withState.restoreTrainingState({ arrays: readStateArrays(last, 'state.'), meta: JSON.parse(meta) as Record<string, unknown> });
+    }
     if (this.estimatorOptimizer !== null) {
       restoreParams(last, 'est.', this.estimatorOptimizer.params);
       restoreOptimizer(last, 'est.', this.estimatorOptimizer);

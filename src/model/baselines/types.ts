@@ -39,6 +39,12 @@ export interface BaselineDims {
   visualDim: number;
 }
 
+/** State a model keeps outside its variables (see TrainableModel.trainingState in src/train/loop.ts): named float arrays and JSON-able metadata. */
+export interface ModelTrainingState {
+  arrays: Record<string, { shape: number[]; data: Float32Array }>;
+  meta: Record<string, unknown>;
+}
+
 /** What a baseline's objective may read of the batch besides the forward's output (ids: per-clip state such as Self-MM's unimodal labels). */
 export type BaselineLossBatch = Pick<Batch, 'ids' | 'labels' | 'numLabeled'>;
 

@@ -77,11 +77,9 @@
 //     freezes its state on padded steps, which gives the same final state; the text LSTM uses the
 //     token lengths the same way, so padding never changes any prediction.
 //   - Unlabeled clips (MIRD's EmoVoxCeleb) have no y_m: they never enter the losses or the memory.
-//   - Resume from a checkpoint: the label memory is not saved by the shared checkpoint code, so a
-//     resumed run restarts every clip at y_s = y_m with visit count 0 — the generated labels are
-//     rebuilt from the resumed epoch on (unimodal weights 0 for two epochs again) and a resumed run
-//     does not reproduce an uninterrupted one. exportLabelState() / importLabelState() expose the
-//     whole memory as plain arrays so a checkpoint could carry it.
+//   - Resume from a checkpoint: the label memory travels in the resume checkpoint
+//     (trainingState / restoreTrainingState: `state.*` arrays and the clip ids in its metadata),
+//     so a resumed run continues the generated labels where the killed one left them.
 import * as tf from '@tensorflow/tfjs';
 import { Dense } from '../../../nn/dense';
 import { Lstm } from '../../../nn/lstm';
@@ -89,7 +87,7 @@ import { Mlp } from '../../../nn/mlp';
 import { freezeConfig } from '../../../util/config';
 import { deriveSeed, Rng } from '../../../util/rng';
 import type { TextHost } from '../../text-host';
-import { BaselineBase, resolveBaselineConfig, type BaselineDims, type BaselineInputs, type BaselineLossBatch, type BaselineLosses, type BaselineOutput, type RegressionLoss } from '../types';
+import { BaselineBase, resolveBaselineConfig, type BaselineDims, type BaselineInputs, type BaselineLossBatch, type BaselineLosses, type BaselineOutput, type ModelTrainingState, type RegressionLoss } from '../types';
 
 export interface SelfMmConfig {
   /** Text LSTM units = width of r^t (no reference value: the code's r^t is BERT's 768-d [CLS]; 128, the text LSTM of the other baselines here, TFN §3.2). */
@@ -531,6 +529,33 @@ export class SelfMmModel extends BaselineBase {
 
   importLabelState(state: SelfMmLabelState): void {
     this.labelMemory.importState(state);
+  }
+
+  /** The label memory for the resume checkpoint: ids in the metadata, every number as an array. */
+  trainingState(): ModelTrainingState {
+    const s = this.exportLabelState();
+    const n = s.ids.length;
+    const arrays: ModelTrainingState['arrays'] = {
+      multimodal: { shape: [n], data: Float32Array.from(s.multimodal) },
+      unimodal: { shape: [n, 3], data: Float32Array.from(s.unimodal) },
+      visits: { shape: [n], data: Float32Array.from(s.visits) },
+    };
+    for (const t of SELF_MM_TASKS) arrays[`features.${t}`] = { shape: [n, s.featureDims[t]], data: Float32Array.from(s.features[t]) };
+    return { arrays, meta: { ids: s.ids, featureDims: s.featureDims } };
+  }
+
+  restoreTrainingState(state: ModelTrainingState): void {
+    const ids = state.meta.ids as string[];
+    const featureDims = state.meta.featureDims as Record<SelfMmTask, number>;
+    const arr = (name: string): number[] => {
+      const a = state.arrays[name];
+      if (a === undefined) throw new Error(`self-mm: the checkpoint's training state has no array ${name}`);
+      return Array.from(a.data);
+    };
+    this.importLabelState({
+      ids, featureDims, multimodal: arr('multimodal'), unimodal: arr('unimodal'), visits: arr('visits'),
+      features: Object.fromEntries(SELF_MM_TASKS.map((t) => [t, arr(`features.${t}`)])) as Record<SelfMmTask, number[]>,
+    });
   }
 
   protected regressionLoss(): RegressionLoss {
