@@ -135,16 +135,8 @@ function cachePaths(partial: string, id: string): { ok: string; failed: string }
   return { ok: join(partial, 'clips', `${name}.safetensors`), failed: join(partial, 'clips', `${name}.failed.json`) };
 }
 
-export interface ClipMeta {
-  audioFrames: number;
-  audioFramesTotal: number;
-  visualFrames: number;
-  faceFrames: number;
-  hasVideo: boolean;
-  durationS: number | null;
-  audioSeconds: number;
-  visualSeconds: number;
-}
+/** A cached clip's numbers besides its feature arrays. */
+export type ClipMeta = Omit<ClipFeatures, 'audio' | 'visual'>;
 
 export type CachedClip = { status: 'ok'; meta: ClipMeta; audio: Float32Array; visual: Float32Array } | { status: 'failed'; reason: string };
 

@@ -1,11 +1,10 @@
 // Notebook helpers for extracted features (notebooks/01_feature_loading.ipynb, section 4): an
 // extracted clip as the workspace's Clip, a block of feature columns as a Sequence (for the
-// heatmaps of src/viz/data.ts), a video frame with its landmarks, expression probabilities over
-// time. Plain functions; vega-lite specs rendered by src/viz/render.ts.
+// heatmaps of src/viz/data.ts), a video frame's landmarks in pixels, expression probabilities over
+// time. Plain data functions; their charts are src/viz/extract.ts's specs.
 import { readFileSync } from 'node:fs';
 import type { Clip, Sequence } from '../data/types';
 import { repoPath } from '../paths';
-import type { VegaLiteSpec } from '../viz/render';
 import { audioFeatures, librosaSignal } from './audio';
 import type { ClipFeatures } from './clip';
 import { parseWav } from './wav';
@@ -40,66 +39,15 @@ export function landmarksOfFrame(seq: Sequence, frame: number, width: number, he
   return Array.from({ length: LANDMARKS }, (_, i) => ({ x: bx + (row[8 + 2 * i] as number) * bw, y: by + (row[9 + 2 * i] as number) * bh }));
 }
 
-/** One RGB24 frame (every `step`-th pixel, drawn in its own colour) with the 68 landmarks on top. */
-export function frameWithLandmarksSpec(rgb: Uint8Array, width: number, height: number, points: readonly { x: number; y: number }[], title: string, step = 4): VegaLiteSpec {
-  const pixels: { x: number; y: number; c: string }[] = [];
-  for (let y = 0; y < height; y += step) {
-    for (let x = 0; x < width; x += step) {
-      const i = 3 * (y * width + x);
-      pixels.push({ x, y, c: `rgb(${rgb[i]},${rgb[i + 1]},${rgb[i + 2]})` });
-    }
-  }
-  // image coordinates: y grows downward, so the y domain runs from height (bottom) to 0 (top)
-  const xScale = { domain: [0, width] };
-  const yScale = { domain: [height, 0] };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width,
-    height,
-    layer: [
-      {
-        data: { values: pixels },
-        mark: { type: 'square', size: step * step * 1.1, opacity: 1 },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', scale: xScale, axis: null },
-          y: { field: 'y', type: 'quantitative', scale: yScale, axis: null },
-          color: { field: 'c', type: 'nominal', scale: null, legend: null },
-        },
-      },
-      {
-        data: { values: points.map((p, i) => ({ x: p.x, y: p.y, i })) },
-        mark: { type: 'circle', size: 18, color: '#00ff66', opacity: 1 },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', scale: xScale, axis: null },
-          y: { field: 'y', type: 'quantitative', scale: yScale, axis: null },
-        },
-      },
-    ],
-  };
-}
-
-/** The seven expression probabilities over the clip's frames (frames without a face are gaps). */
-export function expressionSeriesSpec(seq: Sequence, fps: number, title: string): VegaLiteSpec {
+/** The seven expression probabilities per frame with a face, in seconds from the clip start (the data of src/viz/extract.ts's expressionSeriesSpec). */
+export function expressionSeries(seq: Sequence, fps: number): { time: number; expression: string; probability: number }[] {
   const cols = visualColumns();
   const rows: { time: number; expression: string; probability: number }[] = [];
   for (let t = 0; t < seq.length; t++) {
     if ((seq.data[t * seq.dim] as number) === 0) continue;
     for (const e of EXPRESSIONS) rows.push({ time: t / fps, expression: e, probability: seq.data[t * seq.dim + cols.indexOf(`expr_${e}`)] as number });
   }
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: 520,
-    height: 200,
-    data: { values: rows },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'time', type: 'quantitative', title: 'seconds from the clip start' },
-      y: { field: 'probability', type: 'quantitative', scale: { type: 'symlog', constant: 0.01 }, title: 'probability (symlog)' },
-      color: { field: 'expression', type: 'nominal', sort: [...EXPRESSIONS] },
-    },
-  };
+  return rows;
 }
 
 interface ReferenceBlock {
