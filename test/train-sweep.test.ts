@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extendsSpec, parseSweepSpec, summarizeSweep, sweepRuns, trainArgs, type RunMetrics } from '../src/train/sweep';
 import type { MetricRecord } from '../src/train/records';
+import { BASELINE_KINDS } from '../src/model/baselines/kinds';
 
 const root = process.cwd();
 const spec = (o: object): string => JSON.stringify(o);
@@ -39,7 +40,7 @@ test('sweep spec with baselines: a cell (or the spec) names its system; its keys
   assert.deepEqual(all.cells.map((c) => c.model), ['lmf', 'lmf']);
   assert.throws(() => parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], cells: [{ name: 'x', model: 'tfn', set: { alpha: 1 } }] })), /field cells "x": alpha: a MIRD training key .* does not apply to --model tfn/);
   assert.throws(() => parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], cells: [{ name: 'x', model: 'tfn', set: { postFusionDim: 0 } }] })), /field cells "x": .*postFusionDim must be a positive integer/);
-  assert.throws(() => parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], model: 'tfm', grid: { lr: [0.001] } })), /field model: expected one of mird, ef-lstm, tfn, lmf, got "tfm"/);
+  assert.throws(() => parseSweepSpec(spec({ preset: 'quick', seeds: [0, 1, 2], model: 'tfm', grid: { lr: [0.001] } })), new RegExp(`field model: expected one of ${['mird', ...BASELINE_KINDS].join(', ')}, got "tfm"`));
 });
 
 test('sweep spec extension: added grid values, cells or seeds extend a sweep; a changed setting does not', () => {
