@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   await writeFigure(figure, systemsSpec(points, {
     title: 'Table 1: test Acc2 (non-0), mean ± sd over seeds 0, 1, 2',
     yTitle: 'Acc2 non-0 (%)',
-    publishedLabel: 'published on MOSI by MMSA (frame-level features, standard split: another protocol)',
+    publishedLabel: 'published on MOSI by MMSA (another protocol)',
   }));
   process.stdout.write(`wrote ${table} (${lines.length} rows, published columns added) and ${figure}.svg/.png\n`);
 }

@@ -15,7 +15,9 @@ export interface SystemPoint {
 }
 
 export function systemsSpec(points: readonly SystemPoint[], options: { yTitle: string; title: string; publishedLabel: string }): VegaLiteSpec {
-  const order = [...new Set(points.map((p) => p.system))];
+  // one order for every panel: the panel with the most systems first, then any system only another has
+  const panels = [...new Set(points.map((p) => p.data))].map((d) => points.filter((p) => p.data === d).map((p) => p.system));
+  const order = [...new Set(panels.sort((a, b) => b.length - a.length).flat())];
   const x = { field: 'system', type: 'nominal', title: null, sort: order, axis: { labelAngle: -40 } };
   const y = (field: string) => ({ field, type: 'quantitative', title: options.yTitle, scale: { zero: false } });
   return {
@@ -23,7 +25,7 @@ export function systemsSpec(points: readonly SystemPoint[], options: { yTitle: s
     title: options.title,
     data: { values: points.map((p) => ({ ...p, lo: p.mean - p.sd, hi: p.mean + p.sd, kind: 'measured here (mean ± sd over seeds)' })) },
     facet: { column: { field: 'data', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
     spec: {
       width: 320,
       height: 220,
