@@ -22,7 +22,7 @@ export const COMMANDS: Record<string, Command> = {
   extract: { summary: 'raw clips (videos, or audio + transcripts) to a frame-level dataset: mird extract <folder | files…> --labels <csv> --out <folder>', run: async (argv) => (await import('./extract')).run(argv) },
   data: { summary: 'inspect a data source: mird data inspect <file-or-preset> (e.g. mosi, synthetic:small)', run: async (argv) => (await import('./data')).run(argv) },
   'mi-toy': { summary: 'CLUB toy: MI estimators on correlated Gaussians + minimisation demo: mird mi-toy [--quick] --out <file.json>', run: async (argv) => (await import('./mi-toy')).run(argv) },
-  info: { summary: 'parameters and MACs per module of the MIRD network: mird info --preset main|paper|small|quick', run: async (argv) => (await import('./info')).run(argv) },
+  info: { summary: 'parameters and MACs per module of the MIRD network or a Table 1 baseline: mird info --preset main|paper|small|quick [--model <baseline>]', run: async (argv) => (await import('./info')).run(argv) },
 };
 
 function usage(): string {

@@ -38,7 +38,7 @@ export interface TransformerBlockOptions {
   attentionDropout: number;
   /** on each sublayer's output before the residual sum */
   residualDropout: number;
-  /** on the feed-forward activation (MulT's relu_dropout; 0 in PyTorch's layer) */
+  /** on the feed-forward activation (MulT's relu_dropout; PyTorch's nn.TransformerEncoderLayer applies its one dropout rate there too) */
   activationDropout: number;
   layerNormEps: number;
   /** MulT's offset future mask over the real lengths (file header); default false: every real key is visible */
