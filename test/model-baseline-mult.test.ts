@@ -154,7 +154,7 @@ test('mult: ŷ = W_out(proj2(ReLU(proj1 h)) + h) + b with h = [h_L; h_A; h_V] (h
     for (const k of ['text', 'audio', 'visual']) assert.deepEqual([lat[k]!.length, lat[k]![0]!.length], [2, 8], `${k}: [B, 2d]`);
     const W = (d: { w: tf.Variable; b: tf.Variable | null }) => ({ w: d.w.arraySync() as number[][], b: (d.b as tf.Variable).arraySync() as number[] });
     const lin = (v: number[], p: { w: number[][]; b: number[] }): number[] => p.b.map((bj, j) => bj + v.reduce((s, vi, i) => s + vi * (p.w[i] as number[])[j]!, 0));
-    const [p1, p2, o] = [W(model.proj1), W(model.proj2), W(model.out)];
+    const [p1, p2, o] = [W(model.head.proj1), W(model.head.proj2), W(model.head.out)];
     const y = Array.from(out.yHat.dataSync());
     for (let r = 0; r < 2; r++) {
       const h = [...lat.text![r]!, ...lat.audio![r]!, ...lat.visual![r]!];
@@ -164,8 +164,8 @@ test('mult: ŷ = W_out(proj2(ReLU(proj1 h)) + h) + b with h = [h_L; h_A; h_V] (h
     }
     tf.dispose([out.yHat, ...Object.values(out.latents)]);
     // with proj2 = 0 the residual block is the identity: the fused latent IS the concatenation
-    model.proj2.w.assign(tf.zerosLike(model.proj2.w));
-    (model.proj2.b as tf.Variable).assign(tf.zerosLike(model.proj2.b as tf.Variable));
+    model.head.proj2.w.assign(tf.zerosLike(model.head.proj2.w));
+    (model.head.proj2.b as tf.Variable).assign(tf.zerosLike(model.head.proj2.b as tf.Variable));
     const z = model.forward(x, { training: false });
     const cat = tf.concat([z.latents.text!, z.latents.audio!, z.latents.visual!], 1);
     assert.ok((tf.max(tf.abs(tf.sub(cat, z.latents.fusion!))).dataSync()[0] as number) < 1e-6);

@@ -69,6 +69,7 @@ import { freezeConfig } from '../../../util/config';
 import { deriveSeed, Rng } from '../../../util/rng';
 import type { TextHost } from '../../text-host';
 import { BaselineBase, labeledRegressionLoss, REGRESSION_LOSSES, resolveBaselineConfig, type BaselineDims, type BaselineInputs, type BaselineLossBatch, type BaselineLosses, type BaselineOutput, type RegressionLoss } from '../types';
+import { ResidualOutputHead } from '../mult/mult';
 
 export interface MfsaConfig {
   /** d, the common width of every stream (MulT src/models.py: d_l = d_a = d_v = 30). */
@@ -303,9 +304,7 @@ export class MfsaModel extends BaselineBase {
   readonly pairwise: TransformerEncoder;
   /** level 2: one encoder for the three bimodal streams over all three */
   readonly hierarchy: TransformerEncoder;
-  readonly proj1: Dense;
-  readonly proj2: Dense;
-  readonly out: Dense;
+  readonly head: ResidualOutputHead;
   readonly specificDiscriminator: Mlp;
   readonly agnosticDiscriminator: Mlp;
 
@@ -324,9 +323,7 @@ export class MfsaModel extends BaselineBase {
     this.specific = Object.fromEntries(MFSA_MODALITIES.map((m) => [m, new PredictiveSelfAttention(`mfsa/${m}Specific`, d, c.specificLayers, block, c.mapCarry, c.mapConv, rng)])) as Record<Modality, PredictiveSelfAttention>;
     this.pairwise = new TransformerEncoder('mfsa/agnostic/pairwise', d, c.crossLayers, block, rng);
     this.hierarchy = new TransformerEncoder('mfsa/agnostic/hierarchy', d, c.hierarchyLayers, block, rng);
-    this.proj1 = new Dense('mfsa/proj1', 6 * d, 6 * d, rng);
-    this.proj2 = new Dense('mfsa/proj2', 6 * d, 6 * d, rng);
-    this.out = new Dense('mfsa/out', 6 * d, 1, rng);
+    this.head = new ResidualOutputHead('mfsa', 6 * d, rng);
     this.specificDiscriminator = new Mlp('mfsa/specificDiscriminator', [d, c.discriminatorHidden, MFSA_MODALITIES.length], rng, { lastActivation: false });
     this.agnosticDiscriminator = new Mlp('mfsa/agnosticDiscriminator', [d, c.discriminatorHidden, MFSA_MODALITIES.length], rng, { lastActivation: false });
   }
@@ -352,8 +349,7 @@ export class MfsaModel extends BaselineBase {
       const kv = { seq: tf.concat(MFSA_MODALITIES.map((m) => bimodal[m]), 1) as tf.Tensor3D, mask: tf.concat(MFSA_MODALITIES.map((m) => tf.cast(masks[m], 'float32')), 1) as tf.Tensor2D }; // [B, T_L+T_A+T_V, d]
       const agn = Object.fromEntries(MFSA_MODALITIES.map((m) => [m, meanPool(this.hierarchy.apply(bimodal[m], masks[m], dropout, kv), masks[m])])) as Record<Modality, tf.Tensor2D>; // a^m [B, d]
       const f = tf.concat([...MFSA_MODALITIES.map((m) => spec[m]), ...MFSA_MODALITIES.map((m) => agn[m])], 1) as tf.Tensor2D; // [B, 6d]
-      const h = tf.add(this.proj2.apply(dropout(tf.relu(this.proj1.apply(f)), c.outDropout)), f) as tf.Tensor2D; // MulT's residual block [B, 6d]
-      const yHat = tf.squeeze(this.out.apply(h), [1]) as tf.Tensor1D; // [B]
+      const { block: h, y: yHat } = this.head.apply(f, c.outDropout, dropout); // MulT's residual block [B, 6d], ŷ [B]
       const latents: Record<string, tf.Tensor2D> = { fusion: h };
       for (const m of MFSA_MODALITIES) {
         latents[`specific${cap(m)}`] = spec[m];
@@ -394,7 +390,7 @@ export class MfsaModel extends BaselineBase {
       ...MFSA_MODALITIES.flatMap((m) => this.projections[m].variables()),
       ...MFSA_MODALITIES.flatMap((m) => this.specific[m].variables()),
       ...this.pairwise.variables(), ...this.hierarchy.variables(),
-      ...this.proj1.variables(), ...this.proj2.variables(), ...this.out.variables(),
+      ...this.head.variables(),
       ...this.specificDiscriminator.variables(), ...this.agnosticDiscriminator.variables(),
     ];
   }
@@ -404,7 +400,7 @@ export class MfsaModel extends BaselineBase {
       this.projections[m].dispose();
       this.specific[m].dispose();
     }
-    for (const mod of [this.pairwise, this.hierarchy, this.proj1, this.proj2, this.out, this.specificDiscriminator, this.agnosticDiscriminator]) mod.dispose();
+    for (const mod of [this.pairwise, this.hierarchy, this.head, this.specificDiscriminator, this.agnosticDiscriminator]) mod.dispose();
   }
 }
 

@@ -245,15 +245,46 @@ function embed(x: tf.Tensor3D, rate: number, dropout: DropoutFn): tf.Tensor3D {
   return dropout(tf.add(tf.mul(x, Math.sqrt(d)), pe), rate) as tf.Tensor3D; // [B, T, D]
 }
 
+/**
+ * MulT's output block (reference models.py: proj1, proj2 with a residual, out_layer), which MFSA's
+ * reconstruction reuses: block = W_2 Dropout(ReLU(W_1 h + b_1)) + b_2 + h, ŷ = W_out block + b_out.
+ * Variables `<prefix>/proj1`, `<prefix>/proj2`, `<prefix>/out`.
+ */
+export class ResidualOutputHead {
+  readonly proj1: Dense; // w → w
+  readonly proj2: Dense; // w → w
+  readonly out: Dense; // w → 1
+
+  constructor(prefix: string, readonly width: number, rng: Rng) {
+    this.proj1 = new Dense(`${prefix}/proj1`, width, width, rng);
+    this.proj2 = new Dense(`${prefix}/proj2`, width, width, rng);
+    this.out = new Dense(`${prefix}/out`, width, 1, rng);
+  }
+
+  /** h [B, w] → the residual block [B, w] and ŷ [B]; `dropout` at `rate` after ReLU(proj1). */
+  apply(h: tf.Tensor2D, rate: number, dropout: DropoutFn): { block: tf.Tensor2D; y: tf.Tensor1D } {
+    const block = tf.add(this.proj2.apply(dropout(tf.relu(this.proj1.apply(h)), rate)), h) as tf.Tensor2D;
+    return { block, y: tf.squeeze(this.out.apply(block), [1]) as tf.Tensor1D };
+  }
+
+  variables(): tf.Variable[] {
+    return [...this.proj1.variables(), ...this.proj2.variables(), ...this.out.variables()];
+  }
+
+  dispose(): void {
+    this.proj1.dispose();
+    this.proj2.dispose();
+    this.out.dispose();
+  }
+}
+
 export class MultModel extends BaselineBase {
   readonly config: MultConfig;
   readonly conv: Record<MultModality, TemporalConv>;
   /** by crossmodalName(source, target) */
   readonly crossmodal: Map<string, TransformerEncoder>;
   readonly selfAttention: Record<MultModality, TransformerEncoder>;
-  readonly proj1: Dense; // 6d → 6d
-  readonly proj2: Dense; // 6d → 6d
-  readonly out: Dense; // 6d → 1
+  readonly head: ResidualOutputHead; // 6d → 6d → 6d (+ residual) → 1
 
   constructor(config: MultConfig, dims: BaselineDims, host: TextHost, seed: number) {
     super('mult', dims, host, seed);
@@ -273,9 +304,7 @@ export class MultModel extends BaselineBase {
     }
     const self = (m: MultModality): TransformerEncoder => new TransformerEncoder(`mult/self/${m}`, 2 * d, c.selfLayers, this.blockOptions(2 * d, c.attentionDropout), rng);
     this.selfAttention = { text: self('text'), audio: self('audio'), visual: self('visual') };
-    this.proj1 = new Dense('mult/proj1', 6 * d, 6 * d, rng);
-    this.proj2 = new Dense('mult/proj2', 6 * d, 6 * d, rng);
-    this.out = new Dense('mult/out', 6 * d, 1, rng);
+    this.head = new ResidualOutputHead('mult', 6 * d, rng);
   }
 
   /** The reference indexes the attention dropout by the SOURCE modality (get_network('la') → attn_dropout_a). */
@@ -338,10 +367,8 @@ export class MultModel extends BaselineBase {
         last[target] = lastRealStep(h, t.mask); // [B, 2d]
       }
       const fused = tf.concat([last.text, last.audio, last.visual], 1) as tf.Tensor2D; // [B, 6d]
-      let hidden = tf.relu(this.proj1.apply(fused)); // [B, 6d]
-      if (options.training && c.outputDropout > 0) hidden = tf.dropout(hidden, c.outputDropout, undefined, outputSeed);
-      const block = tf.add(this.proj2.apply(hidden), fused) as tf.Tensor2D; // [B, 6d], the residual block
-      const y = tf.squeeze(this.out.apply(block), [1]) as tf.Tensor1D; // [B]
+      const outputDropout: DropoutFn = (t, rate) => (options.training && rate > 0 ? tf.dropout(t, rate, undefined, outputSeed) : t);
+      const { block, y } = this.head.apply(fused, c.outputDropout, outputDropout); // [B, 6d], [B]
       const out: BaselineOutput = { yHat: y, latents: { text: last.text, audio: last.audio, visual: last.visual, fusion: block } };
       return out as unknown as tf.TensorContainer;
     }) as unknown as BaselineOutput;
@@ -356,7 +383,7 @@ export class MultModel extends BaselineBase {
       ...MODALITIES.flatMap((m) => this.conv[m].variables()),
       ...[...this.crossmodal.values()].flatMap((e) => e.variables()),
       ...MODALITIES.flatMap((m) => this.selfAttention[m].variables()),
-      ...this.proj1.variables(), ...this.proj2.variables(), ...this.out.variables(),
+      ...this.head.variables(),
     ];
   }
 
@@ -366,9 +393,7 @@ export class MultModel extends BaselineBase {
       this.selfAttention[m].dispose();
     }
     for (const e of this.crossmodal.values()) e.dispose();
-    this.proj1.dispose();
-    this.proj2.dispose();
-    this.out.dispose();
+    this.head.dispose();
   }
 }
 
