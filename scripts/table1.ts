@@ -40,10 +40,10 @@ async function main(): Promise<void> {
   });
   writeFileAtomic(table, [header.join(','), ...lines].join('\n') + '\n');
 
-  const points = readResultsTable(table).map((r) => ({
-    data: r.data, system: r.row, mean: 100 * r.mean.acc2_non0, sd: 100 * r.sd.acc2_non0,
-    published: publishedOf(r.data, r.row) === null ? null : 100 * (publishedOf(r.data, r.row) as PublishedResult).acc2_non0,
-  }));
+  const points = readResultsTable(table).map((r) => {
+    const p = publishedOf(r.data, r.row);
+    return { data: r.data, system: r.row, mean: 100 * r.mean.acc2_non0, sd: 100 * r.sd.acc2_non0, published: p === null ? null : 100 * p.acc2_non0 };
+  });
   await writeFigure(figure, systemsSpec(points, {
     title: 'Table 1: test Acc2 (non-0), mean ± sd over seeds 0, 1, 2',
     yTitle: 'Acc2 non-0 (%)',
