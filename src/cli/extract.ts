@@ -13,6 +13,7 @@ import { repoPath } from '../paths';
 import { CliError, helpText, integerFlag, parseArgs, type FlagSpec } from './args';
 import type { ExtractConfig } from '../extract/clip';
 import type { ClipJob, Failure } from '../extract/dataset';
+import { DEFAULT_VISUAL_MODEL, parseVisualModel, type VisualModel } from '../extract/visual-shared';
 
 const FLAGS: Record<string, FlagSpec> = {
   labels: { type: 'string', description: 'CSV with columns id,text,label[,split]: id = media file name without extension; empty label = unlabeled clip; split train|valid|test (absent: all train)' },
@@ -22,6 +23,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'visual-frames': { type: 'number', description: 'video frames kept per clip, from the start (default 55, the paper); 0 = no visual features' },
   'video-fps': { type: 'string', description: 'source (default: every frame at the source rate, the paper) or frames per second to sample' },
   'max-width': { type: 'number', description: 'frames wider than this are scaled down before face detection (default 640)' },
+  'visual-model': { type: 'string', description: 'human (default: @vladmandic/human, 226 columns per frame) | face-api (@vladmandic/face-api, 151 columns, ~5× slower); the first 151 columns are the same in both' },
   'min-confidence': { type: 'number', description: 'face detector threshold in (0, 1) (default 0.5)' },
   'silence-db': { type: 'number', description: 'clips whose audio peak is below this level (dBFS) fail as silent (default -80)' },
   'max-tokens': { type: 'number', description: 'WordPiece ids stored per transcript incl. [CLS]/[SEP] (default 50)' },
@@ -40,9 +42,13 @@ function usageText(): string {
 
 Audio (33 per frame): zero-crossing rate + 20 MFCC + 12 chroma, librosa's definitions at 22050 Hz,
 frame 2048, hop 512 (.wav read directly; other files need Debian's ffmpeg package).
-Visual (151 per frame): @vladmandic/face-api: detection confidence, face box, head pose from
-landmarks, 68 landmarks relative to the face box, 7 expression probabilities (OpenFace's 709
-columns do not exist here). manifest.json names every column, parameter and tool version.
+Visual, --visual-model human (default, 226 per frame; ≈ 70–90 ms per 480×360 frame, one core):
+@vladmandic/human: detection confidence, face box, head pose, 68 landmarks relative to the face
+box, 7 expression probabilities (the 151 columns face-api also writes), then mesh confidence, gaze
+and eye opening of both eyes, depth of the 68 landmarks. --visual-model face-api (151 per frame;
+≈ 420–510 ms per frame): @vladmandic/face-api, the same 151 columns (pose from a landmark fit).
+OpenFace's 709 columns do not exist here. manifest.json names every column, parameter, the
+visual model and the tool versions.
 example: mird extract data/samples --labels labels.csv --out runs/extracted-samples`;
 }
 
@@ -50,6 +56,16 @@ function numberFlag(flags: Record<string, unknown>, key: string, fallback: numbe
   const v = flags[key] === undefined ? fallback : Number(flags[key]);
   if (!check(v)) throw new CliError(`--${key} must be ${expected}, got ${String(flags[key])}`);
   return v;
+}
+
+/** --visual-model, checked before anything is read or written. */
+function visualModelFlag(flags: Record<string, string | number | boolean | undefined>): VisualModel {
+  if (flags['visual-model'] === undefined) return DEFAULT_VISUAL_MODEL;
+  try {
+    return parseVisualModel(String(flags['visual-model']));
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 async function configFrom(flags: Record<string, string | number | boolean | undefined>): Promise<ExtractConfig> {
@@ -68,24 +84,29 @@ async function configFrom(flags: Record<string, string | number | boolean | unde
     visualFrames: integerFlag(flags, 'visual-frames', EXTRACT_DEFAULTS.visualFrames, 0),
     videoFps: fps,
     maxWidth: integerFlag(flags, 'max-width', EXTRACT_DEFAULTS.maxWidth, 32),
+    visualModel: visualModelFlag(flags),
     minConfidence: numberFlag(flags, 'min-confidence', EXTRACT_DEFAULTS.minConfidence, (v) => v > 0 && v < 1, 'in (0, 1)'),
     silenceDb: numberFlag(flags, 'silence-db', EXTRACT_DEFAULTS.silenceDb, (v) => Number.isFinite(v) && v <= 0, 'a level ≤ 0 dBFS'),
     maxTokens: integerFlag(flags, 'max-tokens', EXTRACT_DEFAULTS.maxTokens, 2),
   };
 }
 
-/** Versions of everything that shapes the features, for the manifest and the resume key. */
-async function toolVersions(needsFfmpeg: boolean, needsFaceApi: boolean): Promise<Record<string, string | null>> {
+/**
+ * Versions of everything that shapes the features, for the manifest and the resume key: the
+ * visual model's package when video is extracted, null for the other one (and for both without video).
+ */
+async function toolVersions(needsFfmpeg: boolean, visualModel: VisualModel | null): Promise<Record<string, string | null>> {
   const { ffmpegVersion } = await import('../extract/media');
-  const { faceApiVersion } = await import('../extract/visual');
+  const { visualModelPackage, visualModelPackages, visualModelVersion } = await import('../extract/visual-model');
   const { version } = await import('./main');
   const tf = await import('@tensorflow/tfjs');
+  const visual = Object.fromEntries(visualModelPackages().map((p) => [p, visualModel !== null && visualModelPackage(visualModel) === p ? visualModelVersion(visualModel) : null]));
   return {
     mird: version(),
     node: process.version,
     tfjs: tf.version.tfjs,
     ffmpeg: needsFfmpeg ? ffmpegVersion() : null,
-    '@vladmandic/face-api': needsFaceApi ? faceApiVersion() : null,
+    ...visual,
   };
 }
 
@@ -119,6 +140,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.worker !== undefined) return runWorker(String(flags.worker), String(flags.shard ?? '0/1'));
+  visualModelFlag(flags);
   if (positional.length === 0) throw new CliError(`give a folder or media files\n${usageText()}`);
   if (flags.labels === undefined) throw new CliError('--labels <csv with id,text,label[,split]> is required');
   if (flags.out === undefined) throw new CliError('--out <dataset folder> is required');
@@ -140,7 +162,7 @@ export async function run(argv: string[]): Promise<number> {
     const { requireFfmpeg } = await import('../extract/media');
     requireFfmpeg(jobs.find((j) => !j.file.toLowerCase().endsWith('.wav'))?.file as string);
   }
-  const versions = await toolVersions(needsFfmpeg, needsFfmpeg && config.visualFrames > 0);
+  const versions = await toolVersions(needsFfmpeg, needsFfmpeg && config.visualFrames > 0 ? config.visualModel : null);
   const params = ds.paramsHash(config, versions);
   const partial = ds.partialDir(out);
   const { writeFileAtomic } = await import('../util/files');

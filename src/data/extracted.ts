@@ -18,7 +18,8 @@ interface Manifest {
   version: number;
   createdAt?: string;
   audio: { dim: number };
-  visual: { dim: number; framesWithFace?: number; framesTotal?: number };
+  /** model: 'human' or 'face-api' (src/extract/visual-model.ts); absent in datasets written before the choice existed (face-api) */
+  visual: { dim: number; model?: string; framesWithFace?: number; framesTotal?: number };
   clips: { count: number; audioOnly?: number };
   failures?: { id: string; reason: string }[];
   parameters?: { audioFrames?: number; visualFrames?: number };
@@ -93,9 +94,11 @@ export function readExtracted(dir: string): Dataset {
     clip.label = parseFiniteNumber(table, i, 'label', rawLabel);
     splits[split].push(clip);
   });
+  const visualModel = manifest.visual.model ?? 'face-api';
+  const visualWhat = visualModel === 'human' ? 'human: confidence, box, head pose, 68 landmarks, 7 expressions, mesh confidence, gaze, eye opening, landmark depth' : `${visualModel}: confidence, box, head pose, 68 landmarks, 7 expressions`;
   const notes = [
     `extracted dataset ${displayPath(dir)} (mird extract${manifest.createdAt ? `, ${manifest.createdAt}` : ''}): ${n} clips`,
-    `audio ${manifest.audio.dim} per frame (zcr + MFCC + STFT chroma, librosa definitions), up to ${manifest.parameters?.audioFrames ?? '?'} frames; visual ${manifest.visual.dim} per frame (face-api: confidence, box, head pose, 68 landmarks, 7 expressions; not OpenFace), up to ${manifest.parameters?.visualFrames ?? '?'} frames`,
+    `audio ${manifest.audio.dim} per frame (zcr + MFCC + STFT chroma, librosa definitions), up to ${manifest.parameters?.audioFrames ?? '?'} frames; visual ${manifest.visual.dim} per frame (${visualWhat}; not OpenFace), up to ${manifest.parameters?.visualFrames ?? '?'} frames`,
   ];
   if (manifest.visual.framesTotal !== undefined && manifest.visual.framesTotal > 0) notes.push(`a face in ${manifest.visual.framesWithFace} of ${manifest.visual.framesTotal} video frames (frames without one are zero rows with face_confidence 0)`);
   if ((manifest.clips.audioOnly ?? 0) > 0) notes.push(`${manifest.clips.audioOnly} clip(s) from audio-only files: no visual frames`);

@@ -1,9 +1,10 @@
-// One clip: media file → audio frames [T_A, 33] and visual frames [T_V, 151], or a failure with
-// its reason (no audio stream, silent audio, no face in any frame, unreadable file, …).
+// One clip: media file → audio frames [T_A, 33] and visual frames [T_V, 226 with human (the
+// default) or 151 with face-api], or a failure with its reason (no audio stream, silent audio, no
+// face in any frame, unreadable file, …).
 import { extname } from 'node:path';
 import { AUDIO_DEFAULTS, audioFeatures, librosaSignal, type AudioFeatureConfig } from './audio';
 import { decodeAudio, decodeVideoFrames, probeMedia } from './media';
-import { frameFeatures, loadFaceApi, VISUAL_DIM } from './visual';
+import { DEFAULT_VISUAL_MODEL, loadVisualExtractor, type VisualModel } from './visual-model';
 
 export interface ExtractConfig {
   audio: AudioFeatureConfig;
@@ -15,6 +16,8 @@ export interface ExtractConfig {
   videoFps: number | null;
   /** frames wider than this are scaled down before detection */
   maxWidth: number;
+  /** visual feature extractor: human (226 columns) or face-api (151); src/extract/visual-model.ts */
+  visualModel: VisualModel;
   /** face detector threshold */
   minConfidence: number;
   /** a clip whose audio peak is below this level (dBFS) fails as silent */
@@ -29,6 +32,7 @@ export const EXTRACT_DEFAULTS: Readonly<ExtractConfig> = Object.freeze({
   visualFrames: 55,
   videoFps: null,
   maxWidth: 640,
+  visualModel: DEFAULT_VISUAL_MODEL,
   minConfidence: 0.5,
   silenceDb: -80,
   maxTokens: 50,
@@ -41,8 +45,10 @@ export interface ClipFeatures {
   audioFrames: number;
   /** frames before truncation (the clip's whole length at the hop) */
   audioFramesTotal: number;
-  visual: Float32Array; // [visual frames, VISUAL_DIM]; empty for audio-only files
+  visual: Float32Array; // [visual frames, visualDim]; empty for audio-only files
   visualFrames: number;
+  /** columns per visual frame (the model's column count); 0 when there are no visual frames */
+  visualDim: number;
   /** frames of `visual` in which a face was found */
   faceFrames: number;
   hasVideo: boolean;
@@ -85,6 +91,7 @@ export async function extractClip(file: string, config: Readonly<ExtractConfig>)
   const hasVideo = info.video !== null && extname(file).toLowerCase() !== '.wav';
   let visual = new Float32Array(0);
   let visualFrames = 0;
+  let visualDim = 0;
   let faceFrames = 0;
   const t1 = Date.now();
   if (hasVideo && config.visualFrames > 0) {
@@ -94,15 +101,16 @@ export async function extractClip(file: string, config: Readonly<ExtractConfig>)
     } catch (err) {
       throw new ClipError(err instanceof Error ? err.message : String(err));
     }
-    const api = await loadFaceApi();
+    const extractor = await loadVisualExtractor(config.visualModel);
     visualFrames = video.frames.length;
-    visual = new Float32Array(visualFrames * VISUAL_DIM);
+    visualDim = extractor.dim;
+    visual = new Float32Array(visualFrames * visualDim);
     for (let f = 0; f < visualFrames; f++) {
-      const face = await frameFeatures(api, video.frames[f] as Uint8Array, video.width, video.height, config.minConfidence);
-      visual.set(face.features, f * VISUAL_DIM);
+      const face = await extractor.frame(video.frames[f] as Uint8Array, video.width, video.height, config.minConfidence);
+      visual.set(face.features, f * visualDim);
       if (face.found) faceFrames += 1;
     }
-    if (faceFrames === 0) throw new ClipError(`${file}: no face in any of the ${visualFrames} frames (detector threshold ${config.minConfidence})`);
+    if (faceFrames === 0) throw new ClipError(`${file}: no face in any of the ${visualFrames} frames (${config.visualModel}, detector threshold ${config.minConfidence})`);
   }
   return {
     audio: audio.data.slice(0, keep * audio.dim),
@@ -110,6 +118,7 @@ export async function extractClip(file: string, config: Readonly<ExtractConfig>)
     audioFramesTotal: audio.frames,
     visual,
     visualFrames,
+    visualDim,
     faceFrames,
     hasVideo,
     durationS: info.durationS,

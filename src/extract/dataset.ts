@@ -4,7 +4,8 @@
 //   <out>/manifest.json          format, every extraction parameter, tool and package versions,
 //                                column meanings, counts, the failures with their reasons
 //   <out>/clips.csv              id, split, label, text, file, frame counts (row order = tensors)
-//   <out>/features.safetensors   audio [N, T_A, 33], audio_length [N], visual [N, T_V, 151],
+//   <out>/features.safetensors   audio [N, T_A, 33], audio_length [N], visual [N, T_V, D]
+//                                (D = 226 with --visual-model human, the default; 151 with face-api),
 //                                visual_length [N], text_ids [N, L], text_length [N]
 //                                (zero-padded; the lengths say how many frames are real)
 //   <out>/failures.csv           only with --allow-failures and failed clips: id, file, reason
@@ -21,7 +22,7 @@ import { readSafetensors, serializeSafetensors, type TensorToWrite } from '../nn
 import { gitCommit, gitDirty, writeFileAtomic } from '../util/files';
 import { audioColumns } from './audio';
 import { ClipError, MEDIA_EXTENSIONS, type ClipFeatures, type ExtractConfig } from './clip';
-import { visualColumnMeanings, visualColumns, VISUAL_DIM } from './visual';
+import { visualModelColumns, visualModelMeanings, visualModelPackage } from './visual-model';
 
 export const EXTRACTED_FORMAT = 'mird-extracted';
 export const EXTRACTED_VERSION = 1;
@@ -169,10 +170,10 @@ export function writeCached(partial: string, job: ClipJob, params: string, resul
     return;
   }
   const f = result.features;
-  const meta: ClipMeta = { audioFrames: f.audioFrames, audioFramesTotal: f.audioFramesTotal, visualFrames: f.visualFrames, faceFrames: f.faceFrames, hasVideo: f.hasVideo, durationS: f.durationS, audioSeconds: f.audioSeconds, visualSeconds: f.visualSeconds };
+  const meta: ClipMeta = { audioFrames: f.audioFrames, audioFramesTotal: f.audioFramesTotal, visualFrames: f.visualFrames, visualDim: f.visualDim, faceFrames: f.faceFrames, hasVideo: f.hasVideo, durationS: f.durationS, audioSeconds: f.audioSeconds, visualSeconds: f.visualSeconds };
   const tensors = new Map<string, TensorToWrite>([
     ['audio', { shape: [f.audioFrames, f.audio.length / Math.max(1, f.audioFrames)], data: f.audio }],
-    ['visual', { shape: [f.visualFrames, VISUAL_DIM], data: f.visual }],
+    ['visual', { shape: [f.visualFrames, f.visualDim], data: f.visual }],
   ]);
   writeFileAtomic(p.ok, serializeSafetensors(tensors, { key: JSON.stringify(key), meta: JSON.stringify(meta) }));
   rmSync(p.failed, { force: true });
@@ -246,7 +247,8 @@ export function assembleDataset(out: string, jobs: readonly ClipJob[], params: s
   const tA = Math.max(...ok.map((o) => o.clip.meta.audioFrames));
   const tV = Math.max(0, ...ok.map((o) => o.clip.meta.visualFrames));
   const audio = new Float32Array(n * tA * aDim);
-  const visual = new Float32Array(n * tV * VISUAL_DIM);
+  const vDim = visualModelColumns(manifest.config.visualModel).length;
+  const visual = new Float32Array(n * tV * vDim);
   const audioLength = new Int32Array(n);
   const visualLength = new Int32Array(n);
   const ids = ok.map((o) => encode(o.job.row.text));
@@ -256,8 +258,9 @@ export function assembleDataset(out: string, jobs: readonly ClipJob[], params: s
   ok.forEach((o, i) => {
     const m = o.clip.meta;
     if (o.clip.audio.length !== m.audioFrames * aDim) throw new Error(`${partial}: cached audio of clip ${o.job.id} has ${o.clip.audio.length} values for ${m.audioFrames} × ${aDim}; delete ${partial} and rerun`);
+    if (o.clip.visual.length !== m.visualFrames * vDim) throw new Error(`${partial}: cached visual features of clip ${o.job.id} have ${o.clip.visual.length} values for ${m.visualFrames} × ${vDim}; delete ${partial} and rerun`);
     audio.set(o.clip.audio, i * tA * aDim);
-    visual.set(o.clip.visual, i * tV * VISUAL_DIM);
+    visual.set(o.clip.visual, i * tV * vDim);
     audioLength[i] = m.audioFrames;
     visualLength[i] = m.visualFrames;
     textIds.set(ids[i] as Int32Array, i * tL);
@@ -266,7 +269,7 @@ export function assembleDataset(out: string, jobs: readonly ClipJob[], params: s
   const tensors = new Map<string, TensorToWrite>([
     ['audio', { shape: [n, tA, aDim], data: audio }],
     ['audio_length', { dtype: 'I32', shape: [n], data: audioLength }],
-    ['visual', { shape: [n, tV, VISUAL_DIM], data: visual }],
+    ['visual', { shape: [n, tV, vDim], data: visual }],
     ['visual_length', { dtype: 'I32', shape: [n], data: visualLength }],
     ['text_ids', { dtype: 'I32', shape: [n, tL], data: textIds }],
     ['text_length', { dtype: 'I32', shape: [n], data: textLength }],
@@ -285,6 +288,7 @@ export function assembleDataset(out: string, jobs: readonly ClipJob[], params: s
   const faceFrames = ok.reduce((a, o) => a + o.clip.meta.faceFrames, 0);
   const visualFrames = ok.reduce((a, o) => a + o.clip.meta.visualFrames, 0);
   const c = manifest.config;
+  const visualPackage = visualModelPackage(c.visualModel);
   const doc = {
     format: EXTRACTED_FORMAT,
     version: EXTRACTED_VERSION,
@@ -308,12 +312,14 @@ export function assembleDataset(out: string, jobs: readonly ClipJob[], params: s
         `The first ${c.audioFrames} frames (${((c.audioFrames * c.audio.hopLength) / c.audio.sampleRate).toFixed(2)} s) kept, no padding stored beyond audio_length, no normalisation.`,
     },
     visual: {
-      dim: VISUAL_DIM,
+      dim: vDim,
+      model: c.visualModel,
+      package: { name: visualPackage, version: manifest.versions[visualPackage] ?? null },
       maxFrames: c.visualFrames,
       frameRate: c.videoFps === null ? 'source' : c.videoFps,
-      columns: visualColumns(),
-      meanings: visualColumnMeanings(),
-      description: `@vladmandic/face-api (SSD MobileNet v1 detector, 68-landmark net, expression net; bundled weights) on the first ${c.visualFrames} frames at ${c.videoFps === null ? 'the source rate' : `${c.videoFps} fps`}, frames scaled to at most ${c.maxWidth} px wide, detector threshold ${c.minConfidence}. Substitute for the paper's OpenFace 2 (709 columns), which does not exist here.`,
+      columns: visualModelColumns(c.visualModel),
+      meanings: visualModelMeanings(c.visualModel),
+      description: `${visualModelPackage(c.visualModel)} (${c.visualModel === 'human' ? 'BlazeFace detector, FaceMesh 468 points + Iris 10 points, emotion model' : 'SSD MobileNet v1 detector, 68-landmark net, expression net'}; bundled weights) on the first ${c.visualFrames} frames at ${c.videoFps === null ? 'the source rate' : `${c.videoFps} fps`}, frames scaled to at most ${c.maxWidth} px wide, detector threshold ${c.minConfidence}. Columns 0-150 mean the same with either --visual-model (human or face-api)${c.visualModel === 'human' ? '; columns 151-225 are human\'s own (mesh score, gaze, eye opening, landmark depth)' : ''}. Substitute for the paper's OpenFace 2 (709 columns), which does not exist here.`,
       framesWithFace: faceFrames,
       framesTotal: visualFrames,
     },

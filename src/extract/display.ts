@@ -1,14 +1,15 @@
 // Notebook helpers for extracted features (notebooks/01_feature_loading.ipynb, section 4): an
 // extracted clip as the workspace's Clip, a block of feature columns as a Sequence (for the
 // heatmaps of src/viz/data.ts), a video frame's landmarks in pixels, expression probabilities over
-// time. Plain data functions; their charts are src/viz/extract.ts's specs.
+// time. Plain data functions; their charts are src/viz/extract.ts's specs. They read the visual
+// columns both extractors share (src/extract/visual-shared.ts), so they work with either model.
 import { readFileSync } from 'node:fs';
 import type { Clip, Sequence } from '../data/types';
 import { repoPath } from '../paths';
 import { audioFeatures, librosaSignal } from './audio';
 import type { ClipFeatures } from './clip';
 import { parseWav } from './wav';
-import { EXPRESSIONS, LANDMARKS, VISUAL_DIM, visualColumns } from './visual';
+import { EXPRESSION_COLUMN, EXPRESSIONS, LANDMARK_COLUMN, LANDMARKS } from './visual-shared';
 
 /** An extracted clip as a Clip (real frames only; an audio-only file has an empty visual sequence). */
 export function clipFromFeatures(f: ClipFeatures, meta: { id: string; text: string; label: number | null }): Clip {
@@ -18,7 +19,7 @@ export function clipFromFeatures(f: ClipFeatures, meta: { id: string; text: stri
     text: meta.text,
     label: meta.label,
     audio: { data: f.audio, length: f.audioFrames, dim: aDim },
-    visual: f.visualFrames > 0 ? { data: f.visual, length: f.visualFrames, dim: VISUAL_DIM } : { data: new Float32Array(0), length: 0, dim: 0 },
+    visual: f.visualFrames > 0 ? { data: f.visual, length: f.visualFrames, dim: f.visualDim } : { data: new Float32Array(0), length: 0, dim: 0 },
   };
 }
 
@@ -36,16 +37,15 @@ export function landmarksOfFrame(seq: Sequence, frame: number, width: number, he
   const row = seq.data.subarray(frame * seq.dim, (frame + 1) * seq.dim);
   if ((row[0] as number) === 0) return [];
   const [bx, by, bw, bh] = [(row[1] as number) * width, (row[2] as number) * height, (row[3] as number) * width, (row[4] as number) * height];
-  return Array.from({ length: LANDMARKS }, (_, i) => ({ x: bx + (row[8 + 2 * i] as number) * bw, y: by + (row[9 + 2 * i] as number) * bh }));
+  return Array.from({ length: LANDMARKS }, (_, i) => ({ x: bx + (row[LANDMARK_COLUMN + 2 * i] as number) * bw, y: by + (row[LANDMARK_COLUMN + 1 + 2 * i] as number) * bh }));
 }
 
 /** The seven expression probabilities per frame with a face, in seconds from the clip start (the data of src/viz/extract.ts's expressionSeriesSpec). */
 export function expressionSeries(seq: Sequence, fps: number): { time: number; expression: string; probability: number }[] {
-  const cols = visualColumns();
   const rows: { time: number; expression: string; probability: number }[] = [];
   for (let t = 0; t < seq.length; t++) {
     if ((seq.data[t * seq.dim] as number) === 0) continue;
-    for (const e of EXPRESSIONS) rows.push({ time: t / fps, expression: e, probability: seq.data[t * seq.dim + cols.indexOf(`expr_${e}`)] as number });
+    EXPRESSIONS.forEach((e, k) => rows.push({ time: t / fps, expression: e, probability: seq.data[t * seq.dim + EXPRESSION_COLUMN + k] as number }));
   }
   return rows;
 }

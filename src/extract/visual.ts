@@ -1,8 +1,10 @@
 // Frame-level visual features with @vladmandic/face-api on the workspace's tfjs engine (wasm):
 // SSD MobileNet v1 face detector, 68-point landmarks, 7 expression probabilities; weights ship
-// in the package (offline). OpenFace 2 (the paper's 709 columns: gaze, eye landmarks, 2D/3D
-// landmarks, pose, PDM, action units) is a C++ program that does not exist here; this is the
-// offline substitute, VISUAL_DIM columns per frame (visualColumns() names them):
+// in the package (offline). One of the two extractors of `mird extract` (--visual-model face-api;
+// the default is src/extract/visual-human.ts). OpenFace 2 (the paper's 709 columns: gaze, eye
+// landmarks, 2D/3D landmarks, pose, PDM, action units) is a C++ program that does not exist here;
+// this is an offline substitute, VISUAL_DIM columns per frame, exactly the 151 columns both
+// extractors share (src/extract/visual-shared.ts; visualColumns() names them):
 //   face_confidence        the detector's score of the most confident face; 0 = no face found
 //                          (then every other column of the frame is 0 as well)
 //   box_x, box_y, box_w, box_h   the face box, as fractions of the frame width / height
@@ -15,34 +17,28 @@ import { join } from 'node:path';
 import { initBackend } from '../backend';
 import { repoRoot } from '../paths';
 import { headPoseFromPoints, POSE_LANDMARKS } from './pose';
+import { EXPRESSIONS, LANDMARKS, SHARED_VISUAL_DIM, sharedVisualColumns, sharedVisualMeanings, writeSharedColumns, type FrameFace, type Point } from './visual-shared';
 
+export { EXPRESSIONS, LANDMARKS, type FrameFace } from './visual-shared';
 export const FACE_API_PACKAGE = '@vladmandic/face-api';
-export const EXPRESSIONS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'] as const;
-export const LANDMARKS = 68;
-export const VISUAL_DIM = 1 + 4 + 3 + 2 * LANDMARKS + EXPRESSIONS.length; // 151
+export const VISUAL_DIM = SHARED_VISUAL_DIM; // 151
 
 export function visualColumns(): string[] {
-  const lm: string[] = [];
-  for (let i = 0; i < LANDMARKS; i++) lm.push(`lm${i}_x`, `lm${i}_y`);
-  return ['face_confidence', 'box_x', 'box_y', 'box_w', 'box_h', 'pose_yaw', 'pose_pitch', 'pose_roll', ...lm, ...EXPRESSIONS.map((e) => `expr_${e}`)];
+  return sharedVisualColumns();
 }
 
 /** What each column means, for the dataset manifest. */
 export function visualColumnMeanings(): Record<string, string> {
-  return {
-    face_confidence: 'SSD MobileNet v1 score of the most confident face in the frame; 0 when no face was found (all other columns then 0)',
-    'box_x, box_y, box_w, box_h': 'face box: left, top, width, height as fractions of the frame width / height',
-    'pose_yaw, pose_pitch, pose_roll': 'head pose in radians from a scaled-orthographic fit of a generic 3D face to landmarks 30, 8, 36, 45, 48, 54; yaw > 0 nose toward image right, pitch > 0 nose down, roll > 0 counter-clockwise in the image',
-    'lm<i>_x, lm<i>_y': '68 iBUG landmarks (face-api faceLandmark68Net) relative to the face box: (x - box left) / box width, (y - box top) / box height',
-    'expr_<name>': `face-api faceExpressionNet probabilities of ${EXPRESSIONS.join(', ')} (sum 1)`,
-  };
+  return sharedVisualMeanings({
+    confidence: 'SSD MobileNet v1 score of the most confident face in the frame',
+    box: "the detector's box around the face",
+    pose: 'from a scaled-orthographic fit of a generic 3D face to landmarks 30, 8, 36, 45, 48, 54 (src/extract/pose.ts)',
+    landmarks: 'face-api faceLandmark68Net',
+    expressions: 'face-api faceExpressionNet (sum 1)',
+  });
 }
 
 // The slice of face-api's API used here (its own typings pull in a second copy of the tfjs types).
-interface Point {
-  x: number;
-  y: number;
-}
 interface FaceResult {
   detection: { score: number; box: { x: number; y: number; width: number; height: number } };
   landmarks: { positions: Point[] };
@@ -79,14 +75,6 @@ export async function loadFaceApi(): Promise<FaceApiModule> {
   return api;
 }
 
-export interface FrameFace {
-  /** VISUAL_DIM values (all zero when no face) */
-  features: Float32Array;
-  found: boolean;
-  /** landmarks in pixels, for drawing; null when no face */
-  landmarks: Point[] | null;
-}
-
 /** Features of one RGB24 frame: the most confident face with score ≥ minConfidence. */
 export async function frameFeatures(api: FaceApiModule, rgb: Uint8Array, width: number, height: number, minConfidence: number): Promise<FrameFace> {
   const img = tf.tidy(() => tf.tensor3d(new Int32Array(rgb), [height, width, 3], 'int32'));
@@ -102,21 +90,8 @@ export async function frameFeatures(api: FaceApiModule, rgb: Uint8Array, width: 
   const { box, score } = best.detection;
   const pts = best.landmarks.positions;
   if (pts.length !== LANDMARKS) throw new Error(`face-api returned ${pts.length} landmarks (expected ${LANDMARKS})`);
-  out[0] = score;
-  out[1] = box.x / width;
-  out[2] = box.y / height;
-  out[3] = box.width / width;
-  out[4] = box.height / height;
   const pose = headPoseFromPoints(POSE_LANDMARKS.map((i) => [(pts[i] as Point).x, (pts[i] as Point).y] as const));
-  out[5] = pose.yaw;
-  out[6] = pose.pitch;
-  out[7] = pose.roll;
-  for (let i = 0; i < LANDMARKS; i++) {
-    out[8 + 2 * i] = ((pts[i] as Point).x - box.x) / box.width;
-    out[9 + 2 * i] = ((pts[i] as Point).y - box.y) / box.height;
-  }
-  EXPRESSIONS.forEach((e, k) => {
-    out[8 + 2 * LANDMARKS + k] = best.expressions[e] ?? 0;
-  });
+  const expressions = Object.fromEntries(EXPRESSIONS.map((e) => [e, best.expressions[e] ?? 0])) as Record<(typeof EXPRESSIONS)[number], number>;
+  writeSharedColumns(out, { score, box, pose, landmarks: pts, expressions }, width, height);
   return { features: out, found: true, landmarks: pts.map((p) => ({ x: p.x, y: p.y })) };
 }
