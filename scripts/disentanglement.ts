@@ -8,9 +8,11 @@
 //   <out>.csv          method,latent,factor,r2_mean,r2_std           (mean and sample sd over seeds)
 //   <out>_mi.csv       method,pair,ksg_mean,ksg_std,club_mean,club_std (nats; CLUB only for MIM)
 //   <out>_seeds.csv    the same per seed
+//   <out>_directions.csv  method,latent,k,variance_fraction_mean,r2_s_mean,r2_s_std: the probe of s
+//                      from the top-k principal directions of z^A and z^V (where s sits in them)
 //   <out>.svg / .png   the heatmap (src/viz/disentanglement.ts)
 import { initBackend } from '../src/backend';
-import { ksgMutualInformation, LATENT_NAMES, probeMatrix, type LatentName, type ProbeSplitData } from '../src/eval/disentanglement';
+import { ksgMutualInformation, LATENT_NAMES, principalDirectionR2, probeMatrix, type LatentName, type ProbeSplitData } from '../src/eval/disentanglement';
 import { loadRun } from '../src/train/run';
 import { factorsOfClips, latentsOfClips } from '../src/train/latents';
 import { RunDir } from '../src/train/records';
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   await initBackend();
   const perSeed: Array<{ method: string; seed: number; latent: string; factor: string; r2: number }> = [];
   const miSeed: Array<{ method: string; seed: number; pair: string; ksg: number; club: number | null }> = [];
+  const dirSeed: Array<{ method: string; seed: number; latent: string; k: number; share: number; r2: number }> = [];
   for (const { label: method, seed, dir } of finishedSweepRuns(sweep)) {
     const run = await loadRun(dir);
     try {
@@ -49,6 +52,13 @@ async function main(): Promise<void> {
       for (const c of probeMatrix(train, valid, test)) perSeed.push({ method, seed, latent: c.latent, factor: c.factor, r2: c.r2 });
       const log = RunDir.open(dir).readLog();
       const last = log[log.length - 1] as { mi?: Record<string, number> } | undefined;
+      for (const latent of ['zAudio', 'zVisual'] as const) {
+        const d = (train.latents[latent][0] as Float64Array).length;
+        const ks = [...new Set([1, 2, 4, 8, 16, 32, 64].filter((k) => k < d).concat([d]))];
+        for (const c of principalDirectionR2({ x: train.latents[latent], y: train.factors.s }, { x: test.latents[latent], y: test.factors.s }, ks)) {
+          dirSeed.push({ method, seed, latent, k: c.k, share: c.varianceFraction, r2: c.r2 });
+        }
+      }
       for (const [a, b, pair] of PAIRS) miSeed.push({ method, seed, pair, ksg: ksgMutualInformation(test.latents[a], test.latents[b], 3), club: last?.mi?.[pair] ?? null });
       process.stderr.write(`${method} seed ${seed}: probes and MI done\n`);
     } finally {
@@ -70,9 +80,17 @@ async function main(): Promise<void> {
     return [method, pair, r4(mean(ms.map((r) => r.ksg))), r4(sd(ms.map((r) => r.ksg))), clubs.length > 0 ? r4(mean(clubs)) : '', clubs.length > 0 ? r4(sd(clubs)) : ''].join(',');
   }));
   writeFileAtomic(`${out}_mi.csv`, ['method,pair,ksg_mean,ksg_std,club_mean,club_std', ...miRows].join('\n') + '\n');
+  const dirRows = methods.flatMap((method) => ['zAudio', 'zVisual'].flatMap((latent) => {
+    const ks = [...new Set(dirSeed.filter((r) => r.method === method && r.latent === latent).map((r) => r.k))];
+    return ks.map((k) => {
+      const rs = dirSeed.filter((r) => r.method === method && r.latent === latent && r.k === k);
+      return [method, latent, k, r4(mean(rs.map((r) => r.share))), r4(mean(rs.map((r) => r.r2))), r4(sd(rs.map((r) => r.r2)))].join(',');
+    });
+  }));
+  writeFileAtomic(`${out}_directions.csv`, ['method,latent,k,variance_fraction_mean,r2_s_mean,r2_s_std', ...dirRows].join('\n') + '\n');
   const spec = disentanglementHeatmapSpec(rows);
   await writeFigure(out, spec);
-  process.stdout.write(`wrote ${out}.csv, ${out}_mi.csv, ${out}_seeds.csv, ${out}.svg, ${out}.png\n`);
+  process.stdout.write(`wrote ${out}.csv, ${out}_mi.csv, ${out}_seeds.csv, ${out}_directions.csv, ${out}.svg, ${out}.png\n`);
 }
 
 runScript('disentanglement', main);

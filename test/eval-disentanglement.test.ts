@@ -3,7 +3,8 @@
 // probe matrix on latents built from known factors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { digamma, ksgMutualInformation, multiR2, probeMatrix, FACTOR_NAMES, LATENT_NAMES, type ProbeSplitData } from '../src/eval/disentanglement';
+import { digamma, ksgMutualInformation, multiR2, principalDirectionR2, probeMatrix, FACTOR_NAMES, LATENT_NAMES, type ProbeSplitData } from '../src/eval/disentanglement';
+import { symmetricEigen } from '../src/eval/probes';
 import { Rng } from '../src/util/rng';
 
 test('digamma at closed-form points', () => {
@@ -31,6 +32,48 @@ test('KSG: correlated Gaussians near -½ log(1 − ρ²) per coordinate pair, in
   }
   assert.throws(() => ksgMutualInformation([[1], [2]], [[1]], 1), /2 rows of X and 1 of Y/);
   assert.throws(() => ksgMutualInformation([[1], [2]], [[1], [2]], 2), /k must be an integer in \[1, N − 1\]/);
+});
+
+test('symmetricEigen: A = V Λ Vᵀ with orthonormal V, eigenvalues descending', () => {
+  const rng = new Rng(8);
+  const b = Array.from({ length: 6 }, () => Array.from({ length: 6 }, () => rng.normal()));
+  const a = b.map((r, i) => r.map((_, j) => b.reduce((acc, row) => acc + (row[i] as number) * (row[j] as number), 0))); // BᵀB
+  const { values, vectors } = symmetricEigen(a);
+  for (let k = 1; k < 6; k++) assert.ok((values[k - 1] as number) >= (values[k] as number));
+  for (let i = 0; i < 6; i++) {
+    for (let j = 0; j < 6; j++) {
+      let rec = 0;
+      let dot = 0;
+      for (let k = 0; k < 6; k++) {
+        rec += (values[k] as number) * ((vectors[k] as Float64Array)[i] as number) * ((vectors[k] as Float64Array)[j] as number);
+        dot += ((vectors[i] as Float64Array)[k] as number) * ((vectors[j] as Float64Array)[k] as number);
+      }
+      assert.ok(Math.abs(rec - (a[i] as number[])[j]!) < 1e-9 * Math.max(1, Math.abs((a[i] as number[])[j]!)), `A[${i}][${j}]`);
+      assert.ok(Math.abs(dot - (i === j ? 1 : 0)) < 1e-12, `VᵀV[${i}][${j}]`);
+    }
+  }
+});
+
+test('principalDirectionR2: a factor kept in a low-variance direction is read only once k reaches it', () => {
+  const rng = new Rng(9);
+  const make = (n: number): { x: Float64Array[]; y: Float64Array[] } => {
+    const x: Float64Array[] = [];
+    const y: Float64Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = rng.normal();
+      const p = [rng.normal(), rng.normal(), rng.normal()];
+      // big private coordinates, s as a small difference of two nearly equal ones
+      x.push(Float64Array.from([3 * p[0]! + 0.05 * s, 3 * p[0]! - 0.05 * s, 2 * p[1]!, p[2]!]));
+      y.push(Float64Array.of(s));
+    }
+    return { x, y };
+  };
+  const cells = principalDirectionR2(make(300), make(200), [1, 3, 4]);
+  assert.deepEqual(cells.map((c) => c.k), [1, 3, 4]);
+  assert.ok((cells[1] as { varianceFraction: number }).varianceFraction > 0.999, 'the top 3 directions hold nearly all the variance');
+  assert.ok((cells[1] as { r2: number }).r2 < 0.05, `top 3: R² ${(cells[1] as { r2: number }).r2}`);
+  assert.ok((cells[2] as { r2: number }).r2 > 0.95, `all 4: R² ${(cells[2] as { r2: number }).r2}`);
+  assert.throws(() => principalDirectionR2(make(10), make(10), [5]), /k must be in 1..4/);
 });
 
 test('multiR2: 1 for a perfect prediction, 0 for the mean, negative when worse', () => {

@@ -14,6 +14,7 @@ import { GaussianQSet } from '../src/mi/gaussian-set';
 import { NamedAdamW } from '../src/nn/adamw';
 import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from '../src/train/config';
 import { labeledMse, objective, orthogonality, LOG_FLOOR } from '../src/train/objective';
+import { canonicalCorrelationPenalty, covarianceDeviation, crossCorrelationPenalty } from '../src/mi/xcorr';
 import { Trainer, trainMird } from '../src/train/loop';
 import { RunDir } from '../src/train/records';
 import { runTraining } from '../src/train/run';
@@ -132,7 +133,34 @@ test('loss terms against hand computations: log MSE over labeled clips only, rec
   mi?.dispose();
 });
 
-test('unlabeledUse: unlabeled clips feed reconstruction and the constraint (MIM, OC, HSIC), or only one of them (Table 6)', async () => {
+test('constraints xcorr and cca: Σ of the penalty over the active latent pairs, times α; whitening: Σ ‖Cov(z) − I‖²/d² over the latents, times its weight', async () => {
+  const { prepared } = await tinyRun();
+  const { model, mi } = prepared.build(0);
+  const batch = makeBatch(prepared.data.dataset.splits.train.slice(0, 8), [], prepared.data.tokenizer, prepared.data.batchOptions);
+  const pairs = [['zAudio', 'zVisual'], ['zShared', 'zAudio']] as const;
+  for (const [constraint, penalty] of [['xcorr', crossCorrelationPenalty], ['cca', canonicalCorrelationPenalty]] as const) {
+    const config = resolveTrainConfig({ constraint, alpha: 0.7, miPairs: ['audio-visual', 'shared-audio', 'shared-inputAudio'], whitening: 0.2 }, prepared.resolved.train);
+    const got = tf.tidy(() => {
+      const out = model.forward(batch, { training: false, textLogits: false });
+      const o = objective(out, batch, { model, config, mi: null, ignoreTokenIds: prepared.data.ignoreTokenIds }, null);
+      const want = pairs.reduce((acc, [a, b]) => acc + (penalty(out[a], out[b]).dataSync()[0] as number), 0); // the input pair is not a latent pair
+      const white = [out.zText, out.zAudio, out.zVisual, out.zShared].reduce((acc, z) => acc + (covarianceDeviation(z).dataSync()[0] as number), 0);
+      const v = (t: tf.Scalar | undefined): number => t?.dataSync()[0] as number;
+      const log = (x: number): number => Math.log(Math.max(x, LOG_FLOOR));
+      const task = log(v(o.regression)) + log(v(o.reconText)) + log(v(o.reconAudio)) + log(v(o.reconVisual));
+      return { constraint: v(o.constraint), want, whitening: v(o.whitening), white, total: v(o.total), wantTotal: task + 0.7 * want + 0.2 * white };
+    });
+    assert.ok(got.want > 0 && Math.abs(got.constraint - got.want) < 1e-5, `${constraint}: ${got.constraint} vs ${got.want}`);
+    assert.ok(got.white > 0 && Math.abs(got.whitening - got.white) < 1e-5, `whitening: ${got.whitening} vs ${got.white}`);
+    assert.ok(Math.abs(got.total - got.wantTotal) < 1e-4, `eq. 21 + whitening: ${got.total} vs ${got.wantTotal}`);
+  }
+  assert.throws(() => resolveTrainConfig({ whitening: -1 }), /whitening must be a non-negative number/);
+  disposeBatch(batch);
+  model.dispose();
+  mi?.dispose();
+});
+
+test('unlabeledUse: unlabeled clips feed reconstruction and the constraint (MIM, OC, HSIC, xcorr, cca), or only one of them (Table 6)', async () => {
   const { prepared } = await tinyRun();
   const { model, mi } = prepared.build(0);
   const est = mi as NonNullable<typeof mi>;
@@ -152,7 +180,7 @@ test('unlabeledUse: unlabeled clips feed reconstruction and the constraint (MIM,
     return { reconText: v(o.reconText), reconAudio: v(o.reconAudio), reconVisual: v(o.reconVisual), constraint: v(o.constraint) };
   });
   const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
-  for (const constraint of ['mim', 'oc', 'hsic'] as const) {
+  for (const constraint of ['mim', 'oc', 'hsic', 'xcorr', 'cca'] as const) {
     const both = terms(mixed, { constraint });
     const lab = terms(labeledOnly, { constraint });
     const mimOnly = terms(mixed, { constraint, unlabeledUse: 'mim' });
@@ -203,6 +231,42 @@ test('detachSharedInConstraint: the constraint moves the private encoders but no
   disposeBatch(batch);
   model.dispose();
   mi?.dispose();
+});
+
+test('oracleShared: z^S is each clip\'s true shared factor (zero-padded), the shared path gets no gradient, and a source without factors is refused', async () => {
+  const { prepared } = await tinyRun({ oracleShared: 'true', constraint: 'oc' });
+  assert.ok(prepared.notes.some((n) => /oracleShared \(diagnostic\)/.test(n)));
+  const { model, mi } = prepared.build(0);
+  const clips = prepared.data.dataset.splits.train.slice(0, 8);
+  const batch = makeBatch(clips, [], prepared.data.tokenizer, prepared.data.batchOptions);
+  const d = model.config.latentDim;
+  const want = clips.flatMap((c) => {
+    const s = Array.from(c.factors?.shared ?? []);
+    assert.ok(s.length > 0 && s.length < d);
+    return [...s, ...new Array<number>(d - s.length).fill(0)];
+  });
+  assert.deepEqual(Array.from(batch.oracleShared?.dataSync() ?? []), Array.from(Float32Array.from(want)));
+  const mods = model.moduleVariables();
+  const shared = [...mods.wsa, ...mods.sharedHead, ...mods.sharedBert];
+  const others = [...mods.audioEncoder, ...mods.audioDecoder, ...mods.regressor];
+  const ctx = { model, config: prepared.resolved.train, mi, ignoreTokenIds: prepared.data.ignoreTokenIds };
+  let zShared: number[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const out = model.forward(batch, { training: true, textLogits: false });
+    zShared = Array.from(out.zShared.dataSync());
+    return objective(out, batch, ctx, null).total;
+  }, [...shared, ...others]);
+  assert.deepEqual(zShared, Array.from(batch.oracleShared?.dataSync() ?? []), 'forward: z^S is the oracle');
+  assert.ok(shared.every((v) => grads[v.name] === undefined), 'the shared encoder is not read');
+  assert.ok(others.every((v) => grads[v.name] !== undefined), 'the other modules train');
+  tf.dispose([value, ...Object.values(grads)]);
+  // a clip without factors, in a batch or in a source
+  const bare = { ...(clips[0] as (typeof clips)[number]), id: 'no-factors', factors: undefined };
+  assert.throws(() => makeBatch([bare], [], prepared.data.tokenizer, prepared.data.batchOptions), /oracleShared needs the clips' true factors, and clip no-factors has none/);
+  disposeBatch(batch);
+  model.dispose();
+  mi?.dispose();
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, data: 'test/fixtures/pickles/mird-p2.pkl', set: { oracleShared: 'true' } }), /oracleShared: .* clip .* of test\/fixtures\/pickles\/mird-p2.pkl has none/);
 });
 
 test('GaussianQSet member k is the CLUB estimator of its pair: same weights, estimates and NLL', () => {

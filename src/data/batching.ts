@@ -35,6 +35,11 @@ export interface BatchOptions {
   visualDim?: number;
   /** standardise audio / visual frames with these (train-fitted) stats while copying */
   norm?: NormStats | null;
+  /**
+   * Diagnostic: attach each clip's true shared factor s, zero-padded to this width, as
+   * `oracleShared` (clips without factors are an error naming the clip). Default: none.
+   */
+  oracleSharedDim?: number | null;
 }
 
 export const DEFAULT_BATCH_OPTIONS: Readonly<BatchOptions> = Object.freeze({ maxTextLength: 50 });
@@ -181,6 +186,7 @@ export function makeBatch(
   });
   const a = audio.padded;
   const v = visual.padded;
+  const oracle = options.oracleSharedDim === undefined || options.oracleSharedDim === null ? null : oracleSharedOf(clips, options.oracleSharedDim);
   return {
     ids: clips.map((c) => c.id),
     textIds: tf.tensor2d(textIds, [B, L], 'int32'), // [B, L]
@@ -194,6 +200,7 @@ export function makeBatch(
     visualMask: tf.tensor2d(v.mask, [B, v.T], 'float32'), // [B, T_V]
     visualLength: tf.tensor1d(v.lengths, 'int32'), // [B]
     hostLengths: { text: textLength, audio: a.lengths, visual: v.lengths },
+    ...(oracle === null ? {} : { oracleShared: tf.tensor2d(oracle, [B, options.oracleSharedDim as number], 'float32') }), // [B, d]
     labels: tf.tensor1d(labels, 'float32'), // [B]
     labeled: tf.tensor1d(labeled, 'float32'), // [B]
     numLabeled: labeledClips.length,
@@ -225,9 +232,22 @@ function padTextStates(clips: Clip[], ids: Int32Array[], L: number): { data: Flo
   return { data, dim };
 }
 
+/** The clips' true shared factors, zero-padded to `dim` columns: [B · dim] row-major. */
+function oracleSharedOf(clips: Clip[], dim: number): Float32Array {
+  const out = new Float32Array(clips.length * dim);
+  clips.forEach((c, b) => {
+    const s = c.factors?.shared;
+    if (s === undefined) throw new Error(`batching: oracleShared needs the clips' true factors, and clip ${c.id} has none (only the synthetic benchmark keeps them)`);
+    if (s.length > dim) throw new Error(`batching: clip ${c.id}'s shared factor has ${s.length} dimensions, more than the latent width ${dim}`);
+    out.set(s, b * dim);
+  });
+  return out;
+}
+
 /** Disposes every tensor of a batch. */
 export function disposeBatch(batch: Batch): void {
   if (batch.textStates !== undefined) batch.textStates.dispose();
+  if (batch.oracleShared !== undefined) batch.oracleShared.dispose();
   tf.dispose([
     batch.textIds, batch.textMask, batch.textLength, batch.audio, batch.audioMask, batch.audioLength,
     batch.visual, batch.visualMask, batch.visualLength, batch.labels, batch.labeled,

@@ -83,6 +83,11 @@ export interface Batch {
   visualLength: tf.Tensor1D; // [B] int32
   /** the real lengths again, on the host (they are known when the batch is built): no read-back needed */
   hostLengths?: { text: Int32Array; audio: Int32Array; visual: Int32Array };
+  /**
+   * Diagnostic (train config oracleShared): each clip's true shared factor s, zero-padded to the
+   * latent width, which MIRD then uses as z^S. Only on sources whose clips carry their factors.
+   */
+  oracleShared?: tf.Tensor2D; // [B, d]
   labels: tf.Tensor1D; // [B] float32, 0 where unlabeled
   labeled: tf.Tensor1D; // [B] float32, 1 labeled / 0 unlabeled
   numLabeled: number;

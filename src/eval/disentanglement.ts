@@ -6,7 +6,10 @@
 //      z^S predicting s and not the p_m, and z^m predicting p_m and not s.
 //   2. the KSG k-nearest-neighbour estimate of I(z_a; z_b) between latents (Kraskov, Stögbauer
 //      and Grassberger 2004, estimator 1, max-norm), fitted after training on test latents.
-import { fitRidge, predictRidge } from './probes';
+// And where in a latent a factor sits: the probe's R² from the latent's top-k principal
+// directions only (`principalDirectionR2`). A factor that appears only as k reaches the
+// low-variance directions is kept where a per-coordinate dependence measure barely sees it.
+import { fitRidge, predictRidge, symmetricEigen } from './probes';
 
 export const LATENT_NAMES = ['zText', 'zAudio', 'zVisual', 'zShared'] as const;
 export type LatentName = (typeof LATENT_NAMES)[number];
@@ -149,4 +152,50 @@ export function ksgMutualInformation(x: readonly ArrayLike<number>[], y: readonl
     acc += digamma(nx + 1) + digamma(ny + 1);
   }
   return digamma(k) + digamma(n) - acc / n;
+}
+
+export interface DirectionCell {
+  /** number of top principal directions (by train variance) the probe reads */
+  k: number;
+  /** their share of the latent's total train variance */
+  varianceFraction: number;
+  /** test R² of a near-least-squares probe (ridge α 0.01 on standardised direction scores) */
+  r2: number;
+}
+
+/**
+ * The latent's principal directions (eigenvectors of its train covariance, by variance), and for
+ * each k in `ks` the test R² of a probe from the scores on the top k directions to the factor.
+ * The scores are standardised before the probe, so a direction's variance does not decide how
+ * easily it is read — only whether it is among the top k.
+ */
+export function principalDirectionR2(train: { x: readonly Float64Array[]; y: readonly Float64Array[] }, test: { x: readonly Float64Array[]; y: readonly Float64Array[] }, ks: readonly number[]): DirectionCell[] {
+  const n = train.x.length;
+  if (n < 2 || train.y.length !== n) throw new Error(`principalDirectionR2: ${n} train rows for ${train.y.length} targets`);
+  const d = (train.x[0] as Float64Array).length;
+  const mean = new Float64Array(d);
+  for (const r of train.x) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (r[j] as number) / n;
+  const cov = Array.from({ length: d }, () => new Float64Array(d));
+  for (const r of train.x) {
+    for (let i = 0; i < d; i++) {
+      const ci = (r[i] as number) - (mean[i] as number);
+      const row = cov[i] as Float64Array;
+      for (let j = 0; j < d; j++) row[j] = (row[j] as number) + (ci * ((r[j] as number) - (mean[j] as number))) / n;
+    }
+  }
+  const { values, vectors } = symmetricEigen(cov);
+  const total = values.reduce((a, v) => a + Math.max(v, 0), 0);
+  const scores = (rows: readonly Float64Array[], k: number): Float64Array[] => rows.map((r) => Float64Array.from({ length: k }, (_, c) => {
+    const vec = vectors[c] as Float64Array;
+    let acc = 0;
+    for (let j = 0; j < d; j++) acc += ((r[j] as number) - (mean[j] as number)) * (vec[j] as number);
+    return acc;
+  }));
+  return ks.map((k) => {
+    if (!Number.isInteger(k) || k < 1 || k > d) throw new Error(`principalDirectionR2: k must be in 1..${d}, got ${k}`);
+    let share = 0;
+    for (let c = 0; c < k; c++) share += Math.max(values[c] as number, 0);
+    const r2 = multiR2(fitPredict(scores(train.x, k), train.y, scores(test.x, k), 0.01), test.y);
+    return { k, varianceFraction: total > 0 ? share / total : 0, r2 };
+  });
 }

@@ -107,3 +107,56 @@ export function sentimentProbe<R extends ArrayLike<number>>(splits: Record<strin
   const model = fitRidge(train.rows, train.labels, alpha);
   return Object.fromEntries(Object.entries(splits).map(([name, s]) => [name, regressionMetrics(predictRidge(model, s.rows), s.labels)]));
 }
+
+/**
+ * Eigen-decomposition of a symmetric matrix (cyclic Jacobi rotations, float64): eigenvalues in
+ * descending order and the unit eigenvectors in the same order (vectors[k] belongs to values[k]).
+ */
+export function symmetricEigen(a: readonly ArrayLike<number>[]): { values: Float64Array; vectors: Float64Array[] } {
+  const n = a.length;
+  const m = a.map((r, i) => {
+    if (r.length !== n) throw new Error(`symmetricEigen: row ${i} has ${r.length} entries, expected ${n}`);
+    return Float64Array.from(r);
+  });
+  const v = m.map((_, i) => Float64Array.from({ length: n }, (__, j) => (i === j ? 1 : 0)));
+  const at = (i: number, j: number): number => (m[i] as Float64Array)[j] as number;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let scale = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) (i === j ? (scale += at(i, j) ** 2) : (off += at(i, j) ** 2));
+    if (off <= 1e-30 * Math.max(scale, 1e-300)) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = at(p, q);
+        if (apq === 0) continue;
+        const theta = (at(q, q) - at(p, p)) / (2 * apq);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const sn = t * c;
+        for (let k = 0; k < n; k++) {
+          const row = m[k] as Float64Array;
+          const [kp, kq] = [row[p] as number, row[q] as number];
+          row[p] = c * kp - sn * kq;
+          row[q] = sn * kp + c * kq;
+        }
+        const [rp, rq] = [m[p] as Float64Array, m[q] as Float64Array];
+        for (let k = 0; k < n; k++) {
+          const [pk, qk] = [rp[k] as number, rq[k] as number];
+          rp[k] = c * pk - sn * qk;
+          rq[k] = sn * pk + c * qk;
+        }
+        for (let k = 0; k < n; k++) {
+          const row = v[k] as Float64Array;
+          const [kp, kq] = [row[p] as number, row[q] as number];
+          row[p] = c * kp - sn * kq;
+          row[q] = sn * kp + c * kq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => at(y, y) - at(x, x));
+  return {
+    values: Float64Array.from(order, (i) => at(i, i)),
+    vectors: order.map((i) => Float64Array.from(v, (row) => row[i] as number)),
+  };
+}

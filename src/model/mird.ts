@@ -17,7 +17,7 @@ import { Regressor } from './regressor';
 import { SharedEncoder, type WsaTrace } from './wsa';
 
 /** The padded tensors the network reads (a `Batch` has them all). */
-export type MirdInputs = Pick<Batch, 'textIds' | 'textMask' | 'audio' | 'audioMask' | 'visual' | 'visualMask' | 'textStates' | 'hostLengths'>;
+export type MirdInputs = Pick<Batch, 'textIds' | 'textMask' | 'audio' | 'audioMask' | 'visual' | 'visualMask' | 'textStates' | 'hostLengths' | 'oracleShared'>;
 
 export interface MirdReconstructions {
   /** logits [B, T_L, V]; null when forward was called with textLogits: false */
@@ -142,6 +142,7 @@ export class MirdModel {
     expect(x.audioMask.shape[0] === b && x.audioMask.shape[1] === x.audio.shape[1], 'audioMask', x.audioMask.shape, `[${b}, ${x.audio.shape[1]}]`);
     expect(x.visual.rank === 3 && x.visual.shape[0] === b && x.visual.shape[2] === c.visualDim, 'visual', x.visual.shape, `[${b}, T_V, ${c.visualDim}]`);
     expect(x.visualMask.shape[0] === b && x.visualMask.shape[1] === x.visual.shape[1], 'visualMask', x.visualMask.shape, `[${b}, ${x.visual.shape[1]}]`);
+    if (x.oracleShared !== undefined) expect(x.oracleShared.rank === 2 && x.oracleShared.shape[0] === b && x.oracleShared.shape[1] === c.latentDim, 'oracleShared', x.oracleShared.shape, `[${b}, ${c.latentDim}]`);
     if (c.textHost === 'use-lite') {
       const s = x.textStates;
       if (s === undefined) throw new Error('MirdModel.forward: the USE-lite host needs batch.textStates (frozen token states; attach them with src/text/use-lite-states.ts)');
@@ -165,7 +166,9 @@ export class MirdModel {
       const zAudio = this.audioEncoder.apply(x.audio, x.audioMask, x.hostLengths?.audio); // [B, d]
       const zVisual = this.visualEncoder.apply(x.visual, x.visualMask, x.hostLengths?.visual); // [B, d]
       const shared = this.sharedEncoder.apply(x, training, sharedRng, withTrace);
-      const zShared = shared.z; // [B, d]
+      // diagnostic (batch.oracleShared): z^S is the clip's true shared factor, given as data; the
+      // shared encoder still runs (same dropout draws) but nothing downstream reads it
+      const zShared = x.oracleShared === undefined ? shared.z : tf.clone(x.oracleShared); // [B, d]
       let reconstructions: MirdReconstructions | null = null;
       if (decode) {
         const textHidden = this.textDecoder.states(tf.concat([zText, zShared], 1) as tf.Tensor2D, x.textIds.shape[1]); // [B, T_L, H_dec]

@@ -13,11 +13,15 @@ export const MI_PAIRS = [
 ] as const;
 export type MiPair = (typeof MI_PAIRS)[number];
 
-const CONSTRAINTS = ['mim', 'oc', 'nc', 'hsic'] as const;
+const CONSTRAINTS = ['mim', 'oc', 'nc', 'hsic', 'xcorr', 'cca'] as const;
 /**
  * mim: CLUB upper bounds (eq. 20); oc: orthogonality ‖Z^m Z^Sᵀ‖²_F (eq. 9); nc: no constraint;
  * hsic: the kernel independence criterion HSIC between the latents of the active latent pairs
- * (src/mi/hsic.ts; not in the paper: a dependence penalty that needs no fitted estimator).
+ * (src/mi/hsic.ts; not in the paper: a dependence penalty that needs no fitted estimator);
+ * xcorr: the mean squared cross-correlation between the coordinates of the latents of the active
+ * latent pairs (src/mi/xcorr.ts; not in the paper: linear decorrelation across clips); cca: the
+ * same on whitened latents, i.e. the squared canonical correlations (src/mi/xcorr.ts; not in the
+ * paper: no linear map of a latent can hide a dependence from it).
  */
 export type Constraint = (typeof CONSTRAINTS)[number];
 const LOSS_FORMS = ['log', 'linear'] as const;
@@ -88,7 +92,7 @@ export interface TrainConfig {
   constraint: Constraint;
   /** α, the weight of the MIM (or OC, HSIC) term (authors: 1). */
   alpha: number;
-  /** The MI terms that enter eq. 20 and get an estimator (ablation "−MIM(X^m, z^S)": drop the input pairs); with hsic, its latent pairs. */
+  /** The MI terms that enter eq. 20 and get an estimator (ablation "−MIM(X^m, z^S)": drop the input pairs); with hsic, xcorr or cca, its latent pairs. */
   miPairs: MiPair[];
   /**
    * Minimise max(Î, 0) per pair instead of Î. An upper-bound estimate below 0 only says the
@@ -103,6 +107,20 @@ export interface TrainConfig {
    * (which the regressor reads). Not in the paper (false: both sides move, as the authors' code).
    */
   detachSharedInConstraint: boolean;
+  /**
+   * Diagnostic, not in the paper: z^S is each clip's true shared factor s (zero-padded to the
+   * latent width) instead of the shared encoder's output — a perfect shared latent, given as
+   * data. It asks whether the constraint can clear s from the private latents once z^S holds s
+   * and only s. Only on sources whose clips keep their factors (the synthetic benchmark).
+   */
+  oracleShared: boolean;
+  /**
+   * Weight of the whitening penalty Σ_z ‖Cov_batch(z) − I‖²_F / d² over z^L, z^A, z^V and z^S (not
+   * the oracle z^S), added to eq. 21 (src/mi/xcorr.ts; not in the paper; 0 = off). It leaves no
+   * low-variance direction in which a latent can keep what a per-coordinate dependence measure
+   * misses. Needs batches larger than latentDim.
+   */
+  whitening: number;
 
   // ---- estimators (eq. 22)
   /** Estimator of every pair, `KIND-hN` (src/mi/factory.ts; paper: CLUB with hidden 32). */
@@ -138,6 +156,8 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = freezeConfig({
   miPairs: [...MI_PAIRS],
   clampMi: false,
   detachSharedInConstraint: false,
+  oracleShared: false,
+  whitening: 0,
   estimator: 'CLUB-h32',
   estimatorLr: 1e-3,
   estimatorSteps: 5,
@@ -148,8 +168,8 @@ export type TrainConfigOverrides = Partial<TrainConfig>;
 const POSITIVE_INTS: Array<keyof TrainConfig> = ['batchSize', 'maxEpochs', 'evalBatchSize'];
 const NON_NEGATIVE_INTS: Array<keyof TrainConfig> = ['patience', 'estimatorSteps'];
 const POSITIVE_NUMBERS: Array<keyof TrainConfig> = ['lr', 'hostLr', 'estimatorLr'];
-const NON_NEGATIVE_NUMBERS: Array<keyof TrainConfig> = ['splitRate', 'weightDecay', 'gradClip', 'alpha'];
-const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput', 'initFromHostHead', 'clampMi', 'detachSharedInConstraint'];
+const NON_NEGATIVE_NUMBERS: Array<keyof TrainConfig> = ['splitRate', 'weightDecay', 'gradClip', 'alpha', 'whitening'];
+const BOOLEANS: Array<keyof TrainConfig> = ['reconText', 'reconAudio', 'reconVisual', 'audioInput', 'visualInput', 'initFromHostHead', 'clampMi', 'detachSharedInConstraint', 'oracleShared'];
 const ENUMS: Partial<Record<keyof TrainConfig, readonly string[]>> = { selectBy: SELECT_BY, lossForm: LOSS_FORMS, constraint: CONSTRAINTS, unlabeledUse: UNLABELED_USES };
 
 /** Throws one error naming the first bad field. */

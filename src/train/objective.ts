@@ -11,7 +11,10 @@
 // Alternatives to L_mim (config.constraint): 'oc', the orthogonality constraint of eq. 9,
 // Σ_{m ∈ L,A,V} ‖Z^m Z^Sᵀ‖²_F / B² (the squared dot products of every z^m_i with every z^S_j,
 // averaged so that α does not depend on the batch size); 'nc', no constraint; 'hsic', Σ HSIC_b
-// between the latents of each active latent pair (src/mi/hsic.ts; not in the paper).
+// between the latents of each active latent pair (src/mi/hsic.ts; not in the paper); 'xcorr', Σ
+// of the mean squared cross-correlation between the coordinates of each active latent pair
+// (src/mi/xcorr.ts; not in the paper); 'cca', the same between whitened latents (the squared
+// canonical correlations; src/mi/xcorr.ts; not in the paper).
 // Unlabeled clips (splitRate > 0) enter eqs. 19 and 20 / 9 (config.unlabeledUse 'both'), or only
 // one of them ('recon', 'mim': the other term then reads the labeled clips alone); never eq. 18.
 // lossForm 'linear' drops the logs of eqs. 18–19 (plain MSE + Σ recon), for comparison.
@@ -19,6 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types';
 import type { MirdModel, MirdOutput } from '../model/mird';
 import { hsic } from '../mi/hsic';
+import { canonicalCorrelationPenalty, covarianceDeviation, crossCorrelationPenalty } from '../mi/xcorr';
 import { maskedMse } from '../nn/losses';
 import { detach, matMul } from '../nn/ops';
 import type { MiPair, TrainConfig } from './config';
@@ -30,7 +34,7 @@ import { pairTensorsOf, type Latents, type MiTerms, type PairTensors } from './m
  */
 export const LOG_FLOOR = 1e-8;
 
-export const TERM_NAMES = ['total', 'regression', 'reconText', 'reconAudio', 'reconVisual', 'constraint'] as const;
+export const TERM_NAMES = ['total', 'regression', 'reconText', 'reconAudio', 'reconVisual', 'constraint', 'whitening'] as const;
 export type TermName = (typeof TERM_NAMES)[number];
 
 /** Scalars of one evaluation of eq. 21; a term the config switches off is absent. */
@@ -44,6 +48,8 @@ export interface Objective {
   reconVisual?: tf.Scalar;
   /** Σ of the MI estimates (mim; each max(Î, 0) with clampMi) or the orthogonality penalty (oc), before α */
   constraint?: tf.Scalar;
+  /** Σ_z ‖Cov(z) − I‖²_F / d² over the latents (config.whitening > 0), before its weight */
+  whitening?: tf.Scalar;
   /** the raw estimate of each active MI pair (mim only) */
   mi: Map<MiPair, tf.Scalar>;
 }
@@ -123,8 +129,8 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
     o.mi = ctx.mi.estimates(pairs);
     const terms = [...o.mi.values()].map((v) => (c.clampMi ? (tf.relu(v) as tf.Scalar) : v));
     o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
-  } else if (c.constraint === 'oc' || c.constraint === 'hsic') {
-    // the clips eq. 9 (or HSIC) reads; with detachSharedInConstraint z^S enters as data
+  } else if (c.constraint === 'oc' || c.constraint === 'hsic' || c.constraint === 'xcorr' || c.constraint === 'cca') {
+    // the clips eq. 9 (or HSIC, xcorr, cca) reads; with detachSharedInConstraint z^S enters as data
     const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0];
     const lat: Latents = {
       zText: firstRows(out.zText, n), zAudio: firstRows(out.zAudio, n), zVisual: firstRows(out.zVisual, n),
@@ -134,14 +140,24 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
     if (c.constraint === 'oc') {
       o.constraint = tf.addN([orthogonality(lat.zText, lat.zShared), orthogonality(lat.zAudio, lat.zShared), orthogonality(lat.zVisual, lat.zShared)]) as tf.Scalar;
     } else {
-      const latentPairs = c.miPairs.filter((p) => !p.startsWith('shared-input')); // HSIC between latents only
-      const terms = [...pairTensorsOf(latentPairs, lat).values()].map((t) => hsic(t.x, t.y));
+      const latentPairs = c.miPairs.filter((p) => !p.startsWith('shared-input')); // between latents only
+      const penalty = c.constraint === 'hsic' ? hsic : c.constraint === 'xcorr' ? crossCorrelationPenalty : canonicalCorrelationPenalty;
+      const terms = [...pairTensorsOf(latentPairs, lat).values()].map((t) => penalty(t.x, t.y));
       o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
     }
   }
+  if (c.whitening > 0) {
+    const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0];
+    const zs = [out.zText, out.zAudio, out.zVisual, ...(c.oracleShared ? [] : [out.zShared])];
+    o.whitening = tf.addN(zs.map((z) => covarianceDeviation(firstRows(z, n)))) as tf.Scalar;
+  }
   const task: tf.Scalar[] = [regression, o.reconText, o.reconAudio, o.reconVisual].filter((t): t is tf.Scalar => t !== undefined);
   const taskTerms = c.lossForm === 'log' ? task.map(logOf) : task;
-  const all = o.constraint === undefined ? taskTerms : [...taskTerms, tf.mul(o.constraint, c.alpha) as tf.Scalar];
+  const all = [
+    ...taskTerms,
+    ...(o.constraint === undefined ? [] : [tf.mul(o.constraint, c.alpha) as tf.Scalar]),
+    ...(o.whitening === undefined ? [] : [tf.mul(o.whitening, c.whitening) as tf.Scalar]),
+  ];
   o.total = tf.addN(all) as tf.Scalar;
   return o;
 }

@@ -304,7 +304,7 @@ function modelConfigOf(presetModel: ModelConfig, user: ModelConfigOverrides, hos
 }
 
 /** Data: normalisation fitted on train only (or the given stats), hidden modalities emptied, USE-lite pieces and frozen states attached. */
-async function prepareData(ds: Dataset, host: HostSource, model: ModelConfig, train: Pick<TrainConfig, 'audioInput' | 'visualInput'>, options: PrepareOptions): Promise<{ data: PreparedData; stats: NormStats }> {
+async function prepareData(ds: Dataset, host: HostSource, model: ModelConfig, train: Pick<TrainConfig, 'audioInput' | 'visualInput'> & Partial<Pick<TrainConfig, 'oracleShared'>>, options: PrepareOptions): Promise<{ data: PreparedData; stats: NormStats }> {
   const normalized = normalizeDataset(ds, options.normStats);
   let dataset = hideModalities(normalized.dataset, train);
   if (host.kind === 'use-lite') {
@@ -322,7 +322,10 @@ async function prepareData(ds: Dataset, host: HostSource, model: ModelConfig, tr
   const data: PreparedData = {
     dataset,
     tokenizer: host.tokenizer,
-    batchOptions: { maxTextLength: model.textLength, maxAudioLength: model.audioLength, maxVisualLength: model.visualLength, audioDim: model.audioDim, visualDim: model.visualDim },
+    batchOptions: {
+      maxTextLength: model.textLength, maxAudioLength: model.audioLength, maxVisualLength: model.visualLength, audioDim: model.audioDim, visualDim: model.visualDim,
+      ...(train.oracleShared === true ? { oracleSharedDim: model.latentDim } : {}),
+    },
     ignoreTokenIds: host.ignoreTokenIds,
   };
   return { data, stats: normalized.stats };
@@ -385,6 +388,14 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   }
 
   const model = modelConfigOf(presetModel, over.model, host, ds, textCheckpoint, notes);
+  if (train.oracleShared) {
+    const all = [...SPLIT_NAMES.flatMap((s) => ds.splits[s]), ...ds.unlabeled];
+    const without = all.find((c) => c.factors === undefined);
+    if (without !== undefined) throw new Error(`oracleShared: z^S would be each clip's true shared factor, and clip ${without.id} of ${dataSpec} has none (only the synthetic benchmark keeps its factors)`);
+    const width = all[0]?.factors?.shared.length ?? 0;
+    if (width > model.latentDim) throw new Error(`oracleShared: the shared factor has ${width} dimensions, more than latentDim ${model.latentDim}`);
+    notes.push(`oracleShared (diagnostic): z^S is each clip's true shared factor s (${width} dims, zero-padded to ${model.latentDim}), not the shared encoder's output`);
+  }
   const { data, stats } = await prepareData(ds, host, model, train, options);
   const resolved: ResolvedRun = {
     preset: spec.preset, data: dataSpec, unlabeled, textCheckpoint,
