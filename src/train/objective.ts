@@ -14,7 +14,8 @@
 // between the latents of each active latent pair (src/mi/hsic.ts; not in the paper); 'xcorr', Σ
 // of the mean squared cross-correlation between the coordinates of each active latent pair
 // (src/mi/xcorr.ts; not in the paper); 'cca', the same between whitened latents (the squared
-// canonical correlations; src/mi/xcorr.ts; not in the paper).
+// canonical correlations; src/mi/xcorr.ts; not in the paper). config.whitening > 0 adds
+// whitening · Σ_z ‖Cov(z) − I‖²_F / d² over the latents (src/mi/xcorr.ts; not in the paper).
 // Unlabeled clips (splitRate > 0) enter eqs. 19 and 20 / 9 (config.unlabeledUse 'both'), or only
 // one of them ('recon', 'mim': the other term then reads the labeled clips alone); never eq. 18.
 // lossForm 'linear' drops the logs of eqs. 18–19 (plain MSE + Σ recon), for comparison.
