@@ -116,9 +116,11 @@ export interface TrainConfig {
   oracleShared: boolean;
   /**
    * Weight of the whitening penalty Σ_z ‖Cov_batch(z) − I‖²_F / d² over z^L, z^A, z^V and z^S (not
-   * the oracle z^S), added to eq. 21 (src/mi/xcorr.ts; not in the paper; 0 = off). It leaves no
-   * low-variance direction in which a latent can keep what a per-coordinate dependence measure
-   * misses. Needs batches larger than latentDim.
+   * the oracle z^S), added to eq. 21 (src/mi/xcorr.ts; not in the paper; 0 = off). It pushes each
+   * latent toward identity covariance, so no direction is left small enough for a per-coordinate
+   * dependence measure to miss; measured beside xcorr, it moved the latents slowly
+   * (results/disentanglement.md), which is why cca whitens inside the measure instead. Needs
+   * batches larger than latentDim.
    */
   whitening: number;
 
