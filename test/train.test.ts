@@ -155,6 +155,9 @@ test('constraints xcorr and cca: Σ of the penalty over the active latent pairs,
     assert.ok(Math.abs(got.total - got.wantTotal) < 1e-4, `eq. 21 + whitening: ${got.total} vs ${got.wantTotal}`);
   }
   assert.throws(() => resolveTrainConfig({ whitening: -1 }), /whitening must be a non-negative number/);
+  // quick preset: latentDim 16; a batch of 16 rows cannot be whitened in 16 dimensions
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, set: { constraint: 'cca', batchSize: '16' } }), /batchSize 16: constraint cca whitens each latent over a batch, which needs more rows than latentDim 16/);
+  await assert.rejects(prepareRun({ preset: 'quick', seed: 0, set: { whitening: '1', batchSize: '8' } }), /batchSize 8: whitening pulls each latent/);
   disposeBatch(batch);
   model.dispose();
   mi?.dispose();

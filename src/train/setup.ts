@@ -388,6 +388,11 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
   }
 
   const model = modelConfigOf(presetModel, over.model, host, ds, textCheckpoint, notes);
+  // a batch covariance of n rows has rank ≤ n − 1: whitening needs more rows than coordinates
+  if ((train.constraint === 'cca' || train.whitening > 0) && train.batchSize <= model.latentDim) {
+    const what = train.constraint === 'cca' ? 'constraint cca whitens each latent' : 'whitening pulls each latent toward identity covariance';
+    throw new Error(`batchSize ${train.batchSize}: ${what} over a batch, which needs more rows than latentDim ${model.latentDim}; use --set batchSize=${2 * model.latentDim} or more`);
+  }
   if (train.oracleShared) {
     const all = [...SPLIT_NAMES.flatMap((s) => ds.splits[s]), ...ds.unlabeled];
     const without = all.find((c) => c.factors === undefined);
