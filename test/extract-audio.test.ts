@@ -18,7 +18,7 @@ interface RefFeatures {
 }
 const ref = JSON.parse(readFileSync('test/fixtures/extract/librosa-reference.json', 'utf8')) as {
   synthetic: RefFeatures;
-  sample: RefFeatures & { resampled_length: number; resampled_head: number[]; resampled_rms: number; chroma_gap: { mean_abs: number } };
+  sample: RefFeatures & { resampled_length: number; resampled_head: number[]; resampled_rms: number; chroma_cqt_direct: number[]; chroma_gap: { mean_abs: number } };
 };
 
 /** The fixture's synthetic signal, rebuilt (float32, as the script casts it). */
@@ -87,6 +87,26 @@ test('sample WAV: every frame of zcr / MFCC / chroma within tolerance of the ref
   assert.deepEqual(audioColumns().slice(0, 2), ['zcr', 'mfcc_0']);
   // STFT chroma is not CQT chroma: the measured gap is recorded in the fixture (mean |Δ| per value)
   assert.ok(ref.sample.chroma_gap.mean_abs > 0 && ref.sample.chroma_gap.mean_abs < 1);
+});
+
+test('sample WAV, chroma cqt: every frame within tolerance of the reference direct CQT chroma; the MFCC and zcr columns unchanged; a tone lands in its pitch class', () => {
+  const y = sampleSignal();
+  const t0 = performance.now();
+  const f = audioFeatures(y, { ...AUDIO_DEFAULTS, chroma: 'cqt' });
+  const ms = performance.now() - t0;
+  const err = maxError(f, 21, 12, ref.sample.chroma_cqt_direct);
+  assert.ok(err < 1e-6, `chroma cqt max error ${err} (${ms.toFixed(0)} ms)`);
+  const stft = audioFeatures(y);
+  for (let t = 0; t < f.frames; t++) for (let k = 0; k < 21; k++) assert.equal(f.data[t * 33 + k], stft.data[t * 33 + k]);
+  assert.ok(maxError(f, 21, 12, ref.sample.chroma_stft) > 0.1, 'the option changes the chroma columns');
+  // A4 = 440 Hz: chroma class A (index 9) is the largest in the middle frames
+  const tone = new Float32Array(22050);
+  for (let i = 0; i < tone.length; i++) tone[i] = 0.3 * Math.sin((2 * Math.PI * 440 * i) / 22050);
+  const g = audioFeatures(tone, { ...AUDIO_DEFAULTS, chroma: 'cqt' });
+  const mid = Math.floor(g.frames / 2);
+  const row = Array.from(g.data.subarray(mid * 33 + 21, mid * 33 + 33));
+  assert.equal(row.indexOf(Math.max(...row)), 9);
+  assert.equal(Math.max(...row), 1);
 });
 
 test('resampler: a tone keeps its amplitude and frequency; up- and downsampling lengths are ⌈n·ratio⌉', () => {

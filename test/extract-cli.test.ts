@@ -161,6 +161,29 @@ test('--visual-model face-api: the same path with face-api\'s 151 columns (the f
   assert.equal(manifest.versions['@vladmandic/human'], null);
 });
 
+test('--chroma cqt on the WAV: the CQT chroma columns of the reference, recorded in the manifest and the dataset notes; an unknown --chroma is a named error before anything is written', () => {
+  const dir = tmp();
+  const out = join(dir, 'ds');
+  const csv = labels(dir, [['mosi_03bSnISJMiM_1', 'ANYHOW IT WAS REALLY GOOD', '2.4', 'train']]);
+  const ref = JSON.parse(readFileSync('test/fixtures/extract/librosa-reference.json', 'utf8')) as { sample: { frames: number; chroma_cqt_direct: number[] } };
+  const bad = mird(['extract', WAV, '--labels', csv, '--out', out, '--chroma', 'vqt']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--chroma vqt: unknown \(known: stft, cqt\)/);
+  assert.ok(!existsSync(out) && !existsSync(`${out}.partial`));
+  const r = mird(['extract', WAV, '--labels', csv, '--out', out, '--chroma', 'cqt']);
+  assert.equal(r.code, 0, r.err);
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.parameters.audio.chroma, 'cqt');
+  assert.match(manifest.audio.description, /chroma of a direct constant-Q transform/);
+  const ds = readExtracted(out);
+  assert.ok(ds.notes.some((n) => /CQT chroma/.test(n)));
+  const clip = ds.splits.train[0];
+  assert.ok(clip !== undefined && clip.audio.length === ref.sample.frames);
+  let worst = 0;
+  for (let t = 0; t < clip.audio.length; t++) for (let c = 0; c < 12; c++) worst = Math.max(worst, Math.abs((clip.audio.data[t * 33 + 21 + c] as number) - (ref.sample.chroma_cqt_direct[t * 12 + c] as number)));
+  assert.ok(worst < 1e-6, `chroma cqt vs the reference: ${worst}`);
+});
+
 test('an unknown --visual-model is a named error before anything is read or written', () => {
   const dir = tmp();
   const out = join(dir, 'ds');

@@ -28,6 +28,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'silence-db': { type: 'number', description: 'clips whose audio peak is below this level (dBFS) fail as silent (default -80)' },
   'max-tokens': { type: 'number', description: 'WordPiece ids stored per transcript incl. [CLS]/[SEP] (default 50)' },
   mel: { type: 'string', description: "htk (default: the authors' mfcc(htk=True)) | slaney (librosa's default)" },
+  chroma: { type: 'string', description: "stft (default: librosa's chroma_stft) | cqt (chroma of a direct 252-bin constant-Q transform, nearer the authors' chroma_cqt; ≈ 0.3 s per second of audio)" },
   'pad-mode': { type: 'string', description: "reflect (default: librosa 0.9.1, the authors' version) | constant (librosa >= 0.10)" },
   'allow-failures': { type: 'boolean', description: 'write the dataset without the clips that failed (they are listed in manifest.json and failures.csv); default: fail and write nothing' },
   worker: { type: 'string', description: '(internal) run shard --shard of the jobs in this .partial folder' },
@@ -40,7 +41,7 @@ const SYNOPSIS = '<folder | files…> --labels <labels.csv> --out <dataset folde
 function usageText(): string {
   return `${helpText('extract', SYNOPSIS, FLAGS)}
 
-Audio (33 per frame): zero-crossing rate + 20 MFCC + 12 chroma, librosa's definitions at 22050 Hz,
+Audio (33 per frame): zero-crossing rate + 20 MFCC + 12 chroma (STFT, or --chroma cqt), librosa's definitions at 22050 Hz,
 frame 2048, hop 512 (.wav read directly; other files need Debian's ffmpeg package).
 Visual, --visual-model human (default, 226 per frame; ≈ 70–90 ms per 480×360 frame, one core):
 @vladmandic/human: detection confidence, face box, head pose, 68 landmarks relative to the face
@@ -72,6 +73,8 @@ async function configFrom(flags: Record<string, string | number | boolean | unde
   const { EXTRACT_DEFAULTS } = await import('../extract/clip');
   const mel = String(flags.mel ?? EXTRACT_DEFAULTS.audio.melScale);
   if (mel !== 'htk' && mel !== 'slaney') throw new CliError(`--mel ${mel}: unknown (known: htk, slaney)`);
+  const chroma = String(flags.chroma ?? EXTRACT_DEFAULTS.audio.chroma);
+  if (chroma !== 'stft' && chroma !== 'cqt') throw new CliError(`--chroma ${chroma}: unknown (known: stft, cqt)`);
   const pad = String(flags['pad-mode'] ?? EXTRACT_DEFAULTS.audio.padMode);
   if (pad !== 'reflect' && pad !== 'constant') throw new CliError(`--pad-mode ${pad}: unknown (known: reflect, constant)`);
   const fpsText = flags['video-fps'] === undefined ? 'source' : String(flags['video-fps']);
@@ -79,7 +82,7 @@ async function configFrom(flags: Record<string, string | number | boolean | unde
   if (fps !== null && !(Number.isFinite(fps) && fps > 0)) throw new CliError(`--video-fps must be "source" or a positive number, got ${fpsText}`);
   return {
     ...EXTRACT_DEFAULTS,
-    audio: { ...EXTRACT_DEFAULTS.audio, melScale: mel, padMode: pad },
+    audio: { ...EXTRACT_DEFAULTS.audio, melScale: mel, padMode: pad, chroma },
     audioFrames: integerFlag(flags, 'audio-frames', EXTRACT_DEFAULTS.audioFrames, 1),
     visualFrames: integerFlag(flags, 'visual-frames', EXTRACT_DEFAULTS.visualFrames, 0),
     videoFps: fps,

@@ -22,7 +22,8 @@ interface Manifest {
   visual: { dim: number; model?: string; framesWithFace?: number; framesTotal?: number };
   clips: { count: number; audioOnly?: number };
   failures?: { id: string; reason: string }[];
-  parameters?: { audioFrames?: number; visualFrames?: number };
+  /** audio.chroma: 'stft' or 'cqt' (absent in datasets written before the choice existed: stft) */
+  parameters?: { audioFrames?: number; visualFrames?: number; audio?: { chroma?: string } };
   versions?: Record<string, string | null>;
 }
 
@@ -98,7 +99,7 @@ export function readExtracted(dir: string): Dataset {
   const visualWhat = visualModel === 'human' ? 'human: confidence, box, head pose, 68 landmarks, 7 expressions, mesh confidence, gaze, eye opening, landmark depth' : `${visualModel}: confidence, box, head pose, 68 landmarks, 7 expressions`;
   const notes = [
     `extracted dataset ${displayPath(dir)} (mird extract${manifest.createdAt ? `, ${manifest.createdAt}` : ''}): ${n} clips`,
-    `audio ${manifest.audio.dim} per frame (zcr + MFCC + STFT chroma, librosa definitions), up to ${manifest.parameters?.audioFrames ?? '?'} frames; visual ${manifest.visual.dim} per frame (${visualWhat}; not OpenFace), up to ${manifest.parameters?.visualFrames ?? '?'} frames`,
+    `audio ${manifest.audio.dim} per frame (zcr + MFCC + ${manifest.parameters?.audio?.chroma === 'cqt' ? 'CQT' : 'STFT'} chroma, librosa definitions), up to ${manifest.parameters?.audioFrames ?? '?'} frames; visual ${manifest.visual.dim} per frame (${visualWhat}; not OpenFace), up to ${manifest.parameters?.visualFrames ?? '?'} frames`,
   ];
   if (manifest.visual.framesTotal !== undefined && manifest.visual.framesTotal > 0) notes.push(`a face in ${manifest.visual.framesWithFace} of ${manifest.visual.framesTotal} video frames (frames without one are zero rows with face_confidence 0)`);
   if ((manifest.clips.audioOnly ?? 0) > 0) notes.push(`${manifest.clips.audioOnly} clip(s) from audio-only files: no visual frames`);

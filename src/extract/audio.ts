@@ -7,8 +7,11 @@
 //   chroma_cqt(y, sr, hop_length=512)                   12 chroma from a 252-bin CQT
 // Everything here is plain float64 DSP on the host (no tfjs): the definitions are librosa's, and
 // scripts/librosa-reference.py implements the same documented algorithms in numpy to produce the
-// test fixture (test/fixtures/extract/). Chroma is librosa's chroma_stft definition (tuning fixed
-// at 0), not chroma_cqt: the difference is measured in that script and written in the fixture.
+// test fixture (test/fixtures/extract/). Chroma (config.chroma): 'stft' (default) is librosa's
+// chroma_stft (tuning fixed at 0); 'cqt' is chroma from a direct constant-Q transform with
+// librosa's filters (252 bins from C1, 36 per octave, tuning 0), the reference script's
+// chroma_cqt_direct — closer to the authors' chroma_cqt, but not librosa's multi-rate transform
+// nor its tuning estimate, and about 2 s per 7 s clip. The gap between the two is in the fixture.
 import { resampleKaiserBest } from './resample';
 
 export interface AudioFeatureConfig {
@@ -26,6 +29,8 @@ export interface AudioFeatureConfig {
   nChroma: number;
   /** chroma tuning in fractions of a chroma bin; librosa estimates it, we fix it (0 = A440) */
   tuning: number;
+  /** 'stft': librosa's chroma_stft; 'cqt': chroma of a direct 252-bin constant-Q transform (the paper's chroma_cqt, approximately) */
+  chroma: 'stft' | 'cqt';
 }
 
 export const AUDIO_DEFAULTS: Readonly<AudioFeatureConfig> = Object.freeze({
@@ -39,6 +44,7 @@ export const AUDIO_DEFAULTS: Readonly<AudioFeatureConfig> = Object.freeze({
   topDb: 80,
   nChroma: 12,
   tuning: 0,
+  chroma: 'stft',
 });
 
 /** Column names of one audio frame: zcr, mfcc_0..19, chroma_C..chroma_B. */
@@ -317,6 +323,75 @@ export function chromaFromPower(power: { data: Float64Array; frames: number; bin
   return out;
 }
 
+/** CQT_BINS_PER_OCTAVE and CQT_BINS: librosa.feature.chroma_cqt's defaults (36 per octave, 7 octaves from C1). */
+export const CQT_BINS_PER_OCTAVE = 36;
+export const CQT_BINS = 252;
+const C1_HZ = 32.70319566257483; // librosa.note_to_hz('C1')
+
+/**
+ * Chroma of a direct constant-Q transform, [frames, nChroma] (frames = 1 + ⌊n / hop⌋, centred at
+ * t·hop). Bin k (f_k = C1 · 2^((k + tuning·3) / 36)) has librosa's filter: length
+ * L_k = Q · sr / f_k with Q = 1 / (2^(1/36) − 1), taps n = ⌊−L_k/2⌋ … ⌊L_k/2⌋ − 1, a periodic Hann
+ * window times e^(2πi f_k n / sr), scaled to unit L1 norm; |Σ_m y[c + n_m] w_m| · sqrt(L_k) with y
+ * zero outside the signal (cqt(scale=True)). Then librosa's cq_to_chroma (each chroma class sums
+ * its 3 bins per octave, centred) and each frame scaled to max 1, as chroma_stft.
+ */
+export function chromaCqt(y: Float32Array, config: Pick<AudioFeatureConfig, 'sampleRate' | 'hopLength' | 'nChroma' | 'tuning'>): Float64Array {
+  const bpo = CQT_BINS_PER_OCTAVE;
+  const n = config.nChroma;
+  if (bpo % n !== 0) throw new Error(`chroma cqt: ${bpo} bins per octave do not split into ${n} chroma classes`);
+  const sr = config.sampleRate;
+  const frames = frameCount(y.length, config.hopLength);
+  const fmin = C1_HZ * 2 ** ((config.tuning * (bpo / n)) / bpo);
+  const q = 1 / (2 ** (1 / bpo) - 1);
+  const cq = new Float64Array(CQT_BINS * frames);
+  for (let k = 0; k < CQT_BINS; k++) {
+    const f = fmin * 2 ** (k / bpo);
+    const len = (q * sr) / f;
+    const first = Math.floor(-len / 2);
+    const taps = Math.floor(len / 2) - first; // numpy.arange(-len // 2, len // 2) with float len
+    const re = new Float64Array(taps);
+    const im = new Float64Array(taps);
+    let l1 = 0;
+    for (let m = 0; m < taps; m++) {
+      const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * m) / taps); // scipy hann(taps, sym=False)
+      const phase = (2 * Math.PI * f * (first + m)) / sr;
+      re[m] = w * Math.cos(phase);
+      im[m] = w * Math.sin(phase);
+      l1 += w;
+    }
+    const scale = Math.sqrt(len) / l1;
+    for (let t = 0; t < frames; t++) {
+      const start = t * config.hopLength + first;
+      const m0 = Math.max(0, -start);
+      const m1 = Math.min(taps, y.length - start);
+      let sr0 = 0;
+      let si0 = 0;
+      for (let m = m0; m < m1; m++) {
+        const v = y[start + m] as number;
+        sr0 += v * (re[m] as number);
+        si0 += v * (im[m] as number);
+      }
+      cq[k * frames + t] = Math.hypot(sr0, si0) * scale;
+    }
+  }
+  // cq_to_chroma: class c collects bins whose (index + centre offset) // (bpo / n) ≡ c (mod n)
+  const per = bpo / n;
+  const shift = Math.floor(per / 2);
+  const out = new Float64Array(frames * n);
+  const tiny = 1.1754943508222875e-38;
+  for (let t = 0; t < frames; t++) {
+    for (let k = 0; k < CQT_BINS; k++) {
+      const c = Math.floor((((k + shift) % bpo) + bpo) % bpo / per) % n;
+      out[t * n + c] = (out[t * n + c] as number) + (cq[k * frames + t] as number);
+    }
+    let max = 0;
+    for (let c = 0; c < n; c++) max = Math.max(max, Math.abs(out[t * n + c] as number));
+    if (max >= tiny) for (let c = 0; c < n; c++) out[t * n + c] = (out[t * n + c] as number) / max;
+  }
+  return out;
+}
+
 export interface AudioFeatures {
   /** [frames, 1 + nMfcc + nChroma] row-major */
   data: Float32Array;
@@ -333,7 +408,7 @@ export function audioFeatures(y: Float32Array, config: Readonly<AudioFeatureConf
   const zcr = zeroCrossingRate(y, config.frameLength, config.hopLength);
   const power = powerSpectrogram(y, config);
   const mfcc = mfccFromPower(power, config);
-  const chroma = chromaFromPower(power, config);
+  const chroma = config.chroma === 'cqt' ? chromaCqt(y, config) : chromaFromPower(power, config);
   const dim = 1 + config.nMfcc + config.nChroma;
   const frames = power.frames;
   const data = new Float32Array(frames * dim);

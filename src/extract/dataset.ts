@@ -20,7 +20,7 @@ import { columnIndex, CsvError, displayPath, parseCsv, parseFiniteNumber } from 
 import type { SplitName } from '../data/types';
 import { readSafetensors, serializeSafetensors, type TensorToWrite } from '../nn/safetensors';
 import { gitCommit, gitDirty, writeFileAtomic } from '../util/files';
-import { audioColumns } from './audio';
+import { audioColumns, CQT_BINS, CQT_BINS_PER_OCTAVE } from './audio';
 import { ClipError, MEDIA_EXTENSIONS, type ClipFeatures, type ExtractConfig } from './clip';
 import { visualModelColumns, visualModelMeanings, visualModelPackage } from './visual-model';
 
@@ -308,7 +308,9 @@ export function assembleDataset(out: string, jobs: readonly ClipJob[], params: s
         `librosa 0.9.1 definitions as the MIRD authors called them: load at ${c.audio.sampleRate} Hz mono (resampy kaiser_best), ` +
         `zero_crossing_rate(frame ${c.audio.frameLength}, hop ${c.audio.hopLength}, centred, edge pad), ` +
         `mfcc(n_mfcc ${c.audio.nMfcc}, n_mels ${c.audio.nMels}, ${c.audio.melScale} mel, Slaney area norm, power_to_db top_db ${c.audio.topDb}, DCT-II ortho; STFT hann ${c.audio.frameLength}, ${c.audio.padMode} centring pad), ` +
-        `chroma_stft(n_chroma ${c.audio.nChroma}, tuning ${c.audio.tuning}) in place of the paper's chroma_cqt (gap measured in test/fixtures/extract/librosa-reference.json). ` +
+        (c.audio.chroma === 'cqt'
+          ? `chroma of a direct constant-Q transform (n_chroma ${c.audio.nChroma}, ${CQT_BINS} bins from C1, ${CQT_BINS_PER_OCTAVE} per octave, librosa's filters, tuning ${c.audio.tuning}; the paper's chroma_cqt without librosa's multi-rate transform and tuning estimate). `
+          : `chroma_stft(n_chroma ${c.audio.nChroma}, tuning ${c.audio.tuning}) in place of the paper's chroma_cqt (gap measured in test/fixtures/extract/librosa-reference.json; --chroma cqt for a direct CQT chroma). `) +
         `The first ${c.audioFrames} frames (${((c.audioFrames * c.audio.hopLength) / c.audio.sampleRate).toFixed(2)} s) kept, no padding stored beyond audio_length, no normalisation.`,
     },
     visual: {
