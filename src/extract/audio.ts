@@ -303,23 +303,33 @@ export function chromaFilterBank(sampleRate: number, nFft: number, nChroma: numb
   return out;
 }
 
+/**
+ * librosa.util.normalize(norm=inf, axis=0) on chroma rows [frames, n] in place: each frame scaled
+ * to max |value| 1; a frame whose max is below float32's tiny is left as it is.
+ */
+function normalizeFramesInf(chroma: Float64Array, frames: number, n: number): void {
+  const tiny = 1.1754943508222875e-38; // np.finfo(float32).tiny
+  for (let t = 0; t < frames; t++) {
+    let max = 0;
+    for (let c = 0; c < n; c++) max = Math.max(max, Math.abs(chroma[t * n + c] as number));
+    if (max >= tiny) for (let c = 0; c < n; c++) chroma[t * n + c] = (chroma[t * n + c] as number) / max;
+  }
+}
+
 /** librosa.feature.chroma_stft (power 2, tuning fixed, each frame scaled to max 1): [frames, nChroma]. */
 export function chromaFromPower(power: { data: Float64Array; frames: number; bins: number }, config: Pick<AudioFeatureConfig, 'sampleRate' | 'frameLength' | 'nChroma' | 'tuning'>): Float64Array {
   const { frames, bins } = power;
   const n = config.nChroma;
   const fb = chromaFilterBank(config.sampleRate, config.frameLength, n, config.tuning);
   const out = new Float64Array(frames * n);
-  const tiny = 1.1754943508222875e-38; // np.finfo(float32).tiny: frames below it are left as they are
   for (let t = 0; t < frames; t++) {
-    let max = 0;
     for (let c = 0; c < n; c++) {
       let s = 0;
       for (let k = 0; k < bins; k++) s += (fb[c * bins + k] as number) * (power.data[t * bins + k] as number);
       out[t * n + c] = s;
-      if (Math.abs(s) > max) max = Math.abs(s);
     }
-    if (max >= tiny) for (let c = 0; c < n; c++) out[t * n + c] = (out[t * n + c] as number) / max;
   }
+  normalizeFramesInf(out, frames, n);
   return out;
 }
 
@@ -379,16 +389,13 @@ export function chromaCqt(y: Float32Array, config: Pick<AudioFeatureConfig, 'sam
   const per = bpo / n;
   const shift = Math.floor(per / 2);
   const out = new Float64Array(frames * n);
-  const tiny = 1.1754943508222875e-38;
   for (let t = 0; t < frames; t++) {
     for (let k = 0; k < CQT_BINS; k++) {
-      const c = Math.floor((((k + shift) % bpo) + bpo) % bpo / per) % n;
+      const c = Math.floor(((k + shift) % bpo) / per);
       out[t * n + c] = (out[t * n + c] as number) + (cq[k * frames + t] as number);
     }
-    let max = 0;
-    for (let c = 0; c < n; c++) max = Math.max(max, Math.abs(out[t * n + c] as number));
-    if (max >= tiny) for (let c = 0; c < n; c++) out[t * n + c] = (out[t * n + c] as number) / max;
   }
+  normalizeFramesInf(out, frames, n);
   return out;
 }
 

@@ -321,7 +321,7 @@ export function assembleDataset(out: string, jobs: readonly ClipJob[], params: s
       frameRate: c.videoFps === null ? 'source' : c.videoFps,
       columns: visualModelColumns(c.visualModel),
       meanings: visualModelMeanings(c.visualModel),
-      description: `${visualModelPackage(c.visualModel)} (${c.visualModel === 'human' ? 'BlazeFace detector, FaceMesh 468 points + Iris 10 points, emotion model' : 'SSD MobileNet v1 detector, 68-landmark net, expression net'}; bundled weights) on the first ${c.visualFrames} frames at ${c.videoFps === null ? 'the source rate' : `${c.videoFps} fps`}, frames scaled to at most ${c.maxWidth} px wide, detector threshold ${c.minConfidence}. Columns 0-150 mean the same with either --visual-model (human or face-api)${c.visualModel === 'human' ? '; columns 151-225 are human\'s own (mesh score, gaze, eye opening, landmark depth)' : ''}. Substitute for the paper's OpenFace 2 (709 columns), which does not exist here.`,
+      description: `${visualPackage} (${c.visualModel === 'human' ? 'BlazeFace detector, FaceMesh 468 points + Iris 10 points, emotion model' : 'SSD MobileNet v1 detector, 68-landmark net, expression net'}; bundled weights) on the first ${c.visualFrames} frames at ${c.videoFps === null ? 'the source rate' : `${c.videoFps} fps`}, frames scaled to at most ${c.maxWidth} px wide, detector threshold ${c.minConfidence}. Columns 0-150 mean the same with either --visual-model (human or face-api)${c.visualModel === 'human' ? '; columns 151-225 are human\'s own (mesh score, gaze, eye opening, landmark depth)' : ''}. Substitute for the paper's OpenFace 2 (709 columns), which does not exist here.`,
       framesWithFace: faceFrames,
       framesTotal: visualFrames,
     },

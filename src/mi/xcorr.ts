@@ -34,11 +34,17 @@ function standardizeColumns(x: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
+/** The number of paired rows of x and y; an error naming `what` unless they match and are ≥ 2. */
+function pairedRows(x: tf.Tensor2D, y: tf.Tensor2D, what: string): number {
+  const n = x.shape[0];
+  if (y.shape[0] !== n) throw new Error(`${what}: x has ${n} rows, y has ${y.shape[0]}; the rows must be paired`);
+  if (n < 2) throw new Error(`${what}: needs at least 2 paired rows, got ${n}`);
+  return n;
+}
+
 /** R [d_x, d_y]: Pearson correlations between the columns of x [n, d_x] and y [n, d_y] (n ≥ 2). */
 export function crossCorrelation(x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
-  const n = x.shape[0];
-  if (y.shape[0] !== n) throw new Error(`xcorr: x has ${n} rows, y has ${y.shape[0]}; the rows must be paired`);
-  if (n < 2) throw new Error(`xcorr: needs at least 2 paired rows, got ${n}`);
+  const n = pairedRows(x, y, 'xcorr');
   return tf.tidy(() => tf.div(matMul(standardizeColumns(x), standardizeColumns(y), true, false), n) as tf.Tensor2D);
 }
 
@@ -113,8 +119,6 @@ export const CCA_RIDGE = 1e-2;
  * to be informative (n ≤ d gives canonical correlations of 1 whatever the data).
  */
 export function canonicalCorrelationPenalty(x: tf.Tensor2D, y: tf.Tensor2D, ridge = CCA_RIDGE): tf.Scalar {
-  const n = x.shape[0];
-  if (y.shape[0] !== n) throw new Error(`cca: x has ${n} rows, y has ${y.shape[0]}; the rows must be paired`);
-  if (n < 2) throw new Error(`cca: needs at least 2 paired rows, got ${n}`);
+  const n = pairedRows(x, y, 'cca');
   return tf.tidy(() => tf.mean(tf.square(tf.div(matMul(whitenColumns(x, ridge), whitenColumns(y, ridge), true, false), n))) as tf.Scalar);
 }

@@ -130,9 +130,11 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
     o.mi = ctx.mi.estimates(pairs);
     const terms = [...o.mi.values()].map((v) => (c.clampMi ? (tf.relu(v) as tf.Scalar) : v));
     o.constraint = terms.length === 0 ? tf.scalar(0) : (tf.addN(terms) as tf.Scalar);
-  } else if (c.constraint === 'oc' || c.constraint === 'hsic' || c.constraint === 'xcorr' || c.constraint === 'cca') {
-    // the clips eq. 9 (or HSIC, xcorr, cca) reads; with detachSharedInConstraint z^S enters as data
-    const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0];
+  }
+  // the clips eq. 9 (or HSIC, xcorr, cca) and the whitening penalty read
+  const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0];
+  if (c.constraint === 'oc' || c.constraint === 'hsic' || c.constraint === 'xcorr' || c.constraint === 'cca') {
+    // with detachSharedInConstraint z^S enters as data
     const lat: Latents = {
       zText: firstRows(out.zText, n), zAudio: firstRows(out.zAudio, n), zVisual: firstRows(out.zVisual, n),
       zShared: firstRows(c.detachSharedInConstraint ? detach(out.zShared) : out.zShared, n),
@@ -148,7 +150,6 @@ export function objective(out: MirdOutput, batch: Batch, ctx: ObjectiveContext, 
     }
   }
   if (c.whitening > 0) {
-    const n = c.unlabeledUse === 'recon' ? batch.numLabeled : out.zShared.shape[0];
     const zs = [out.zText, out.zAudio, out.zVisual, ...(c.oracleShared ? [] : [out.zShared])];
     o.whitening = tf.addN(zs.map((z) => covarianceDeviation(firstRows(z, n)))) as tf.Scalar;
   }
