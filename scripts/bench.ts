@@ -163,17 +163,18 @@ interface TorchPeer {
   ratio: number;
 }
 
-/** The same paper-preset iteration in PyTorch on one thread (scripts/bench-torch.py), or why not. */
-function torchPeer(lengths: object, reps: number, oursMs: number): TorchPeer | { skipped: string } {
+/** The same paper-preset iteration in PyTorch on `threads` threads (scripts/bench-torch.py), or why not. */
+function torchPeer(lengths: object, reps: number, oursMs: number, threads: number): TorchPeer | { skipped: string } {
   const py = torchPython();
   if (py === null) return { skipped: 'no python3 with torch found (optional: apt-get install python3-torch libopenblas0-pthread, or set MIRD_TORCH_PYTHON)' };
   const dir = mkdtempSync(join(tmpdir(), 'mird-bench-torch-'));
   const batchFile = join(dir, 'batch.json');
   const outFile = join(dir, 'torch.json');
   writeFileSync(batchFile, JSON.stringify(lengths));
-  // one thread everywhere: torch's intra-op pool and the BLAS underneath it
-  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync(py.python, [repoPath('scripts', 'bench-torch.py'), '--batch', batchFile, '--reps', String(reps), '--threads', '1', '--out', outFile], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  // the same thread count everywhere: torch's intra-op pool and the BLAS underneath it
+  const n = String(threads);
+  const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
+  const r = spawnSync(py.python, [repoPath('scripts', 'bench-torch.py'), '--batch', batchFile, '--reps', String(reps), '--threads', n, '--out', outFile], { stdio: ['ignore', 'inherit', 'inherit'], env });
   if (r.status !== 0) return { skipped: `scripts/bench-torch.py exited ${r.status}` };
   const t = JSON.parse(readFileSync(outFile, 'utf8')) as { torch: string; threads: number; msMedian: number; msMin: number; msMax: number; reps: number };
   return { python: py.python, torch: t.torch, threads: t.threads, medianMs: round(t.msMedian), minMs: round(t.msMin), maxMs: round(t.msMax), reps: t.reps, ratio: round(oursMs / t.msMedian) };
@@ -270,7 +271,11 @@ async function main(): Promise<void> {
   const extraction = await extractBench(reps, quick);
   await useBackend(primary);
 
-  const torch = torchPeer(paper.lengths, reps, paper.iteration.medianMs);
+  // the issue's peer: PyTorch on one thread; and, when tfjs runs on several wasm threads, PyTorch
+  // on as many (the fair comparison of the same hardware)
+  const torch = torchPeer(paper.lengths, reps, paper.iteration.medianMs, 1);
+  const ourThreads = backendInfo().threads ?? 1;
+  const torchSameThreads = ourThreads > 1 ? torchPeer(paper.lengths, reps, paper.iteration.medianMs, ourThreads) : null;
   const main = await mainJob(reps);
   const usage = process.resourceUsage();
   const report = {
@@ -285,7 +290,10 @@ async function main(): Promise<void> {
     paperIterationMs: paper.iteration.medianMs,
     paperIterationTorchMs: 'medianMs' in torch ? torch.medianMs : null,
     paperIterationRatioToTorch: 'ratio' in torch ? torch.ratio : null,
-    paper: { ...paper, torch },
+    /** tfjs's wasm threads, and the ratio to PyTorch on as many threads (null when tfjs ran on one) */
+    wasmThreads: ourThreads,
+    paperIterationRatioToTorchSameThreads: torchSameThreads !== null && 'ratio' in torchSameThreads ? torchSameThreads.ratio : null,
+    paper: { ...paper, torch, torchSameThreads },
     mainJob: main,
     extraction,
     memory: { paperPeakRssMB, peakRssMB: round(usage.maxRSS / 1024), rssMB: round(process.memoryUsage().rss / 2 ** 20), tfNumTensors: tf.memory().numTensors },
@@ -297,15 +305,21 @@ async function main(): Promise<void> {
     const day = report.createdAt.slice(0, 10);
     writeFileAtomic(repoPath('results', 'bench', `${day}_${(report.gitCommit ?? 'uncommitted').slice(0, 8)}.json`), text);
   }
-  printTable(report.paperIterationMs, torch, paper, main, paperPeakRssMB, report.memory.peakRssMB, extraction);
+  printTable(report.paperIterationMs, torch, torchSameThreads, ourThreads, paper, main, paperPeakRssMB, report.memory.peakRssMB, extraction);
   process.stderr.write(`wrote ${outPath}\n`);
 }
 
-function printTable(ours: number, torch: TorchPeer | { skipped: string }, paper: PaperBench, main: MainJobBench, paperPeakRssMB: number, peakRssMB: number, extraction: ExtractBench): void {
+function printTable(ours: number, torch: TorchPeer | { skipped: string }, torchSameThreads: TorchPeer | { skipped: string } | null, threads: number, paper: PaperBench, main: MainJobBench, paperPeakRssMB: number, peakRssMB: number, extraction: ExtractBench): void {
   const rows: Array<[string, string]> = [
-    ['paper preset, one Algorithm-1 iteration (tfjs)', `${ours} ms`],
+    [`paper preset, one Algorithm-1 iteration (tfjs, ${threads} wasm thread${threads === 1 ? '' : 's'})`, `${ours} ms`],
     ['paper preset, same iteration in PyTorch (1 thread)', 'medianMs' in torch ? `${torch.medianMs} ms (torch ${torch.torch})` : `skipped: ${torch.skipped}`],
-    ['ratio tfjs / PyTorch (target ≤ 2)', 'ratio' in torch ? String(torch.ratio) : '—'],
+    ['ratio tfjs / PyTorch 1 thread (target ≤ 2)', 'ratio' in torch ? String(torch.ratio) : '—'],
+    ...(torchSameThreads === null
+      ? []
+      : ([
+          [`paper preset, same iteration in PyTorch (${threads} threads)`, 'medianMs' in torchSameThreads ? `${torchSameThreads.medianMs} ms` : `skipped: ${torchSameThreads.skipped}`],
+          [`ratio tfjs / PyTorch, both ${threads} threads`, 'ratio' in torchSameThreads ? String(torchSameThreads.ratio) : '—'],
+        ] as Array<[string, string]>)),
     ...paper.components.map((c): [string, string] => [c.name, `${c.medianMs} ms`]),
     ['paper preset, inference', `${paper.inference.clipsPerSecond} clips/s`],
     ['main job, one iteration', `${main.iteration.medianMs} ms`],

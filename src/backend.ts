@@ -7,10 +7,11 @@
 // @tensorflow/tfjs (package.json overrides, needed by danfojs-node), so on a machine without
 // them the native path is simply absent and we fall back. See environment.md.
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount as setWasmThreadsCount, getThreadsCount as getWasmThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { registerFasterWasmKernels, registerMissingWasmKernels } from './wasm-kernels';
+import { initWasmWithThreads, wasmThreadsWanted } from './wasm-threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -24,6 +25,8 @@ export interface BackendInfo {
   gpu: boolean;
   /** wasm only: SIMD support. */
   simd: boolean | null;
+  /** wasm only: threads of XNNPACK's pool (1 = tfjs's stock single-threaded build; src/wasm-threads.ts). */
+  threads: number | null;
   /** how the choice was made: forced by MIRD_BACKEND or automatic. */
   forced: boolean;
   /** why each earlier candidate was skipped. */
@@ -91,6 +94,7 @@ async function choose(): Promise<BackendInfo> {
     package: pkg,
     gpu,
     simd: name === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
+    threads: name === 'wasm' ? getWasmThreadsCount() : null,
     forced: forced !== null,
     skipped,
     tfjsVersion: tf.version_core,
@@ -122,8 +126,10 @@ async function choose(): Promise<BackendInfo> {
   if (forced === null || forced === 'wasm') {
     registerMissingWasmKernels();
     registerFasterWasmKernels();
-    if (await activate('wasm')) return info('wasm', '@tensorflow/tfjs-backend-wasm', false);
-    skipped.push('@tensorflow/tfjs-backend-wasm failed to initialise');
+    const threads = wasmThreadsWanted();
+    const ok = threads > 1 ? await initWasmWithThreads(threads, tf.env(), setWasmThreadsCount, () => activate('wasm')) : await activate('wasm');
+    if (ok) return info('wasm', '@tensorflow/tfjs-backend-wasm', false);
+    skipped.push(`@tensorflow/tfjs-backend-wasm failed to initialise${threads > 1 ? ` with ${threads} threads (MIRD_WASM_THREADS=1 uses the single-threaded build)` : ''}`);
     if (forced === 'wasm') throw new Error(`MIRD_BACKEND=wasm but the wasm backend failed to initialise`);
   }
   if (await activate('cpu')) return info('cpu', '@tensorflow/tfjs-backend-cpu', false);
@@ -153,7 +159,8 @@ export function backendInfo(): BackendInfo {
 }
 
 export function describeBackend(b: BackendInfo): string {
-  const extra = b.name === 'wasm' ? (b.simd === true ? ' (SIMD)' : ' (no SIMD)') : b.gpu ? ' (GPU)' : '';
+  const threads = b.threads !== null && b.threads !== undefined ? `, ${b.threads} thread${b.threads === 1 ? '' : 's'}` : '';
+  const extra = b.name === 'wasm' ? (b.simd === true ? ` (SIMD${threads})` : ` (no SIMD${threads})`) : b.gpu ? ' (GPU)' : '';
   return `backend: ${b.name}${extra} via ${b.package}, tfjs ${b.tfjsVersion}${b.forced ? ', forced by MIRD_BACKEND' : ''}`;
 }
 

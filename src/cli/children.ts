@@ -1,8 +1,9 @@
-// Runs of `mird train` as child processes, `jobs` at a time (the wasm backend uses one core per
-// process): what `mird train --seeds` and `mird sweep` share. Each child's stdout is dropped (the
+// Runs of `mird train` as child processes, `jobs` at a time, each with cores / jobs wasm threads
+// (src/wasm-threads.ts): what `mird train --seeds` and `mird sweep` share. Each child's stdout is dropped (the
 // parent reads its run folder), its stderr passes through.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { childThreadsEnv } from '../wasm-threads';
 
 export interface TrainProcess {
   /** `mird train` arguments (without the leading "train") */
@@ -18,11 +19,12 @@ export async function runTrainProcesses(runs: readonly TrainProcess[], jobs: num
   const queue = [...runs];
   const failures: string[] = [];
   let done = 0;
+  const env = childThreadsEnv(jobs, options.env ?? process.env);
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       const r = next;
       const code = await new Promise<number>((res) => {
-        const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...r.args], { stdio: ['ignore', 'ignore', 'inherit'], ...(options.env === undefined ? {} : { env: options.env }) });
+        const child = spawn(process.execPath, [resolve('bin', 'mird.js'), 'train', ...r.args], { stdio: ['ignore', 'ignore', 'inherit'], env });
         child.on('close', (c) => res(c ?? 1));
       });
       done += 1;

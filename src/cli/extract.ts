@@ -14,6 +14,7 @@ import { CliError, helpText, integerFlag, parseArgs, type FlagSpec } from './arg
 import type { ExtractConfig } from '../extract/clip';
 import type { ClipJob, Failure } from '../extract/dataset';
 import { DEFAULT_VISUAL_MODEL, parseVisualModel, type VisualModel } from '../extract/visual-shared';
+import { childThreadsEnv } from '../wasm-threads';
 
 const FLAGS: Record<string, FlagSpec> = {
   labels: { type: 'string', description: 'CSV with columns id,text,label[,split]: id = media file name without extension; empty label = unlabeled clip; split train|valid|test (absent: all train)' },
@@ -191,7 +192,7 @@ export async function run(argv: string[]): Promise<number> {
     await Promise.all(
       Array.from({ length: workers }, (_, k) =>
         new Promise<void>((res) => {
-          const child = spawn(process.execPath, [repoPath('bin', 'mird.js'), 'extract', '--worker', partial, '--shard', `${k}/${workers}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, [repoPath('bin', 'mird.js'), 'extract', '--worker', partial, '--shard', `${k}/${workers}`], { stdio: ['ignore', 'pipe', 'pipe'], env: childThreadsEnv(workers) });
           let stderr = '';
           child.stderr.on('data', (d: Buffer) => {
             stderr = (stderr + d.toString()).slice(-4000);

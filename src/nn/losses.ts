@@ -199,7 +199,8 @@ export function fusedLinearCrossEntropy(
       save(softmax === null ? [h2, ww, bb, idsF, weights] : [h2, ww, bb, idsF, weights, softmax]);
       return {
         value: total,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        // in a tidy: tfjs keeps a custom gradient's temporaries (Wᵀ, the row blocks) to the end
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
           const [sh, sw, sb, si, sc, sp] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D | undefined];
           const wT = tf.transpose(sw); // [V, H], once
           let dW: tf.Tensor = tf.zerosLike(sw);
@@ -221,7 +222,7 @@ export function fusedLinearCrossEntropy(
             dB = nb;
           }
           return [tf.concat(dHs, 0), dW, dB, tf.zerosLike(si), tf.zerosLike(sc)];
-        },
+        }),
       };
     });
     const flat = tf.reshape(hidden, [all, hd]); // [B·T, H]

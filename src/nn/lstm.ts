@@ -61,45 +61,51 @@ export function lstmScan(xT: tf.Tensor3D, wh: tf.Tensor2D, h0: tf.Tensor2D, c0: 
   kCols.fill(2, 2 * hidden, 3 * hidden);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x3, w, hInit, cInit, m3, save] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
-    const k = tf.tensor1d(kCols); // [4H]
-    const kMinus1 = tf.sub(k, 1); // [4H]
-    const xs = rowsOf(x3, steps) as tf.Tensor2D[]; // T × [B, 4H]
-    const ms = rowsOf(m3, steps) as tf.Tensor2D[]; // T × [B, 1]
-    let h = hInit;
-    let c = cInit;
-    const outs: tf.Tensor2D[] = [];
-    const acts: tf.Tensor[] = []; // per computed step: [i f g o] activations [B, 4H]
-    const taus: tf.Tensor[] = []; // τ = tanh(ĉ_t)
-    const cPrevs: tf.Tensor[] = [];
-    const hPrevs: tf.Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const kind = kinds[t];
-      if (kind !== 'none') {
-        const gates = tf.add(xs[t] as tf.Tensor2D, tf.matMul(h, w)); // [B, 4H]; plain product, no gradient needed here
-        const act = tf.sub(tf.mul(tf.sigmoid(tf.mul(gates, k)), k), kMinus1); // [B, 4H]
-        const [i, f, g, o] = tf.split(act, 4, 1) as tf.Tensor2D[]; // [B, H] each
-        const cNew = tf.add(tf.mul(f as tf.Tensor, c), tf.mul(i as tf.Tensor, g as tf.Tensor)) as tf.Tensor2D; // ĉ
-        const tau = tf.tanh(cNew); // [B, H]
-        const hNew = tf.mul(o as tf.Tensor, tau) as tf.Tensor2D; // ĥ
-        acts.push(act);
-        taus.push(tau);
-        cPrevs.push(c);
-        hPrevs.push(h);
-        if (kind === 'all') {
-          h = hNew;
-          c = cNew;
-        } else {
-          const m = ms[t] as tf.Tensor2D; // [B, 1]
-          h = tf.add(h, tf.mul(m, tf.sub(hNew, h))) as tf.Tensor2D; // [B, H]
-          c = tf.add(c, tf.mul(m, tf.sub(cNew, c))) as tf.Tensor2D; // [B, H]
+    // Memory: tfjs frees nothing created inside a custom-gradient op (forward or backward) until
+    // the whole gradient computation ends, so both run in a tidy that keeps only the output and
+    // what the backward needs; every per-step temporary (gates, split, products) goes at once.
+    const { value, kept } = tf.tidy(() => {
+      const k = tf.tensor1d(kCols); // [4H]
+      const kMinus1 = tf.sub(k, 1); // [4H]
+      const xs = rowsOf(x3, steps) as tf.Tensor2D[]; // T × [B, 4H]
+      const ms = rowsOf(m3, steps) as tf.Tensor2D[]; // T × [B, 1]
+      let h = hInit;
+      let c = cInit;
+      const outs: tf.Tensor2D[] = [];
+      const acts: tf.Tensor[] = []; // per computed step: [i f g o] activations [B, 4H]
+      const taus: tf.Tensor[] = []; // τ = tanh(ĉ_t)
+      const cPrevs: tf.Tensor[] = [];
+      const hPrevs: tf.Tensor[] = [];
+      for (let t = 0; t < steps; t++) {
+        const kind = kinds[t];
+        if (kind !== 'none') {
+          const gates = tf.add(xs[t] as tf.Tensor2D, tf.matMul(h, w)); // [B, 4H]; plain product, no gradient needed here
+          const act = tf.sub(tf.mul(tf.sigmoid(tf.mul(gates, k)), k), kMinus1); // [B, 4H]
+          const [i, f, g, o] = tf.split(act, 4, 1) as tf.Tensor2D[]; // [B, H] each
+          const cNew = tf.add(tf.mul(f as tf.Tensor, c), tf.mul(i as tf.Tensor, g as tf.Tensor)) as tf.Tensor2D; // ĉ
+          const tau = tf.tanh(cNew); // [B, H]
+          const hNew = tf.mul(o as tf.Tensor, tau) as tf.Tensor2D; // ĥ
+          acts.push(act);
+          taus.push(tau);
+          cPrevs.push(c);
+          hPrevs.push(h);
+          if (kind === 'all') {
+            h = hNew;
+            c = cNew;
+          } else {
+            const m = ms[t] as tf.Tensor2D; // [B, 1]
+            h = tf.add(h, tf.mul(m, tf.sub(hNew, h))) as tf.Tensor2D; // [B, H]
+            c = tf.add(c, tf.mul(m, tf.sub(cNew, c))) as tf.Tensor2D; // [B, H]
+          }
         }
+        outs.push(tf.concat([h, c], 1) as tf.Tensor2D);
       }
-      outs.push(tf.concat([h, c], 1) as tf.Tensor2D);
-    }
-    save([w, m3, k, ...acts, ...taus, ...cPrevs, ...hPrevs]);
+      return { value: tf.stack(outs) as tf.Tensor3D, kept: [k, ...acts, ...taus, ...cPrevs, ...hPrevs] }; // value [T, B, 2H]
+    });
+    save([w, m3, ...kept]);
     return {
-      value: tf.stack(outs) as tf.Tensor3D, // [T, B, 2H]
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sw, sm, sk] = saved as [tf.Tensor2D, tf.Tensor3D, tf.Tensor1D];
         const n = (saved.length - 3) / 4; // computed steps
         const sActs = saved.slice(3, 3 + n);
@@ -168,7 +174,7 @@ export function lstmScan(xT: tf.Tensor3D, wh: tf.Tensor2D, h0: tf.Tensor2D, c0: 
           ? tf.zerosLike(sw)
           : tf.matMul(tf.transpose(tf.concat(sHPrev, 0) as tf.Tensor2D), tf.concat(dGatesComputed, 0) as tf.Tensor2D); // [H, 4H]
         return [tf.stack(dGates), dWh, dh, dc, tf.zerosLike(sm)];
-      },
+      }),
     };
   }) as (x: tf.Tensor3D, w: tf.Tensor2D, hInit: tf.Tensor2D, cInit: tf.Tensor2D, m: tf.Tensor3D) => tf.Tensor3D;
   return op(xT, wh, h0, c0, maskT);

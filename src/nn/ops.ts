@@ -14,7 +14,8 @@ const matMul2d = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => 
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
       const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy2)];
+      // in a tidy: tfjs keeps a custom gradient's temporaries (here the transposes) to the end
+      return tf.tidy(() => [tf.matMul(dy2, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy2)]);
     },
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
@@ -27,7 +28,7 @@ const matMul3d = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => 
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
       const dy3 = dy as tf.Tensor3D;
-      return [tf.matMul(dy3, tf.transpose(sb, [0, 2, 1])), tf.matMul(tf.transpose(sa, [0, 2, 1]), dy3)];
+      return tf.tidy(() => [tf.matMul(dy3, tf.transpose(sb, [0, 2, 1])), tf.matMul(tf.transpose(sa, [0, 2, 1]), dy3)]);
     },
   };
 }) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;

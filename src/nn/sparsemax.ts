@@ -41,18 +41,21 @@ function sparsemaxForward(z: tf.Tensor, mask: tf.Tensor): tf.Tensor {
 
 const sparsemaxWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [z, mask, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  const p = sparsemaxForward(z, mask);
+  // both passes in a tidy: tfjs keeps a custom gradient's temporaries until the whole gradient
+  // computation ends (the sort and cumulative sums here are [..., n] each)
+  const p = tf.tidy(() => sparsemaxForward(z, mask));
   save([p]);
   return {
     value: p,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [out] = saved as [tf.Tensor];
-      const s = tf.cast(tf.greater(out, 0), 'float32'); // support indicator
-      const size = tf.maximum(tf.sum(s, -1, true), 1); // |S|, ≥ 1
-      const meanS = tf.div(tf.sum(tf.mul(dy, s), -1, true), size); // [..., 1]
-      const dz = tf.mul(s, tf.sub(dy, meanS)); // [..., n]
-      return [dz, tf.zerosLike(mask)];
-    },
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [out] = saved as [tf.Tensor];
+        const s = tf.cast(tf.greater(out, 0), 'float32'); // support indicator
+        const size = tf.maximum(tf.sum(s, -1, true), 1); // |S|, ≥ 1
+        const meanS = tf.div(tf.sum(tf.mul(dy, s), -1, true), size); // [..., 1]
+        const dz = tf.mul(s, tf.sub(dy, meanS)); // [..., n]
+        return [dz, tf.zerosLike(mask)];
+      }),
   };
 });
 
