@@ -109,9 +109,9 @@ export async function extractBench(reps: number, quick: boolean): Promise<Extrac
 /** Rows for bench.ts's printed table. */
 export function extractRows(e: ExtractBench): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
-  if (e.audioWav) rows.push([`extract audio, WAV ${e.audioWav.clipSeconds} s clip (1 core)`, `${e.audioWav.timing.medianMs} ms, ${e.audioWav.clipsPerMinute} clips/min`]);
-  if (e.audioMp4) rows.push([`extract audio, MP4 ${e.audioMp4.clipSeconds} s clip via ffmpeg (1 core)`, `${e.audioMp4.timing.medianMs} ms, ${e.audioMp4.clipsPerMinute} clips/min`]);
-  const videoRow = (v: VideoBench, model: string): [string, string] => [`extract audio + video (${model}), ${v.frames} frames (1 core)`, `${v.msPerFrame} ms/frame, ${v.clipsPerMinute} clips/min; face in ${v.faceFrames}/${v.frames}`];
+  if (e.audioWav) rows.push([`extract audio, WAV ${e.audioWav.clipSeconds} s clip (one process)`, `${e.audioWav.timing.medianMs} ms, ${e.audioWav.clipsPerMinute} clips/min`]);
+  if (e.audioMp4) rows.push([`extract audio, MP4 ${e.audioMp4.clipSeconds} s clip via ffmpeg (one process)`, `${e.audioMp4.timing.medianMs} ms, ${e.audioMp4.clipsPerMinute} clips/min`]);
+  const videoRow = (v: VideoBench, model: string): [string, string] => [`extract audio + video (${model}), ${v.frames} frames (one process)`, `${v.msPerFrame} ms/frame, ${v.clipsPerMinute} clips/min; face in ${v.faceFrames}/${v.frames}`];
   const folderRow = (f: FolderBench, model: string): [string, string] => [`mird extract folder (${model}), ${f.clips} clips × ${f.visualFrames} frames`, `1 process ${f.clipsPerMinute1} clips/min, 2 processes ${f.clipsPerMinute2} clips/min`];
   if (e.video) rows.push(videoRow(e.video, 'face-api'));
   if (e.videoHuman) rows.push(videoRow(e.videoHuman, 'human'));

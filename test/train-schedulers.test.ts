@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { kubernetesIndexedJob, shellQuote, slurmArrayScript } from '../src/train/schedulers';
+import { kubernetesIndexedJob, shellQuote, slurmArrayScript, wasmThreadsOfCpu } from '../src/train/schedulers';
 
 const root = process.cwd();
 const runs = { args: ['--preset', 'quick', '--set', 'maxEpochs=1', '--data', "my clips/it's.pkl"], seeds: [0, 3, 7], out: 'runs/sweep-a', name: 'mird-quick-3runs' };
@@ -22,6 +22,10 @@ test('slurm array: one task per seed, resumes a folder that has a config, argume
   assert.ok(s.includes(`exec npx mird train --preset quick --set maxEpochs=1 --data 'my clips/it'\\''s.pkl' --seed "$SEED" --out "$DIR" $RESUME`), s);
   const r = spawnSync('bash', ['-n'], { input: s, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
+  // the task's wasm threads follow its CPUs
+  assert.match(slurmArrayScript(runs, { cpusPerTask: 4 }), /#SBATCH --cpus-per-task=4\n[\s\S]*export MIRD_WASM_THREADS="\$\{MIRD_WASM_THREADS:-\$\{SLURM_CPUS_PER_TASK:-4\}\}"/);
+  const threads = spawnSync('bash', ['-c', `${s.split('\n').find((l) => l.startsWith('export MIRD_WASM_THREADS'))}; printf %s "$MIRD_WASM_THREADS"`], { encoding: 'utf8', env: { PATH: process.env.PATH, SLURM_CPUS_PER_TASK: '3' } });
+  assert.equal(threads.stdout, '3');
   // the quoting survives the shell: echo the argument back
   const echo = spawnSync('bash', ['-c', `printf '%s' ${shellQuote("my clips/it's.pkl")}`], { encoding: 'utf8' });
   assert.equal(echo.stdout, "my clips/it's.pkl");
@@ -45,6 +49,10 @@ test('kubernetes indexed job: completions = seeds, the index picks the seed, the
   assert.equal(c.volumeMounts[0]!.mountPath, '/workspace/runs/sweep-a');
   assert.equal(j.spec.template.spec.volumes[0]!.persistentVolumeClaim.claimName, 'mird-runs');
   assert.equal(spawnSync('bash', ['-n'], { input: c.command[2], encoding: 'utf8' }).status, 0);
+  const env = (kubernetesIndexedJob(runs, { image: 'x', cpu: '2' }) as { spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } } } }).spec.template.spec.containers[0]!.env;
+  assert.deepEqual(env.find((e) => e.name === 'MIRD_WASM_THREADS'), { name: 'MIRD_WASM_THREADS', value: '2' });
+  assert.deepEqual(['1', '2', '1500m', '500m', '32'].map(wasmThreadsOfCpu), [1, 2, 1, 1, 8]);
+  assert.throws(() => wasmThreadsOfCpu('two'), /CPU request "two"/);
 });
 
 test('scheduler files refuse what a cluster would fail on later', () => {

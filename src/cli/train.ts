@@ -155,7 +155,7 @@ export async function run(argv: string[]): Promise<number> {
   } else if (jobs === 1) {
     for (const seed of seeds) outcomes.push(await runOne(seed, join(out, `seed-${seed}`)));
   } else {
-    // one process per seed (the wasm backend uses one core per process), `jobs` at a time
+    // one process per seed, `jobs` at a time (each with cores / jobs wasm threads)
     await prepareChecks(); // every check once, before any child starts (and the state cache is warm)
     const base = sharedArgs(argv, ['seeds', 'out', 'jobs'], ['resume']);
     const { runTrainProcesses } = await import('./children');

@@ -81,9 +81,19 @@ export function slurmArrayScript(r: ScheduledRuns, options: Partial<SlurmOptions
     '# when every task has finished: npx mird runs --dir ' + r.out,
     'set -euo pipefail',
     'cd "${SLURM_SUBMIT_DIR:-.}"',
+    '# the wasm backend uses as many threads as the task has CPUs (src/wasm-threads.ts)',
+    `export MIRD_WASM_THREADS="\${MIRD_WASM_THREADS:-\${SLURM_CPUS_PER_TASK:-${o.cpusPerTask}}}"`,
     ...runLines(r, 'SLURM_ARRAY_TASK_ID'),
     '',
   ].join('\n');
+}
+
+/** wasm threads for a Kubernetes CPU request ("2", "1.5", "500m"): its whole CPUs, 1 to 8. */
+export function wasmThreadsOfCpu(cpu: string): number {
+  const t = cpu.trim();
+  const cores = t.endsWith('m') ? Number(t.slice(0, -1)) / 1000 : Number(t);
+  if (!Number.isFinite(cores) || cores <= 0) throw new Error(`scheduler: CPU request "${cpu}" is not a Kubernetes quantity (e.g. 1, 2, 1500m)`);
+  return Math.max(1, Math.min(8, Math.floor(cores)));
 }
 
 /** A Kubernetes Indexed Job (batch/v1), as a JSON manifest (kubectl apply -f <file>). */
@@ -111,7 +121,9 @@ export function kubernetesIndexedJob(r: ScheduledRuns, options: Partial<Kubernet
               image: o.image,
               workingDir: o.workdir,
               command: ['bash', '-c', runLines(r, 'JOB_COMPLETION_INDEX').join('\n')],
-              env: [{ name: 'MIRD_QUIET', value: '1' }],
+              // a CPU request is a quota, not a cpuset: Node would see every core of the node,
+              // so the wasm backend's threads are set to the request (whole CPUs, at least 1)
+              env: [{ name: 'MIRD_QUIET', value: '1' }, { name: 'MIRD_WASM_THREADS', value: String(wasmThreadsOfCpu(o.cpu)) }],
               resources: { requests: { cpu: o.cpu, memory: o.memory }, limits: { memory: o.memory } },
               volumeMounts: [{ name: 'runs', mountPath: `${o.workdir}/${r.out}` }],
             },
