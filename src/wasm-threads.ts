@@ -22,7 +22,7 @@
 // (`os.availableParallelism()`, at most 8). 1 keeps tfjs's stock single-threaded SIMD build.
 // Commands that run several processes at once (`--jobs`) give each child cores / jobs threads.
 import { createRequire } from 'node:module';
-import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
+import { Worker as NodeWorker, type TransferListItem, type WorkerOptions } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 
 /** tfjs's wasm thread pool holds at most 8 workers (its PTHREAD_POOL_SIZE). */
@@ -81,14 +81,14 @@ function installWorkerShim(): void {
       } else super(url, options);
     }
 
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    postMessage(message: any, transferList?: readonly any[]): void {
+    // the "load" message carries the main script as a Blob the worker cannot import in Node
+    postMessage(message: unknown, transferList?: readonly TransferListItem[]): void {
       const m = message as { cmd?: string; urlOrBlob?: unknown } | null;
       if (m !== null && typeof m === 'object' && m.cmd === 'load' && typeof m.urlOrBlob !== 'string') {
-        super.postMessage({ ...m, urlOrBlob: glue }, transferList as never);
+        super.postMessage({ ...m, urlOrBlob: glue }, transferList);
         return;
       }
-      super.postMessage(message, transferList as never);
+      super.postMessage(message, transferList);
     }
   }
   // The Emscripten glue assigns `globalThis.Worker = require('worker_threads').Worker` when it

@@ -44,7 +44,7 @@ function usageText(): string {
 
 Audio (33 per frame): zero-crossing rate + 20 MFCC + 12 chroma (STFT, or --chroma cqt), librosa's definitions at 22050 Hz,
 frame 2048, hop 512 (.wav read directly; other files need Debian's ffmpeg package).
-Visual, --visual-model human (default, 226 per frame; ≈ 70–90 ms per 480×360 frame, one core):
+Visual, --visual-model human (default, 226 per frame; ≈ 70–90 ms per 480×360 frame on one thread):
 @vladmandic/human: detection confidence, face box, head pose, 68 landmarks relative to the face
 box, 7 expression probabilities (the 151 columns face-api also writes), then mesh confidence, gaze
 and eye opening of both eyes, depth of the 68 landmarks. --visual-model face-api (151 per frame;
