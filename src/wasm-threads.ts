@@ -23,6 +23,7 @@
 // Commands that run several processes at once (`--jobs`) give each child cores / jobs threads.
 import { createRequire } from 'node:module';
 import { Worker as NodeWorker, type TransferListItem, type WorkerOptions } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** tfjs's wasm thread pool holds at most 8 workers (its PTHREAD_POOL_SIZE). */
@@ -65,12 +66,13 @@ const poolWorkers: NodeWorker[] = [];
 
 function installWorkerShim(): void {
   if (shimInstalled) return;
-  shimInstalled = true;
   const req = cjsRequire();
   const wasmOut = join(dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
   const glue = join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js');
+  if (!existsSync(glue)) throw new Error(`${glue} not found`);
   // The worker script as tfjs would put it in its blob (it escapes newlines the same way).
   const workerSource = (req(join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string }).wasmWorkerContents.replace(/\n/g, '\\n');
+  shimInstalled = true;
   class EmscriptenWorker extends NodeWorker {
     constructor(url: string | URL, options?: WorkerOptions) {
       if (String(url).startsWith('blob:')) {
@@ -109,7 +111,14 @@ function installWorkerShim(): void {
  * initialises; `flags` is `tf.env()`, `setThreadsCount` the wasm package's.
  */
 export async function initWasmWithThreads<T>(threads: number, flags: { set(name: string, value: boolean): void }, setThreadsCount: (n: number) => void, init: () => Promise<T>): Promise<T> {
-  installWorkerShim();
+  try {
+    installWorkerShim();
+  } catch (err) {
+    // e.g. a tfjs-backend-wasm without the wasm-out files this relies on: one thread still works
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`[mird] wasm threads unavailable (${msg}); the wasm backend runs on one thread\n`);
+    return init();
+  }
   flags.set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   setThreadsCount(threads);
   const os = cjsRequire()('os') as { cpus: () => unknown[] };
