@@ -171,9 +171,12 @@ function torchPeer(lengths: object, reps: number, oursMs: number, threads: numbe
   const batchFile = join(dir, 'batch.json');
   const outFile = join(dir, 'torch.json');
   writeFileSync(batchFile, JSON.stringify(lengths));
-  // the same thread count everywhere: torch's intra-op pool and the BLAS underneath it
+  // torch's intra-op pool gets the threads; OpenBLAS underneath stays on one: Debian's pthread
+  // OpenBLAS beside torch's OpenMP pool oversubscribes the cores (measured at the paper preset on
+  // 2 cores: OMP 2 + OpenBLAS 2 took 4.3–5.2 s per iteration, OMP 1 + OpenBLAS 2 3.5 s, OMP 2 +
+  // OpenBLAS 1 1.8–2.1 s, one thread 2.6–2.9 s)
   const n = String(threads);
-  const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
+  const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: n };
   const r = spawnSync(py.python, [repoPath('scripts', 'bench-torch.py'), '--batch', batchFile, '--reps', String(reps), '--threads', n, '--out', outFile], { stdio: ['ignore', 'inherit', 'inherit'], env });
   if (r.status !== 0) return { skipped: `scripts/bench-torch.py exited ${r.status}` };
   const t = JSON.parse(readFileSync(outFile, 'utf8')) as { torch: string; threads: number; msMedian: number; msMin: number; msMax: number; reps: number };
