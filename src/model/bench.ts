@@ -10,7 +10,7 @@ export interface BenchResult {
   /** median wall-clock milliseconds per step over `steps` timed steps (after `warmup` untimed ones) */
   msPerStep: number;
   minMs: number;
-  /** median process CPU milliseconds per step (one core: robust when the machine is shared) */
+  /** median process CPU milliseconds per step, summed over the process's threads (robust when the machine is shared; above the wall clock when the wasm backend runs several threads) */
   cpuMsPerStep: number;
   steps: number;
   warmup: number;
