@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  const backend = await initBackend();
+  await initBackend();
   const config: EstimationConfig = { ...PAPER_ESTIMATION, stepsPerLevel: steps, lastK, seed, cubic: flags.cubic === true, estimators };
   const started = new Date().toISOString();
   // at start: other commits may land while a long run works
@@ -124,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
     `# MI toy run (${quick ? 'QUICK, not the full protocol' : steps !== PAPER_ESTIMATION.stepsPerLevel ? `${steps} steps per level, not the full protocol` : 'full protocol'})`,
     '',
     `Written by \`mird mi-toy ${argv.join(' ')}\`, started ${started}, git ${commit}${dirty ? ' (+ uncommitted changes in src/mi or the CLI)' : ''}.`,
-    `${describeBackend(backendInfo()).replace(/^backend/, 'Backend')}${backend.name === 'wasm' ? ' (one CPU thread)' : ''}.`,
+    `${describeBackend(backendInfo()).replace(/^backend/, 'Backend')}.`, // wasm: with its thread count
     '',
     `Estimation: d = ${config.d}, batch ${config.batchSize}, MI levels ${config.levels.join(', ')}, ${steps} steps per level, one model per estimator through all levels,`,
     `Adam lr ${config.lr}, estimate recorded before each update, statistics over the last ${lastK} estimates per level`,
