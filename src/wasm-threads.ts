@@ -38,10 +38,16 @@ function coresSeen(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
+/** MIRD_WASM_THREADS as the user set it; null when unset, empty or 'auto' (every core). */
+function chosenThreads(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.MIRD_WASM_THREADS;
+  return raw === undefined || raw.trim() === '' || raw === 'auto' ? null : raw;
+}
+
 /** Threads for this process: MIRD_WASM_THREADS, else every core seen (1–8). */
 export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MIRD_WASM_THREADS;
-  if (raw === undefined || raw.trim() === '' || raw === 'auto') return Math.max(1, Math.min(MAX_WASM_THREADS, coresSeen()));
+  const raw = chosenThreads(env);
+  if (raw === null) return Math.max(1, Math.min(MAX_WASM_THREADS, coresSeen()));
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
     throw new Error(`MIRD_WASM_THREADS=${raw} is not a thread count; use an integer from 1 to ${MAX_WASM_THREADS} (or unset it: every core, at most ${MAX_WASM_THREADS})`);
@@ -54,7 +60,7 @@ export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env): number 
  * threads (at least 1), unless the parent's environment already sets MIRD_WASM_THREADS.
  */
 export function childThreadsEnv(jobs: number, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  if (env.MIRD_WASM_THREADS !== undefined && env.MIRD_WASM_THREADS.trim() !== '' && env.MIRD_WASM_THREADS !== 'auto') return env;
+  if (chosenThreads(env) !== null) return env;
   const per = Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(coresSeen() / Math.max(1, jobs))));
   return { ...env, MIRD_WASM_THREADS: String(per) };
 }

@@ -4,6 +4,7 @@
 // A run folder that already holds config.json is resumed (`--resume`), so resubmitting the same
 // file after a pre-emption continues each seed from its last completed epoch and only reports the
 // finished ones (runs that cannot resume, the text host alone, skip finished folders instead). `mird runs --dir <runs folder>` lists the results when the jobs are done.
+import { MAX_WASM_THREADS } from '../wasm-threads';
 
 export interface ScheduledRuns {
   /** `mird train` arguments shared by every run (no --seed/--seeds/--out/--jobs/--resume/--emit) */
@@ -88,12 +89,12 @@ export function slurmArrayScript(r: ScheduledRuns, options: Partial<SlurmOptions
   ].join('\n');
 }
 
-/** wasm threads for a Kubernetes CPU request ("2", "1.5", "500m"): its whole CPUs, 1 to 8. */
+/** wasm threads for a Kubernetes CPU request ("2", "1.5", "500m"): its whole CPUs, 1 to MAX_WASM_THREADS. */
 export function wasmThreadsOfCpu(cpu: string): number {
   const t = cpu.trim();
   const cores = t.endsWith('m') ? Number(t.slice(0, -1)) / 1000 : Number(t);
   if (!Number.isFinite(cores) || cores <= 0) throw new Error(`scheduler: CPU request "${cpu}" is not a Kubernetes quantity (e.g. 1, 2, 1500m)`);
-  return Math.max(1, Math.min(8, Math.floor(cores)));
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(cores)));
 }
 
 /** A Kubernetes Indexed Job (batch/v1), as a JSON manifest (kubectl apply -f <file>). */
