@@ -34,6 +34,12 @@ function standardizeColumns(x: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
+/** x [n, d] with its columns centred, and their population covariance C = x_cᵀ x_c / n [d, d]. */
+function centredCovariance(x: tf.Tensor2D): { centred: tf.Tensor2D; cov: tf.Tensor2D } {
+  const centred = tf.sub(x, tf.mean(x, 0, true)) as tf.Tensor2D;
+  return { centred, cov: tf.div(matMul(centred, centred, true, false), x.shape[0]) as tf.Tensor2D };
+}
+
 /** The number of paired rows of x and y; an error naming `what` unless they match and are ≥ 2. */
 function pairedRows(x: tf.Tensor2D, y: tf.Tensor2D, what: string): number {
   const n = x.shape[0];
@@ -61,11 +67,7 @@ export function crossCorrelationPenalty(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scal
 export function covarianceDeviation(x: tf.Tensor2D): tf.Scalar {
   const [n, d] = x.shape;
   if (n < 2) throw new Error(`covarianceDeviation: needs at least 2 rows, got ${n}`);
-  return tf.tidy(() => {
-    const centred = tf.sub(x, tf.mean(x, 0, true));
-    const cov = tf.div(matMul(centred as tf.Tensor2D, centred as tf.Tensor2D, true, false), n); // [d, d]
-    return tf.mean(tf.square(tf.sub(cov, tf.eye(d)))) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(centredCovariance(x).cov, tf.eye(d)))) as tf.Scalar);
 }
 
 /** NEWTON_SCHULZ_STEPS of the coupled Newton–Schulz iteration for A^(−1/2) (only matMuls: differentiable on every backend). */
@@ -99,10 +101,9 @@ export function inverseSqrtSpd(a: tf.Tensor2D, steps = NEWTON_SCHULZ_STEPS): tf.
  * at most 1 / sqrt(λ · mean variance)); a column of zero variance stays 0.
  */
 export function whitenColumns(x: tf.Tensor2D, ridge: number): tf.Tensor2D {
-  const [n, d] = x.shape;
+  const d = x.shape[1];
   return tf.tidy(() => {
-    const centred = tf.sub(x, tf.mean(x, 0, true)) as tf.Tensor2D;
-    const cov = tf.div(matMul(centred, centred, true, false), n) as tf.Tensor2D;
+    const { centred, cov } = centredCovariance(x);
     const shift = tf.add(tf.mul(tf.div(tf.sum(tf.mul(cov, tf.eye(d))), d), ridge), XCORR_EPS); // λ · mean variance
     return matMul(centred, inverseSqrtSpd(tf.add(cov, tf.mul(tf.eye(d), shift)) as tf.Tensor2D));
   });
