@@ -133,6 +133,48 @@ test('explicit-transpose matMul gradient equals the built-in one', async () => {
   tf.dispose([a, b, ...ours, ...theirs]);
 });
 
+test('weight gradients: (dyᵀ·x)ᵀ and the row sums of dyᵀ equal xᵀ·dy and the column sums of dy bit for bit on wasm', async () => {
+  await useBackend('wasm');
+  const { orientedWeightGradient, swapWeightGradient } = await import('../src/nn/ops');
+  // [K, M, N]: tiny, odd, one-row / one-column, long K (a recurrence's T·B) and a wide N
+  // (a vocabulary); values spread over many magnitudes so any change of summation order shows
+  for (const [k, m, n] of [[1, 1, 1], [1, 5, 3], [7, 1, 9], [9, 4, 1], [37, 13, 29], [200, 33, 64], [3000, 3, 40], [549, 16, 3001], [12512, 8, 24]]) {
+    const x = tf.tensor2d(values([k, m], 41 + k).map((v, i) => v * Math.exp((i % 7) - 3)), [k, m]);
+    const dy = tf.tensor2d(values([k, n], 43 + n).map((v, i) => v * Math.exp((i % 5) - 2)), [k, n]);
+    const [wRef, bRef] = tf.tidy(() => [tf.matMul(tf.transpose(x) as tf.Tensor2D, dy).dataSync(), tf.sum(dy, 0).dataSync()]);
+    for (const swap of [false, true]) {
+      const [w, b] = orientedWeightGradient(x, dy, true, swap);
+      assert.deepEqual(w!.shape, [m, n]);
+      assert.deepEqual(Array.from(w!.dataSync()), Array.from(wRef!), `[${k}, ${m}]ᵀ × [${k}, ${n}], swap ${swap}: weight gradient`);
+      assert.deepEqual(Array.from(b!.dataSync()), Array.from(bRef!), `[${k}, ${n}], swap ${swap}: bias gradient`);
+      tf.dispose([w!, b!]);
+    }
+    tf.dispose([x, dy]);
+  }
+  // the cost model packs the smaller operand of a long product and leaves small ones alone
+  assert.equal(swapWeightGradient(12512, 128, 512, false), true);
+  assert.equal(swapWeightGradient(12512, 33, 256, true), true);
+  assert.equal(swapWeightGradient(549, 128, 30522, true), true);
+  assert.equal(swapWeightGradient(1760, 709, 256, true), false);
+  assert.equal(swapWeightGradient(144, 64, 64, true), false);
+});
+
+test('wasm Identity shares its input\'s data, and the clone outlives the original', async () => {
+  await initBackend();
+  await useBackend('wasm');
+  const { fasterWasmKernelsInstalled } = await import('../src/wasm-kernels');
+  const x = tf.tensor1d([1, 2, 3]);
+  const before = (tf.memory() as { numDataBuffers: number }).numDataBuffers;
+  const y = tf.clone(x);
+  if (fasterWasmKernelsInstalled()) assert.equal((tf.memory() as { numDataBuffers: number }).numDataBuffers, before, 'a clone allocates no new buffer');
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  const v = tf.variable(y);
+  v.assign(tf.tensor1d([4, 5, 6]));
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3], 'assigning to a variable made from the clone leaves the clone alone');
+  tf.dispose([y, v]);
+});
+
 test('MIRD_BACKEND with an unknown name is a clear error', async () => {
   const { spawnSync } = await import('node:child_process');
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/backend.ts').then(m => m.initBackend()).catch(e => { console.error(e.message); process.exit(3); })"], {

@@ -220,11 +220,14 @@ test('fusedLinearCrossEntropy equals maskedCrossEntropy on materialised logits (
   // underflows to 0 (the log-normaliser must not be read from those)
   for (const [chunkRows, scale] of [[1, 1], [5, 1], [12, 1], [100, 1], [5, 60], [100, 60]] as Array<[number, number]>) {
     const tol = scale === 1 ? 1e-5 : 2e-5; // relative to the value where it exceeds 1 (float32 rounding grows with the logits)
-    const fused = tf.tidy(() => {
-      const f = (hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar => fusedLinearCrossEntropy(hh as tf.Tensor3D, ww as tf.Tensor2D, bb as tf.Tensor1D, ids, mask, { ignoreIds: [3], chunkRows });
+    // keepSoftmaxFloats 0: the backward recomputes each chunk's logits; the default keeps the
+    // forward's softmax of every chunk. The two must agree bit for bit.
+    const [fused, recomputed] = [undefined, 0].map((keepSoftmaxFloats) => tf.tidy(() => {
+      const f = (hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar => fusedLinearCrossEntropy(hh as tf.Tensor3D, ww as tf.Tensor2D, bb as tf.Tensor1D, ids, mask, { ignoreIds: [3], chunkRows, ...(keepSoftmaxFloats === undefined ? {} : { keepSoftmaxFloats }) });
       const hs = tf.mul(h, scale);
       return [f(hs, w, b), ...tf.grads(f)([hs, w, b])].map((t) => Array.from(t.dataSync()));
-    });
+    })) as [number[][], number[][]];
+    assert.deepEqual(recomputed, fused, `chunk ${chunkRows}, scale ${scale}: recomputing the logits in the backward changes the result`);
     const ref = tf.tidy(() => {
       const f = (hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar =>
         maskedCrossEntropy(tf.add(tf.reshape(tf.matMul(tf.reshape(hh, [12, 5]), ww as tf.Tensor2D), [3, 4, 11]), bb) as tf.Tensor3D, ids, mask, { ignoreIds: [3] });

@@ -2,6 +2,7 @@
 // masked mean squared error (audio / visual), plus the output layer and cross entropy fused
 // into one op for large vocabularies. Padded positions never count.
 import * as tf from '@tensorflow/tfjs';
+import { weightGradient } from './ops';
 
 export interface CrossEntropyOptions {
   /** token ids that never count (besides mask = 0), e.g. [CLS] = 101 and [SEP] = 102 */
@@ -127,6 +128,13 @@ export interface FusedCrossEntropyOptions extends CrossEntropyOptions {
   /** rows (clip × position) per chunk; default: as many as keep a chunk's logits ≤ 2²⁴ floats (64 MB) */
   chunkRows?: number;
   /**
+   * The forward's softmax of every chunk is kept for the backward (instead of recomputing the
+   * chunk's logits there) while all of them together stay within this many floats; default 2²⁵
+   * (128 MB). With 0 only a single chunk's softmax is kept. Either way the values and gradients
+   * are bit-identical.
+   */
+  keepSoftmaxFloats?: number;
+  /**
    * Flat positions b·T + t that may count (host-side, ascending), e.g. every real token of the
    * batch: only these rows are multiplied by W (padding is often half of a batch's positions).
    * Every position with mask 1 must be listed; a listed position with mask 0 just weighs 0.
@@ -140,13 +148,18 @@ export interface FusedCrossEntropyOptions extends CrossEntropyOptions {
  * (mask, ignoreIds) exactly as `maskedCrossEntropy(linear(h, W, b), ...)`.
  *
  * Rows are processed in chunks: dlogits = c_n (softmax − onehot), dh = dlogits Wᵀ,
- * dW = Σ hᵀ dlogits, db = Σ dlogits. When every row fits in one chunk the forward's softmax is
- * kept for the backward; otherwise the backward recomputes each chunk's logits.
- * Memory is O(chunk · V) instead of O(B·T·V): with V = 30522 the full logits of the authors'
- * batch (48 labeled + 96 unlabeled clips × 50 tokens) are 880 MB per tensor and a training step
- * through `maskedCrossEntropy` exhausts the 4 GB wasm heap; this op does not.
+ * dW = Σ hᵀ dlogits, db = Σ dlogits. While the softmax of all rows fits `keepSoftmaxFloats`
+ * (the paper preset's ~900 real tokens × 30,522: 109 MB) the forward's chunks are kept for the
+ * backward; beyond it the backward recomputes each chunk's logits (one more [rows, H] × [H, V]
+ * product per chunk: ~0.25 s of the paper preset's iteration on 2 cores).
+ * Memory is O(chunk · V) instead of O(B·T·V) past that budget: with V = 30522 the full logits of
+ * the authors' batch (48 labeled + 96 unlabeled clips × 50 tokens) are 880 MB per tensor and a
+ * training step through `maskedCrossEntropy` exhausts the 4 GB wasm heap; this op does not.
  * hidden [B, T, H], w [H, V], b [V], ids [B, T] int32, mask [B, T] → scalar.
  */
+/** fusedLinearCrossEntropy's default `keepSoftmaxFloats`: 2²⁵ floats (128 MB). */
+export const KEEP_SOFTMAX_FLOATS = 1 << 25;
+
 export function fusedLinearCrossEntropy(
   hidden: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, ids: tf.Tensor2D, mask: tf.Tensor2D, options: FusedCrossEntropyOptions = {},
 ): tf.Scalar {
@@ -162,7 +175,7 @@ export function fusedLinearCrossEntropy(
   const n = rows === undefined ? all : rows.length;
   if (n === 0) return tf.scalar(0);
   const chunk = Math.max(1, Math.min(n, options.chunkRows ?? Math.floor((1 << 24) / v)));
-  const keepSoftmax = chunk >= n; // one chunk: keep its softmax rather than recompute it
+  const keepSoftmax = chunk >= n || n * v <= (options.keepSoftmaxFloats ?? KEEP_SOFTMAX_FLOATS);
   return tf.tidy(() => {
     const counted = countedPositions(ids, mask, options.ignoreIds);
     const picked = rows === undefined ? null : tf.tensor1d(rows, 'int32');
@@ -179,7 +192,7 @@ export function fusedLinearCrossEntropy(
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [h2, ww, bb, idsF, weights, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
       let total: tf.Tensor = tf.scalar(0);
-      let softmax: tf.Tensor | null = null;
+      const kept: tf.Tensor[] = [];
       for (const r0 of starts) {
         const rows = Math.min(chunk, n - r0);
         const [part, p] = tf.tidy(() => {
@@ -190,29 +203,29 @@ export function fusedLinearCrossEntropy(
           const loss = tf.sum(tf.mul(tf.sub(lse, target), tf.slice(weights, [r0], [rows])));
           return [loss, keepSoftmax ? softmax : tf.scalar(0)];
         });
-        if (keepSoftmax) softmax = p as tf.Tensor;
+        if (keepSoftmax) kept.push(p as tf.Tensor);
         else (p as tf.Tensor).dispose();
         const next = tf.add(total, part as tf.Tensor);
         tf.dispose([total, part as tf.Tensor]);
         total = next;
       }
-      save(softmax === null ? [h2, ww, bb, idsF, weights] : [h2, ww, bb, idsF, weights, softmax]);
+      save([h2, ww, bb, idsF, weights, ...kept]);
       return {
         value: total,
         // in a tidy: tfjs keeps a custom gradient's temporaries (Wᵀ, the row blocks) to the end
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-          const [sh, sw, sb, si, sc, sp] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D | undefined];
+          const [sh, sw, sb, si, sc, ...softmaxes] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, ...tf.Tensor2D[]];
           const wT = tf.transpose(sw); // [V, H], once
           let dW: tf.Tensor = tf.zerosLike(sw);
           let dB: tf.Tensor = tf.zerosLike(sb);
           const dHs: tf.Tensor[] = [];
-          for (const r0 of starts) {
+          for (const [c, r0] of starts.entries()) {
             const rows = Math.min(chunk, n - r0);
             const [dh, dw, db] = tf.tidy(() => {
-              const p = sp ?? tf.softmax(chunkLogits(sh, sw, sb, r0, rows)); // [rows, V]
+              const p = softmaxes[c] ?? tf.softmax(chunkLogits(sh, sw, sb, r0, rows)); // [rows, V]
               const diff = minusOneHot(p, chunkIds(si, r0, rows)); // [rows, V]
               const g = tf.mul(diff, tf.expandDims(tf.mul(tf.slice(sc, [r0], [rows]), dy), 1)) as tf.Tensor2D; // dlogits
-              return [tf.matMul(g, wT), tf.matMul(tf.transpose(tf.slice(sh, [r0, 0], [rows, hd])), g), tf.sum(g, 0)];
+              return [tf.matMul(g, wT), ...weightGradient(tf.slice(sh, [r0, 0], [rows, hd]) as tf.Tensor2D, g, true)];
             });
             dHs.push(dh as tf.Tensor);
             const nw = tf.add(dW, dw as tf.Tensor);

@@ -16,7 +16,7 @@
 // the last step the state is the one at the LAST REAL step of each sequence, padding never
 // changes it, and a zero-length sequence returns the initial state.
 import * as tf from '@tensorflow/tfjs';
-import { linear } from './ops';
+import { linear, weightGradient } from './ops';
 import { makeVariable } from './dense';
 import { Rng } from '../util/rng';
 
@@ -172,7 +172,7 @@ export function lstmScan(xT: tf.Tensor3D, wh: tf.Tensor2D, h0: tf.Tensor2D, c0: 
         // dW_h = [h_{t−1}]ᵀ [dG_t] over every computed step, one product
         const dWh = n === 0
           ? tf.zerosLike(sw)
-          : tf.matMul(tf.transpose(tf.concat(sHPrev, 0) as tf.Tensor2D), tf.concat(dGatesComputed, 0) as tf.Tensor2D); // [H, 4H]
+          : weightGradient(tf.concat(sHPrev, 0) as tf.Tensor2D, tf.concat(dGatesComputed, 0) as tf.Tensor2D)[0]; // [H, 4H]
         return [tf.stack(dGates), dWh, dh, dc, tf.zerosLike(sm)];
       }),
     };
