@@ -159,6 +159,25 @@ test('weight gradients: (dyᵀ·x)ᵀ and the row sums of dyᵀ equal xᵀ·dy a
   assert.equal(swapWeightGradient(144, 64, 64, true), false);
 });
 
+test('wasm batched matMul equals its single products bit for bit (operands batched, shared, transposed)', async () => {
+  await useBackend('wasm');
+  for (const [sa, sb, ta, tb] of [[[5, 4, 6], [5, 6, 3], false, false], [[128, 7, 9], [128, 9, 7], false, false], [[3, 6, 4], [3, 5, 6], true, true], [[1, 4, 6], [3, 6, 5], false, false], [[3, 6, 4], [1, 6, 5], true, false]] as Array<[number[], number[], boolean, boolean]>) {
+    const a = tf.tensor(values(sa, 7), sa) as tf.Tensor3D;
+    const b = tf.tensor(values(sb, 8), sb) as tf.Tensor3D;
+    const batched = tf.tidy(() => Array.from(tf.matMul(a, b, ta, tb).dataSync()));
+    const singles = tf.tidy(() => {
+      const count = Math.max(sa[0] as number, sb[0] as number);
+      const pick = (t: tf.Tensor3D, i: number, transpose: boolean): tf.Tensor2D => {
+        const m = tf.squeeze(tf.slice(t, [t.shape[0] === 1 ? 0 : i, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
+        return transpose ? (tf.transpose(m) as tf.Tensor2D) : m;
+      };
+      return Array.from({ length: count }, (_, i) => Array.from(tf.matMul(pick(a, i, ta), pick(b, i, tb)).dataSync())).flat();
+    });
+    assert.deepEqual(batched, singles, `[${sa}] × [${sb}] (${ta}, ${tb})`);
+    tf.dispose([a, b]);
+  }
+});
+
 test('wasm Identity shares its input\'s data, and the clone outlives the original', async () => {
   await initBackend();
   await useBackend('wasm');
