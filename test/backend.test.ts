@@ -162,8 +162,8 @@ test('weight gradients: (dyᵀ·x)ᵀ and the row sums of dyᵀ equal xᵀ·dy a
 test('wasm batched matMul equals its single products bit for bit (operands batched, shared, transposed)', async () => {
   await useBackend('wasm');
   for (const [sa, sb, ta, tb] of [[[5, 4, 6], [5, 6, 3], false, false], [[128, 7, 9], [128, 9, 7], false, false], [[3, 6, 4], [3, 5, 6], true, true], [[1, 4, 6], [3, 6, 5], false, false], [[3, 6, 4], [1, 6, 5], true, false]] as Array<[number[], number[], boolean, boolean]>) {
-    const a = tf.tensor(values(sa, 7), sa) as tf.Tensor3D;
-    const b = tf.tensor(values(sb, 8), sb) as tf.Tensor3D;
+    const a = tf.tensor3d(values(sa, 7), sa as [number, number, number]);
+    const b = tf.tensor3d(values(sb, 8), sb as [number, number, number]);
     const batched = tf.tidy(() => Array.from(tf.matMul(a, b, ta, tb).dataSync()));
     const singles = tf.tidy(() => {
       const count = Math.max(sa[0] as number, sb[0] as number);
