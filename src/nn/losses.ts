@@ -142,6 +142,9 @@ export interface FusedCrossEntropyOptions extends CrossEntropyOptions {
   rows?: Int32Array;
 }
 
+/** fusedLinearCrossEntropy's default `keepSoftmaxFloats`: 2²⁵ floats (128 MB). */
+export const KEEP_SOFTMAX_FLOATS = 1 << 25;
+
 /**
  * The language decoder's output layer and its cross entropy in one op, never materialising
  * the [B·T, V] logits: CE of softmax(h W + b) against ids, averaged over counted positions
@@ -157,9 +160,6 @@ export interface FusedCrossEntropyOptions extends CrossEntropyOptions {
  * training step through `maskedCrossEntropy` exhausts the 4 GB wasm heap; this op does not.
  * hidden [B, T, H], w [H, V], b [V], ids [B, T] int32, mask [B, T] → scalar.
  */
-/** fusedLinearCrossEntropy's default `keepSoftmaxFloats`: 2²⁵ floats (128 MB). */
-export const KEEP_SOFTMAX_FLOATS = 1 << 25;
-
 export function fusedLinearCrossEntropy(
   hidden: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, ids: tf.Tensor2D, mask: tf.Tensor2D, options: FusedCrossEntropyOptions = {},
 ): tf.Scalar {
