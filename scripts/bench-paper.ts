@@ -6,6 +6,9 @@
 // not add up exactly to the whole: the whole shares one tape and one optimiser call).
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../src/data/types';
+import type { MirdModel } from '../src/model/mird';
+import type { MiTerms } from '../src/train/mi-terms';
+import type { Trainer } from '../src/train/loop';
 import { Rng } from '../src/util/rng';
 
 export interface Timing {
@@ -40,7 +43,7 @@ function scalarOf(ts: tf.Tensor[]): tf.Scalar {
 }
 
 /** fn's forward + backward w.r.t. vars; waits for the backend. */
-function fwdBwd(vars: tf.Variable[], fn: () => tf.Scalar): () => Promise<void> {
+export function fwdBwd(vars: tf.Variable[], fn: () => tf.Scalar): () => Promise<void> {
   return async () => {
     const { value, grads } = tf.variableGrads(fn, vars);
     await value.data();
@@ -56,21 +59,80 @@ export interface PaperBench {
   lengths: { text: number[]; audio: number[]; visual: number[] };
 }
 
-export async function paperBench(reps: number): Promise<PaperBench> {
+/** The paper preset as the bench runs it: model, estimators, trainer and the timed batch of 32. */
+export interface PaperFixture {
+  model: MirdModel;
+  mi: MiTerms | null;
+  trainer: Trainer;
+  batch: Batch;
+  dispose(): void;
+}
+
+/** Builds the fixture (`mird train --preset small --data synthetic:paper`, seed 0); the caller disposes it. */
+export async function paperFixture(): Promise<PaperFixture> {
   const { prepareRun } = await import('../src/train/setup');
   const { Trainer } = await import('../src/train/loop');
-  const { trainStep, estimatorStep, latentsOf } = await import('../src/train/step');
   const { epochBatches, disposeBatch } = await import('../src/data/batching');
-  const { detach } = await import('../src/nn/ops');
-  const { maskedMse } = await import('../src/nn/losses');
   const p = await prepareRun({ preset: 'small', data: 'synthetic:paper', seed: 0 });
   const { model, mi } = p.build(0);
-  const t = new Trainer(model, mi, p.data, p.resolved.train, 0, { run: null, checkpointMetadata: {} });
-  const ctx = t.stepContext;
+  const trainer = new Trainer(model, mi, p.data, p.resolved.train, 0, { run: null, checkpointMetadata: {} });
   const all = [...epochBatches(p.data.dataset.splits.train, p.data.tokenizer, { ...p.data.batchOptions, batchSize: 32, seed: 0, epoch: 0 })];
-  const batches = all.slice(0, 3);
-  all.slice(3).forEach(disposeBatch);
-  const b = batches[0] as Batch;
+  all.slice(1).forEach(disposeBatch);
+  const batch = all[0] as Batch;
+  return {
+    model, mi, trainer, batch,
+    dispose: () => {
+      disposeBatch(batch);
+      trainer.dispose();
+      model.dispose();
+      mi?.dispose();
+    },
+  };
+}
+
+/** The components timed alone, by short name, in the bench's order. */
+export const PAPER_COMPONENT_KEYS = ['host', 'wsa', 'text-encoder', 'audio-encoder', 'visual-encoder', 'text-decoder', 'audio-decoder', 'visual-decoder'] as const;
+export type PaperComponentKey = (typeof PAPER_COMPONENT_KEYS)[number];
+
+/** One component of the model, for timing alone: its variables and a scalar of its forward pass. */
+export interface PaperComponent {
+  key: PaperComponentKey;
+  /** row name in the bench's report */
+  name: string;
+  vars: tf.Variable[];
+  loss: () => tf.Scalar;
+}
+
+/**
+ * The encoders, WSA, the text host and the decoders of the fixture's model on its batch (WSA's
+ * words and the decoders' latents are fixed random inputs); dispose() frees those inputs.
+ */
+export async function paperComponents(f: PaperFixture): Promise<{ components: PaperComponent[]; dispose(): void }> {
+  const { maskedMse } = await import('../src/nn/losses');
+  const { model: m, batch: b } = f;
+  const host = m.sharedEncoder.host;
+  const words = tf.randomNormal([b.textIds.shape[0], b.textIds.shape[1], m.config.bert.hiddenSize], 0, 1, 'float32', 1) as tf.Tensor3D;
+  const z = tf.randomNormal([b.textIds.shape[0], 2 * m.config.latentDim], 0, 1, 'float32', 2) as tf.Tensor2D;
+  const ignoreIds = f.trainer.stepContext.ignoreTokenIds;
+  const byKey: Record<PaperComponentKey, Omit<PaperComponent, 'key'>> = {
+    host: { name: '  text host (BERT 4 × 256, all layers)', vars: [...host.namedVariables().values()], loss: () => scalarOf([host.runLayers(host.embed(b, true), b.textMask, 0, m.config.bert.numLayers, true)]) },
+    wsa: { name: '  WSA (eqs. 2–6, both modalities)', vars: m.sharedEncoder.wsa.variables(), loss: () => scalarOf([m.sharedEncoder.wsa.apply({ words, audio: b.audio, audioMask: b.audioMask, visual: b.visual, visualMask: b.visualMask }, true, 1).out]) },
+    'text-encoder': { name: '  text encoder (embedding 128 + LSTM 64)', vars: m.textEncoder.variables(), loss: () => scalarOf([m.textEncoder.apply(b, true, new Rng(1))]) },
+    'audio-encoder': { name: '  audio encoder (LSTM 33 → 64)', vars: m.audioEncoder.variables(), loss: () => scalarOf([m.audioEncoder.apply(b.audio, b.audioMask)]) },
+    'visual-encoder': { name: '  visual encoder (LSTM 709 → 64)', vars: m.visualEncoder.variables(), loss: () => scalarOf([m.visualEncoder.apply(b.visual, b.visualMask)]) },
+    'text-decoder': { name: '  text decoder (LSTM 128 + cross entropy over 30,522)', vars: m.textDecoder.variables(), loss: () => m.textReconstructionLoss({ text: null, textHidden: m.textDecoder.states(z, b.textIds.shape[1]), audio: b.audio, visual: b.visual }, b, { ignoreIds }) },
+    'audio-decoder': { name: '  audio decoder (LSTM 128 × T_A + MSE)', vars: m.audioDecoder.variables(), loss: () => maskedMse(m.audioDecoder.apply(z, b.audio.shape[1]), b.audio, b.audioMask) },
+    'visual-decoder': { name: '  visual decoder (LSTM 128 × T_V + MSE)', vars: m.visualDecoder.variables(), loss: () => maskedMse(m.visualDecoder.apply(z, b.visual.shape[1]), b.visual, b.visualMask) },
+  };
+  return { components: PAPER_COMPONENT_KEYS.map((key) => ({ key, ...byKey[key] })), dispose: () => tf.dispose([words, z]) };
+}
+
+export async function paperBench(reps: number): Promise<PaperBench> {
+  const { trainStep, estimatorStep, latentsOf } = await import('../src/train/step');
+  const { detach } = await import('../src/nn/ops');
+  const f = await paperFixture();
+  const { model, mi, trainer: t, batch: b } = f;
+  const ctx = t.stepContext;
   const lengths = { text: Array.from(b.hostLengths?.text ?? []), audio: Array.from(b.hostLengths?.audio ?? []), visual: Array.from(b.hostLengths?.visual ?? []) };
   let k = 0;
   // one batch for every timed iteration: the torch peer times the same shapes
@@ -82,25 +144,14 @@ export async function paperBench(reps: number): Promise<PaperBench> {
   const m = model;
   const c: Timing[] = [];
   const note = 'forward + backward alone on the timed batch';
-  const host = m.sharedEncoder.host;
-  const hostVars = [...host.namedVariables().values()];
-  c.push(await timeIt('  text host (BERT 4 × 256, all layers)', reps, 1, fwdBwd(hostVars, () => scalarOf([host.runLayers(host.embed(b, true), b.textMask, 0, m.config.bert.numLayers, true)])), note));
-  const words = tf.randomNormal([b.textIds.shape[0], b.textIds.shape[1], m.config.bert.hiddenSize], 0, 1, 'float32', 1) as tf.Tensor3D;
-  c.push(await timeIt('  WSA (eqs. 2–6, both modalities)', reps, 1, fwdBwd(m.sharedEncoder.wsa.variables(), () => scalarOf([m.sharedEncoder.wsa.apply({ words, audio: b.audio, audioMask: b.audioMask, visual: b.visual, visualMask: b.visualMask }, true, 1).out])), note));
-  c.push(await timeIt('  text encoder (embedding 128 + LSTM 64)', reps, 1, fwdBwd(m.textEncoder.variables(), () => scalarOf([m.textEncoder.apply(b, true, new Rng(1))])), note));
-  c.push(await timeIt('  audio encoder (LSTM 33 → 64)', reps, 1, fwdBwd(m.audioEncoder.variables(), () => scalarOf([m.audioEncoder.apply(b.audio, b.audioMask)])), note));
-  c.push(await timeIt('  visual encoder (LSTM 709 → 64)', reps, 1, fwdBwd(m.visualEncoder.variables(), () => scalarOf([m.visualEncoder.apply(b.visual, b.visualMask)])), note));
-  const z = tf.randomNormal([b.textIds.shape[0], 2 * m.config.latentDim], 0, 1, 'float32', 2) as tf.Tensor2D;
-  const ignoreIds = ctx.ignoreTokenIds;
-  c.push(await timeIt('  text decoder (LSTM 128 + cross entropy over 30,522)', reps, 1, fwdBwd(m.textDecoder.variables(), () => m.textReconstructionLoss({ text: null, textHidden: m.textDecoder.states(z, b.textIds.shape[1]), audio: b.audio, visual: b.visual }, b, { ignoreIds })), note));
-  c.push(await timeIt('  audio decoder (LSTM 128 × T_A + MSE)', reps, 1, fwdBwd(m.audioDecoder.variables(), () => maskedMse(m.audioDecoder.apply(z, b.audio.shape[1]), b.audio, b.audioMask)), note));
-  c.push(await timeIt('  visual decoder (LSTM 128 × T_V + MSE)', reps, 1, fwdBwd(m.visualDecoder.variables(), () => maskedMse(m.visualDecoder.apply(z, b.visual.shape[1]), b.visual, b.visualMask)), note));
+  const parts = await paperComponents(f);
+  for (const part of parts.components) c.push(await timeIt(part.name, reps, 1, fwdBwd(part.vars, part.loss), note));
   if (mi !== null && ctx.estimatorOptimizer !== null) {
     const out = m.forward(b, { training: false, decode: false });
     const pairs = new Map([...mi.pairTensors(latentsOf(m, out, b, mi))].map(([pair, v]) => [pair, { x: detach(v.x), y: detach(v.y) }]));
     const opt = ctx.estimatorOptimizer;
-    c.push(await timeIt(`  estimators: T′ = ${p.resolved.train.estimatorSteps} steps of all ${pairs.size} (one Adam step each)`, reps, 1, async () => {
-      const losses = tf.tidy(() => tf.stack(Array.from({ length: p.resolved.train.estimatorSteps }, () => estimatorStep(mi, opt, pairs, 1e-3))));
+    c.push(await timeIt(`  estimators: T′ = ${t.config.estimatorSteps} steps of all ${pairs.size} (one Adam step each)`, reps, 1, async () => {
+      const losses = tf.tidy(() => tf.stack(Array.from({ length: t.config.estimatorSteps }, () => estimatorStep(mi, opt, pairs, 1e-3))));
       await losses.data();
       losses.dispose();
     }));
@@ -111,7 +162,8 @@ export async function paperBench(reps: number): Promise<PaperBench> {
     ctx.modelOptimizer.applyGradients(zerosGrads, () => 0, 1);
     await [...ctx.modelParams.values()][0]!.data();
   }));
-  tf.dispose([words, z, ...zerosGrads.values()]);
+  tf.dispose([...zerosGrads.values()]);
+  parts.dispose();
 
   const evalBatch = b;
   const inf = await timeIt('paper preset: inference, one batch of 32 (forward, no decoders)', reps, 1, async () => {
@@ -119,9 +171,6 @@ export async function paperBench(reps: number): Promise<PaperBench> {
     await o.yHat.data();
     tf.dispose([o.zText, o.zAudio, o.zVisual, o.zShared, o.yHat]);
   });
-  batches.forEach(disposeBatch);
-  t.dispose();
-  model.dispose();
-  mi?.dispose();
+  f.dispose();
   return { iteration, components: c, inference: { clipsPerSecond: Math.round((32 / inf.medianMs) * 1000 * 10) / 10, timing: inf }, lengths };
 }

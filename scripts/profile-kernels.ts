@@ -1,21 +1,21 @@
 // Where the paper preset's training time goes, kernel by kernel: times every call of every wasm
 // kernel (matrix products by shape, with GFLOP/s; the rest by kernel and input shape) over a few
-// Algorithm-1 iterations, or over the forward + backward of one component, on the bench's batch
-// (`mird train --preset small --data synthetic:paper`, batch 32). wasm kernels run synchronously,
-// so the wall time of each call is its cost; what is left of the iteration is tfjs's engine
-// (tape, bookkeeping) and JS between kernels.
+// Algorithm-1 iterations, or over the forward + backward of one component, on the bench's
+// fixture and batch (scripts/bench-paper.ts: `mird train --preset small --data synthetic:paper`,
+// batch 32). wasm kernels run synchronously, so the wall time of each call is its cost; what is
+// left of the run is tfjs's engine (tape, bookkeeping) and JS between kernels.
 //
-//   npx tsx scripts/profile-kernels.ts [--what iteration|host|wsa|audio-encoder] [--reps 3] [--top 40]
+//   npx tsx scripts/profile-kernels.ts [--what iteration|host|wsa|audio-encoder|…] [--reps 3] [--top 40]
 //
-// For measurements to compare, use `npm run bench`; this is for finding what to work on next
-// (environment.md §2.5 quotes it). Needs the wasm backend.
+// --what takes `iteration` or a component key of bench-paper's PAPER_COMPONENT_KEYS (an unknown
+// one lists them). For measurements to compare, use `npm run bench`; this is for finding what to
+// work on next (environment.md §2.5 quotes it). Needs the wasm backend.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
+import { fwdBwd, paperComponents, paperFixture, PAPER_COMPONENT_KEYS } from './bench-paper';
 import { runScript, scriptArg } from './script-io';
 
 interface Row { calls: number; ms: number; flop: number }
-
-const WHAT = ['iteration', 'host', 'wsa', 'audio-encoder'] as const;
 
 /** "BatchMatMul b128 48×64×48" with its FLOPs, or "<kernel> [shape]" for anything else. */
 function keyOf(kernel: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): { key: string; flop: number } {
@@ -38,35 +38,23 @@ function keyOf(kernel: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAtt
 
 async function main(): Promise<void> {
   const what = scriptArg('what', 'iteration');
-  if (!(WHAT as readonly string[]).includes(what)) throw new Error(`--what must be one of ${WHAT.join(', ')}, got "${what}"`);
+  if (what !== 'iteration' && !(PAPER_COMPONENT_KEYS as readonly string[]).includes(what)) {
+    throw new Error(`--what must be iteration or one of ${PAPER_COMPONENT_KEYS.join(', ')}, got "${what}"`);
+  }
   const reps = Number(scriptArg('reps', '3'));
   const top = Number(scriptArg('top', '40'));
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got "${scriptArg('reps')}"`);
   if (!Number.isInteger(top) || top < 1) throw new Error(`--top must be a positive integer, got "${scriptArg('top')}"`);
   const info = await initBackend();
   if (info.name !== 'wasm') throw new Error(`profiles the wasm kernels; the backend is ${info.name}`);
-  const { prepareRun } = await import('../src/train/setup');
-  const { Trainer } = await import('../src/train/loop');
   const { trainStep } = await import('../src/train/step');
-  const { epochBatches, disposeBatch } = await import('../src/data/batching');
-  const p = await prepareRun({ preset: 'small', data: 'synthetic:paper', seed: 0 });
-  const { model, mi } = p.build(0);
-  const trainer = new Trainer(model, mi, p.data, p.resolved.train, 0, { run: null, checkpointMetadata: {} });
-  const batches = [...epochBatches(p.data.dataset.splits.train, p.data.tokenizer, { ...p.data.batchOptions, batchSize: 32, seed: 0, epoch: 0 })];
-  const b = batches[0]!;
-  const host = model.sharedEncoder.host;
-  const words = tf.randomNormal([b.textIds.shape[0], b.textIds.shape[1], model.config.bert.hiddenSize], 0, 1, 'float32', 1) as tf.Tensor3D;
-  const total = (ts: tf.Tensor[]): tf.Scalar => tf.addN(ts.map((t) => tf.sum(t))) as tf.Scalar;
-  const fwdBwd = (vars: tf.Variable[], f: () => tf.Scalar): void => {
-    const { value, grads } = tf.variableGrads(f, vars);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
-  };
-  const once = (step: number): void => {
-    if (what === 'iteration') trainStep(trainer.stepContext, b, trainer.rates(step), step);
-    else if (what === 'host') fwdBwd([...host.namedVariables().values()], () => total([host.runLayers(host.embed(b, true), b.textMask, 0, model.config.bert.numLayers, true)]));
-    else if (what === 'wsa') fwdBwd(model.sharedEncoder.wsa.variables(), () => total([model.sharedEncoder.wsa.apply({ words, audio: b.audio, audioMask: b.audioMask, visual: b.visual, visualMask: b.visualMask }, true, 1).out]));
-    else fwdBwd(model.audioEncoder.variables(), () => total([model.audioEncoder.apply(b.audio, b.audioMask)]));
+  const fixture = await paperFixture();
+  const parts = await paperComponents(fixture);
+  const part = parts.components.find((c) => c.key === what); // undefined: the whole iteration
+  const { trainer, batch } = fixture;
+  const once = async (step: number): Promise<void> => {
+    if (part === undefined) trainStep(trainer.stepContext, batch, trainer.rates(step), step);
+    else await fwdBwd(part.vars, part.loss)();
   };
   const rows = new Map<string, Row>();
   let on = false;
@@ -90,11 +78,11 @@ async function main(): Promise<void> {
     restore.push(() => { config.kernelFunc = inner; });
   }
   try {
-    once(1); // warm-up: first calls compile and size the heap
-    once(2);
+    await once(1); // warm-up: first calls compile and size the heap
+    await once(2);
     on = true;
     const t0 = performance.now();
-    for (let i = 0; i < reps; i++) once(3 + i);
+    for (let i = 0; i < reps; i++) await once(3 + i);
     const wall = (performance.now() - t0) / reps;
     on = false;
     const sorted = [...rows.entries()].sort((x, y) => y[1].ms - x[1].ms);
@@ -111,11 +99,8 @@ async function main(): Promise<void> {
     }
   } finally {
     restore.forEach((r) => r());
-    batches.forEach(disposeBatch);
-    words.dispose();
-    trainer.dispose();
-    model.dispose();
-    mi?.dispose();
+    parts.dispose();
+    fixture.dispose();
   }
 }
 
