@@ -178,6 +178,33 @@ test('wasm batched matMul equals its single products bit for bit (operands batch
   }
 });
 
+test('wasm gather equals the cpu backend\'s exactly (axes, batchDims, int32 tables, one-element slices) and refuses an index out of range', async () => {
+  await initBackend();
+  const cases: Array<{ x: number[]; dtype: 'float32' | 'int32'; ids: number[]; idShape: number[]; axis: number; batchDims: number }> = [
+    { x: [10, 4], dtype: 'float32', ids: [1, 3, 3, 9, 0, 1], idShape: [2, 3], axis: 0, batchDims: 0 },
+    { x: [3, 5, 2], dtype: 'float32', ids: [4, 0, 4], idShape: [3], axis: 1, batchDims: 0 },
+    { x: [3, 5], dtype: 'int32', ids: [2, 2, 0, 4], idShape: [4], axis: 1, batchDims: 0 },
+    { x: [2, 4, 3], dtype: 'float32', ids: [3, 0, 1, 1, 2, 3], idShape: [2, 3], axis: 1, batchDims: 1 },
+    { x: [2, 3, 4, 2], dtype: 'float32', ids: [3, 0, 2, 2], idShape: [2, 2], axis: 2, batchDims: 1 },
+    { x: [6], dtype: 'float32', ids: [], idShape: [0], axis: 0, batchDims: 0 },
+  ];
+  for (const c of cases) {
+    const run = async (backend: 'wasm' | 'cpu'): Promise<{ shape: number[]; data: number[] }> => {
+      await useBackend(backend);
+      return tf.tidy(() => {
+        const table = tf.tensor(Array.from(values(c.x, 11), (v) => (c.dtype === 'int32' ? Math.round(v * 100) : v)), c.x, c.dtype);
+        const g = tf.gather(table, tf.tensor(c.ids, c.idShape, 'int32'), c.axis, c.batchDims);
+        return { shape: g.shape, data: Array.from(g.dataSync()) };
+      });
+    };
+    assert.deepEqual(await run('wasm'), await run('cpu'), `gather [${c.x}] ${c.dtype} at [${c.ids}], axis ${c.axis}, batchDims ${c.batchDims}`);
+  }
+  await useBackend('wasm');
+  const before = tf.memory().numTensors;
+  assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([4, 2]), tf.tensor1d([0, 4], 'int32'))), /GatherV2: the index value 4 is not in \[0, 3\]/);
+  assert.equal(tf.memory().numTensors, before, 'nothing leaks from the refused gather');
+});
+
 test('wasm Identity shares its input\'s data, and the clone outlives the original', async () => {
   await initBackend();
   await useBackend('wasm');
