@@ -127,7 +127,13 @@ export async function paperComponents(f: PaperFixture): Promise<{ components: Pa
   return { components: PAPER_COMPONENT_KEYS.map((key) => ({ key, ...byKey[key] })), dispose: () => tf.dispose([words, z]) };
 }
 
-export async function paperBench(reps: number): Promise<PaperBench> {
+/**
+ * Runs the paper preset's iteration on the timed batch once and returns its milliseconds; handed
+ * to paperBench's `pairWith` so a peer can alternate its own iterations with ours.
+ */
+export type TimedIteration = () => number;
+
+export async function paperBench<P>(reps: number, pairWith?: (lengths: PaperBench['lengths'], iterate: TimedIteration) => Promise<P>): Promise<PaperBench & { paired: P | null }> {
   const { trainStep, estimatorStep, latentsOf } = await import('../src/train/step');
   const { detach } = await import('../src/nn/ops');
   const f = await paperFixture();
@@ -139,6 +145,13 @@ export async function paperBench(reps: number): Promise<PaperBench> {
   const iteration = await timeIt('paper preset: one Algorithm-1 iteration (B32, T′=5, 9 estimators)', reps, 1, () => {
     k += 1;
     trainStep(ctx, b, t.rates(k), k);
+  });
+  // the peer's pairs right after, on the same warm fixture
+  const paired = pairWith === undefined ? null : await pairWith(lengths, () => {
+    k += 1;
+    const t0 = performance.now();
+    trainStep(ctx, b, t.rates(k), k);
+    return performance.now() - t0;
   });
 
   const m = model;
@@ -172,5 +185,5 @@ export async function paperBench(reps: number): Promise<PaperBench> {
     tf.dispose([o.zText, o.zAudio, o.zVisual, o.zShared, o.yHat]);
   });
   f.dispose();
-  return { iteration, components: c, inference: { clipsPerSecond: Math.round((32 / inf.medianMs) * 1000 * 10) / 10, timing: inf }, lengths };
+  return { iteration, components: c, inference: { clipsPerSecond: Math.round((32 / inf.medianMs) * 1000 * 10) / 10, timing: inf }, lengths, paired };
 }

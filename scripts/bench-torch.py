@@ -17,6 +17,7 @@ One iteration = one forward, T' = 5 Adam steps of the 9 estimators on the detach
 AdamW step of the model (eq. 21, gradient clipping 1). torch.set_num_threads(1) unless --threads.
 
   /usr/bin/python3 scripts/bench-torch.py --batch bench/paper-batch.json --reps 5 --out bench/torch.json
+  /usr/bin/python3 scripts/bench-torch.py --batch bench/paper-batch.json --serve   # one iteration per 'run' line
 The batch file (written by scripts/bench.ts) holds the per-clip text / audio / visual lengths.
 """
 import argparse
@@ -210,8 +211,14 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", help="write the report of --reps timed iterations here")
+    ap.add_argument("--serve", action="store_true",
+                    help="after the warm-up, time one iteration per 'run' line on stdin and answer each with a JSON line "
+                         "{\"ms\": ...} on stdout ('quit' or end of input stops): scripts/bench.ts alternates these with its own "
+                         "iterations, so both sides of each pair run under the same machine conditions")
     a = ap.parse_args()
+    if (a.out is None) == (not a.serve):
+        ap.error("give exactly one of --out (timed repetitions) and --serve (one iteration per request)")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     with open(a.batch) as f:
@@ -260,6 +267,18 @@ def main():
 
     for _ in range(a.warmup):
         iteration()
+    if a.serve:
+        print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+        for line in sys.stdin:
+            if line.strip() == "quit":
+                break
+            if line.strip() != "run":
+                print(json.dumps({"error": f"unknown request {line.strip()!r} (run | quit)"}), flush=True)
+                continue
+            t0 = time.perf_counter()
+            iteration()
+            print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
+        return
     times = []
     for _ in range(a.reps):
         t0 = time.perf_counter()

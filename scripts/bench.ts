@@ -5,15 +5,18 @@
 //   npm run bench -- --quick      # fewer repetitions, no whole main job, no history copy
 // The PyTorch peer (scripts/bench-torch.py) runs when a python3 with torch is found
 // (MIRD_TORCH_PYTHON, else python3, else /usr/bin/python3 — e.g. Debian's python3-torch with
-// libopenblas0-pthread); it is never a dependency. Feature extraction (mird extract) rows come
+// libopenblas0-pthread); it is never a dependency. It stays warm in its own process
+// (bench-torch.py --serve) while the paper preset's iterations run here, one of its iterations
+// beside one of ours, so each pair meets the same machine (a 2-core VM's speed drifts by 10–20 %
+// over a bench); the ratio is the median over the pairs. Feature extraction (mird extract) rows come
 // from scripts/bench-extract.ts. Full runs also copy the report to
 // results/bench/<date>_<commit>.json, the history.
 import * as tf from '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
-import { paperBench, timeIt, type PaperBench, type Timing } from './bench-paper';
+import { paperBench, timeIt, type PaperBench, type TimedIteration, type Timing } from './bench-paper';
 import { initBackend, useBackend, backendInfo, type BackendName } from '../src/backend';
 import { matMul } from '../src/nn/ops';
 import { benchLstmStep } from '../src/model/bench';
@@ -155,32 +158,138 @@ interface TorchPeer {
   python: string;
   torch: string;
   threads: number;
+  /** PyTorch's iterations, each run right before or after one of ours (alternating which goes first) */
   medianMs: number;
   minMs: number;
   maxMs: number;
   reps: number;
-  /** tfjs median / torch median on the same batch shapes */
+  /** tfjs's iterations of the same pairs */
+  oursMedianMs: number;
+  /** median over the pairs of tfjs ms / PyTorch ms: each pair ran back to back, so a drift of the machine's speed over the bench cancels */
   ratio: number;
+  pairs: Array<{ oursMs: number; torchMs: number; first: 'tfjs' | 'torch' }>;
 }
 
-/** The same paper-preset iteration in PyTorch on `threads` threads (scripts/bench-torch.py), or why not. */
-function torchPeer(lengths: object, reps: number, oursMs: number, threads: number): TorchPeer | { skipped: string } {
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/** PyTorch's untimed iterations before the pairs: its first timed one after a single warm-up still ran 3.1–3.7 s against a median of 2.2–2.7 s in every committed bench. */
+const TORCH_WARMUP = 3;
+
+/**
+ * scripts/bench-torch.py --serve: the same paper-preset iteration in PyTorch on `threads` threads,
+ * kept warm in its own process; each request runs and times one iteration.
+ */
+class TorchServer {
+  private readonly lines: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private closed = false;
+
+  private constructor(private readonly child: ChildProcess) {
+    let buf = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      buf += chunk;
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        this.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    child.on('exit', () => {
+      this.closed = true;
+      this.push(null);
+    });
+  }
+
+  private push(line: string | null): void {
+    const w = this.waiting;
+    if (w !== null) {
+      this.waiting = null;
+      w(line);
+    } else if (line !== null) this.lines.push(line);
+  }
+
+  private next(): Promise<Record<string, unknown>> {
+    const line = this.lines.shift();
+    const got = line !== undefined ? Promise.resolve(line) : this.closed ? Promise.resolve(null) : new Promise<string | null>((r) => (this.waiting = r));
+    return got.then((l) => {
+      if (l === null) throw new Error('scripts/bench-torch.py --serve exited early (its stderr is above)');
+      return JSON.parse(l) as Record<string, unknown>;
+    });
+  }
+
+  static async start(python: string, batchFile: string, threads: number): Promise<{ server: TorchServer; torch: string; threads: number }> {
+    // torch's intra-op pool gets the threads; OpenBLAS underneath stays on one: Debian's pthread
+    // OpenBLAS beside torch's OpenMP pool oversubscribes the cores (measured at the paper preset on
+    // 2 cores: OMP 2 + OpenBLAS 2 took 4.3–5.2 s per iteration, OMP 1 + OpenBLAS 2 3.5 s, OMP 2 +
+    // OpenBLAS 1 1.8–2.1 s, one thread 2.6–2.9 s)
+    const n = String(threads);
+    const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: n };
+    const child = spawn(python, [repoPath('scripts', 'bench-torch.py'), '--batch', batchFile, '--threads', n, '--warmup', String(TORCH_WARMUP), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    const server = new TorchServer(child);
+    const ready = await server.next();
+    if (ready.ready !== true) throw new Error(`scripts/bench-torch.py --serve: expected a ready line, got ${JSON.stringify(ready)}`);
+    return { server, torch: String(ready.torch), threads: Number(ready.threads) };
+  }
+
+  async run(): Promise<number> {
+    this.child.stdin?.write('run\n');
+    const r = await this.next();
+    if (typeof r.ms !== 'number') throw new Error(`scripts/bench-torch.py --serve: ${JSON.stringify(r)}`);
+    return r.ms;
+  }
+
+  close(): void {
+    if (!this.closed) this.child.stdin?.end('quit\n');
+  }
+}
+
+/**
+ * The same paper-preset iteration in PyTorch on `threads` threads, `reps` pairs of one PyTorch
+ * and one tfjs iteration back to back (which runs first alternates), or why not.
+ */
+async function pairedTorchPeer(lengths: object, iterate: TimedIteration, reps: number, threads: number): Promise<TorchPeer | { skipped: string }> {
   const py = torchPython();
   if (py === null) return { skipped: 'no python3 with torch found (optional: apt-get install python3-torch libopenblas0-pthread, or set MIRD_TORCH_PYTHON)' };
-  const dir = mkdtempSync(join(tmpdir(), 'mird-bench-torch-'));
-  const batchFile = join(dir, 'batch.json');
-  const outFile = join(dir, 'torch.json');
+  const batchFile = join(mkdtempSync(join(tmpdir(), 'mird-bench-torch-')), 'batch.json');
   writeFileSync(batchFile, JSON.stringify(lengths));
-  // torch's intra-op pool gets the threads; OpenBLAS underneath stays on one: Debian's pthread
-  // OpenBLAS beside torch's OpenMP pool oversubscribes the cores (measured at the paper preset on
-  // 2 cores: OMP 2 + OpenBLAS 2 took 4.3–5.2 s per iteration, OMP 1 + OpenBLAS 2 3.5 s, OMP 2 +
-  // OpenBLAS 1 1.8–2.1 s, one thread 2.6–2.9 s)
-  const n = String(threads);
-  const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: n };
-  const r = spawnSync(py.python, [repoPath('scripts', 'bench-torch.py'), '--batch', batchFile, '--reps', String(reps), '--threads', n, '--out', outFile], { stdio: ['ignore', 'inherit', 'inherit'], env });
-  if (r.status !== 0) return { skipped: `scripts/bench-torch.py exited ${r.status}` };
-  const t = JSON.parse(readFileSync(outFile, 'utf8')) as { torch: string; threads: number; msMedian: number; msMin: number; msMax: number; reps: number };
-  return { python: py.python, torch: t.torch, threads: t.threads, medianMs: round(t.msMedian), minMs: round(t.msMin), maxMs: round(t.msMax), reps: t.reps, ratio: round(oursMs / t.msMedian) };
+  let started: Awaited<ReturnType<typeof TorchServer.start>>;
+  try {
+    started = await TorchServer.start(py.python, batchFile, threads);
+  } catch (e) {
+    return { skipped: (e as Error).message };
+  }
+  const { server } = started;
+  const pairs: TorchPeer['pairs'] = [];
+  try {
+    for (let i = 0; i < reps; i++) {
+      const first = i % 2 === 0 ? 'tfjs' : 'torch';
+      let oursMs: number;
+      let torchMs: number;
+      if (first === 'tfjs') {
+        oursMs = iterate();
+        torchMs = await server.run();
+      } else {
+        torchMs = await server.run();
+        oursMs = iterate();
+      }
+      pairs.push({ oursMs: round(oursMs), torchMs: round(torchMs), first });
+      process.stderr.write(`  pair ${i + 1}/${reps} (${first} first): tfjs ${oursMs.toFixed(0)} ms, PyTorch ${threads} thread${threads === 1 ? '' : 's'} ${torchMs.toFixed(0)} ms, ratio ${(oursMs / torchMs).toFixed(2)}\n`);
+    }
+  } finally {
+    server.close();
+  }
+  const torchMs = pairs.map((p) => p.torchMs);
+  return {
+    python: py.python, torch: started.torch, threads: started.threads,
+    medianMs: round(median(torchMs)), minMs: round(Math.min(...torchMs)), maxMs: round(Math.max(...torchMs)), reps,
+    oursMedianMs: round(median(pairs.map((p) => p.oursMs))),
+    ratio: round(median(pairs.map((p) => p.oursMs / p.torchMs))),
+    pairs,
+  };
 }
 
 interface MainJobBench {
@@ -253,7 +362,16 @@ async function main(): Promise<void> {
   const primary = backendInfo().name;
   const reps = quick ? 3 : 5;
   // the paper preset first, so the peak RSS read after it is the paper preset's own
-  const paper = await paperBench(reps);
+  // the issue's peer: PyTorch on one thread; and, when tfjs runs on several wasm threads, PyTorch
+  // on as many (the fair comparison of the same hardware). Each pairs its iterations with ours.
+  const ourThreads = backendInfo().threads ?? 1;
+  const paper = await paperBench(reps, async (lengths, iterate) => {
+    const one = await pairedTorchPeer(lengths, iterate, reps, 1);
+    const same = ourThreads > 1 ? await pairedTorchPeer(lengths, iterate, reps, ourThreads) : null;
+    return { one, same };
+  });
+  const torch = paper.paired?.one ?? { skipped: 'not run' };
+  const torchSameThreads = paper.paired?.same ?? null;
   const paperPeakRssMB = round(process.resourceUsage().maxRSS / 1024);
   process.stderr.write(`paper preset: peak RSS ${paperPeakRssMB} MB (target under 4096)\n`);
   const micro: Entry[] = [];
@@ -274,11 +392,6 @@ async function main(): Promise<void> {
   const extraction = await extractBench(reps, quick);
   await useBackend(primary);
 
-  // the issue's peer: PyTorch on one thread; and, when tfjs runs on several wasm threads, PyTorch
-  // on as many (the fair comparison of the same hardware)
-  const torch = torchPeer(paper.lengths, reps, paper.iteration.medianMs, 1);
-  const ourThreads = backendInfo().threads ?? 1;
-  const torchSameThreads = ourThreads > 1 ? torchPeer(paper.lengths, reps, paper.iteration.medianMs, ourThreads) : null;
   const main = await mainJob(reps);
   const usage = process.resourceUsage();
   const report = {
@@ -296,7 +409,7 @@ async function main(): Promise<void> {
     /** tfjs's wasm threads, and the ratio to PyTorch on as many threads (null when tfjs ran on one) */
     wasmThreads: ourThreads,
     paperIterationRatioToTorchSameThreads: torchSameThreads !== null && 'ratio' in torchSameThreads ? torchSameThreads.ratio : null,
-    paper: { ...paper, torch, torchSameThreads },
+    paper: { iteration: paper.iteration, components: paper.components, inference: paper.inference, lengths: paper.lengths, torch, torchSameThreads },
     mainJob: main,
     extraction,
     memory: { paperPeakRssMB, peakRssMB: round(usage.maxRSS / 1024), rssMB: round(process.memoryUsage().rss / 2 ** 20), tfNumTensors: tf.memory().numTensors },
@@ -315,13 +428,13 @@ async function main(): Promise<void> {
 function printTable(ours: number, torch: TorchPeer | { skipped: string }, torchSameThreads: TorchPeer | { skipped: string } | null, threads: number, paper: PaperBench, main: MainJobBench, paperPeakRssMB: number, peakRssMB: number, extraction: ExtractBench): void {
   const rows: Array<[string, string]> = [
     [`paper preset, one Algorithm-1 iteration (tfjs, ${threads} wasm thread${threads === 1 ? '' : 's'})`, `${ours} ms`],
-    ['paper preset, same iteration in PyTorch (1 thread)', 'medianMs' in torch ? `${torch.medianMs} ms (torch ${torch.torch})` : `skipped: ${torch.skipped}`],
-    ['ratio tfjs / PyTorch 1 thread (target ≤ 2)', 'ratio' in torch ? String(torch.ratio) : '—'],
+    ['paper preset, same iteration in PyTorch (1 thread), paired with ours', 'medianMs' in torch ? `${torch.medianMs} ms against ${torch.oursMedianMs} ms (torch ${torch.torch}, ${torch.reps} pairs)` : `skipped: ${torch.skipped}`],
+    ['ratio tfjs / PyTorch 1 thread, median over the pairs (target ≤ 2)', 'ratio' in torch ? `${torch.ratio} (pairs ${torch.pairs.map((p) => (p.oursMs / p.torchMs).toFixed(2)).join(', ')})` : '—'],
     ...(torchSameThreads === null
       ? []
       : ([
-          [`paper preset, same iteration in PyTorch (${threads} threads)`, 'medianMs' in torchSameThreads ? `${torchSameThreads.medianMs} ms` : `skipped: ${torchSameThreads.skipped}`],
-          [`ratio tfjs / PyTorch, both ${threads} threads`, 'ratio' in torchSameThreads ? String(torchSameThreads.ratio) : '—'],
+          [`paper preset, same iteration in PyTorch (${threads} threads), paired with ours`, 'medianMs' in torchSameThreads ? `${torchSameThreads.medianMs} ms against ${torchSameThreads.oursMedianMs} ms` : `skipped: ${torchSameThreads.skipped}`],
+          [`ratio tfjs / PyTorch, both ${threads} threads, median over the pairs`, 'ratio' in torchSameThreads ? `${torchSameThreads.ratio} (pairs ${torchSameThreads.pairs.map((p) => (p.oursMs / p.torchMs).toFixed(2)).join(', ')})` : '—'],
         ] as Array<[string, string]>)),
     ...paper.components.map((c): [string, string] => [c.name, `${c.medianMs} ms`]),
     ['paper preset, inference', `${paper.inference.clipsPerSecond} clips/s`],
