@@ -6,7 +6,7 @@
 // The PyTorch peer (scripts/bench-torch.py) runs when a python3 with torch is found
 // (MIRD_TORCH_PYTHON, else python3, else /usr/bin/python3 — e.g. Debian's python3-torch with
 // libopenblas0-pthread); it is never a dependency. It stays warm in its own process
-// (bench-torch.py --serve) while the paper preset's iterations run here, one of its iterations
+// (bench-torch.py --serve) while the paper preset's iterations run here, one of its timed iterations
 // beside one of ours, so each pair meets the same machine (a 2-core VM's speed drifts by 10–20 %
 // over a bench); the ratio is the median over the pairs. Feature extraction (mird extract) rows come
 // from scripts/bench-extract.ts. Full runs also copy the report to
@@ -158,7 +158,7 @@ interface TorchPeer {
   python: string;
   torch: string;
   threads: number;
-  /** PyTorch's iterations, each run right before or after one of ours (alternating which goes first) */
+  /** PyTorch's iterations, each timed right before or after one of ours (alternating which goes first; each side's turn is one untimed and one timed iteration) */
   medianMs: number;
   minMs: number;
   maxMs: number;
@@ -167,7 +167,8 @@ interface TorchPeer {
   oursMedianMs: number;
   /** median over the pairs of tfjs ms / PyTorch ms: each pair ran back to back, so a drift of the machine's speed over the bench cancels */
   ratio: number;
-  pairs: Array<{ oursMs: number; torchMs: number; first: 'tfjs' | 'torch' }>;
+  /** untimedMs: each turn's first iteration (kept to show what it pays for) */
+  pairs: Array<{ oursMs: number; torchMs: number; first: 'tfjs' | 'torch'; untimedMs: { tfjs: number; torch: number } }>;
 }
 
 const median = (xs: number[]): number => {
@@ -249,7 +250,8 @@ class TorchServer {
 
 /**
  * The same paper-preset iteration in PyTorch on `threads` threads, `reps` pairs of one PyTorch
- * and one tfjs iteration back to back (which runs first alternates), or why not.
+ * and one tfjs turn back to back (which runs first alternates; a turn is an untimed iteration and
+ * a timed one), or why not.
  */
 async function pairedTorchPeer(lengths: object, iterate: TimedIteration, reps: number, threads: number): Promise<TorchPeer | { skipped: string }> {
   const py = torchPython();
@@ -267,16 +269,22 @@ async function pairedTorchPeer(lengths: object, iterate: TimedIteration, reps: n
   try {
     for (let i = 0; i < reps; i++) {
       const first = i % 2 === 0 ? 'tfjs' : 'torch';
-      let oursMs: number;
-      let torchMs: number;
+      // each side's turn is two iterations and only the second is timed: the first after the
+      // other side's turn pays for it (caches, memory the kernel reclaimed from the idle process;
+      // measured: PyTorch's single iteration right after ours ran 2.4–3.4 s against 2.4 s after its own)
+      const ours = (): [number, number] => [iterate(), iterate()];
+      const theirs = async (): Promise<[number, number]> => [await server.run(), await server.run()];
+      let o: [number, number];
+      let p: [number, number];
       if (first === 'tfjs') {
-        oursMs = iterate();
-        torchMs = await server.run();
+        o = ours();
+        p = await theirs();
       } else {
-        torchMs = await server.run();
-        oursMs = iterate();
+        p = await theirs();
+        o = ours();
       }
-      pairs.push({ oursMs: round(oursMs), torchMs: round(torchMs), first });
+      const [oursMs, torchMs] = [o[1], p[1]];
+      pairs.push({ oursMs: round(oursMs), torchMs: round(torchMs), first, untimedMs: { tfjs: round(o[0]), torch: round(p[0]) } });
       process.stderr.write(`  pair ${i + 1}/${reps} (${first} first): tfjs ${oursMs.toFixed(0)} ms, PyTorch ${threads} thread${threads === 1 ? '' : 's'} ${torchMs.toFixed(0)} ms, ratio ${(oursMs / torchMs).toFixed(2)}\n`);
     }
   } finally {
