@@ -177,7 +177,11 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-/** PyTorch's untimed iterations before the pairs: its first timed one after a single warm-up still ran 3.1–3.7 s against a median of 2.2–2.7 s in every committed bench. */
+/**
+ * PyTorch's untimed iterations before the pairs: after a single warm-up, the slowest of its 5 timed
+ * iterations ran 3.1–3.7 s against medians of 2.2–2.7 s in every committed bench (in a trial, the
+ * slow one was the first).
+ */
 const TORCH_WARMUP = 3;
 
 /**
@@ -199,10 +203,13 @@ class TorchServer {
         buf = buf.slice(i + 1);
       }
     });
-    child.on('exit', () => {
+    const end = (): void => {
+      if (this.closed) return;
       this.closed = true;
       this.push(null);
-    });
+    };
+    child.on('exit', end);
+    child.on('error', end); // e.g. it could not be started: the waiting request fails instead of hanging
   }
 
   private push(line: string | null): void {
@@ -287,6 +294,8 @@ async function pairedTorchPeer(lengths: object, iterate: TimedIteration, reps: n
       pairs.push({ oursMs: round(oursMs), torchMs: round(torchMs), first, untimedMs: { tfjs: round(o[0]), torch: round(p[0]) } });
       process.stderr.write(`  pair ${i + 1}/${reps} (${first} first): tfjs ${oursMs.toFixed(0)} ms, PyTorch ${threads} thread${threads === 1 ? '' : 's'} ${torchMs.toFixed(0)} ms, ratio ${(oursMs / torchMs).toFixed(2)}\n`);
     }
+  } catch (e) {
+    return { skipped: `the PyTorch peer failed after ${pairs.length} of ${reps} pairs: ${(e as Error).message}` };
   } finally {
     server.close();
   }
