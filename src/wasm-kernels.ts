@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs';
 
 interface WasmLikeBackend {
-  readSync(dataId: unknown): ArrayLike<number>;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array;
 }
