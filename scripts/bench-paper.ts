@@ -128,6 +128,15 @@ export async function paperComponents(f: PaperFixture): Promise<{ components: Pa
 }
 
 /**
+ * Untimed iterations before the paper preset's are timed, here and in the PyTorch peer. One was
+ * not enough on either side: PyTorch's slowest of 5 timed iterations after it took 3.1–3.7 s
+ * against medians of 2.2–2.7 s in every bench until 2026-11-30_a006caf9, and tfjs's 5 after it
+ * had medians of 4.6 and 5.6 s in the first two paired benches against 4.1 and 4.4 s in the pairs
+ * that followed them.
+ */
+export const PAPER_WARMUP = 3;
+
+/**
  * Runs the paper preset's iteration on the timed batch once and returns its milliseconds; handed
  * to paperBench's `pairWith` so a peer can alternate its own iterations with ours.
  */
@@ -142,7 +151,7 @@ export async function paperBench<P>(reps: number, pairWith?: (lengths: PaperBenc
   const lengths = { text: Array.from(b.hostLengths?.text ?? []), audio: Array.from(b.hostLengths?.audio ?? []), visual: Array.from(b.hostLengths?.visual ?? []) };
   let k = 0;
   // one batch for every timed iteration: the torch peer times the same shapes
-  const iteration = await timeIt('paper preset: one Algorithm-1 iteration (B32, T′=5, 9 estimators)', reps, 1, () => {
+  const iteration = await timeIt('paper preset: one Algorithm-1 iteration (B32, T′=5, 9 estimators)', reps, PAPER_WARMUP, () => {
     k += 1;
     trainStep(ctx, b, t.rates(k), k);
   });

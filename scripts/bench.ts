@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
-import { paperBench, timeIt, type PaperBench, type TimedIteration, type Timing } from './bench-paper';
+import { PAPER_WARMUP, paperBench, timeIt, type PaperBench, type TimedIteration, type Timing } from './bench-paper';
 import { initBackend, useBackend, backendInfo, type BackendName } from '../src/backend';
 import { matMul } from '../src/nn/ops';
 import { benchLstmStep } from '../src/model/bench';
@@ -178,13 +178,6 @@ const median = (xs: number[]): number => {
 };
 
 /**
- * PyTorch's untimed iterations before the pairs: after a single warm-up, the slowest of its 5 timed
- * iterations ran 3.1–3.7 s against medians of 2.2–2.7 s in every committed bench (in a trial, the
- * slow one was the first).
- */
-const TORCH_WARMUP = 3;
-
-/**
  * scripts/bench-torch.py --serve: the same paper-preset iteration in PyTorch on `threads` threads,
  * kept warm in its own process; each request runs and times one iteration.
  */
@@ -236,7 +229,7 @@ class TorchServer {
     // OpenBLAS 1 1.8–2.1 s, one thread 2.6–2.9 s)
     const n = String(threads);
     const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: n };
-    const child = spawn(python, [repoPath('scripts', 'bench-torch.py'), '--batch', batchFile, '--threads', n, '--warmup', String(TORCH_WARMUP), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    const child = spawn(python, [repoPath('scripts', 'bench-torch.py'), '--batch', batchFile, '--threads', n, '--warmup', String(PAPER_WARMUP), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env });
     const server = new TorchServer(child);
     const ready = await server.next();
     if (ready.ready !== true) throw new Error(`scripts/bench-torch.py --serve: expected a ready line, got ${JSON.stringify(ready)}`);
