@@ -10,6 +10,7 @@ import type { MirdModel } from '../src/model/mird';
 import type { MiTerms } from '../src/train/mi-terms';
 import type { Trainer } from '../src/train/loop';
 import { Rng } from '../src/util/rng';
+import { median } from '../src/util/stats';
 
 export interface Timing {
   name: string;
@@ -31,7 +32,7 @@ export async function timeIt(name: string, reps: number, warmup: number, fn: () 
   }
   times.sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 100) / 100;
-  const t: Timing = { name, medianMs: r(times[Math.floor(times.length / 2)] as number), minMs: r(times[0] as number), maxMs: r(times[times.length - 1] as number), reps };
+  const t: Timing = { name, medianMs: r(median(times)), minMs: r(times[0] as number), maxMs: r(times[times.length - 1] as number), reps };
   if (note !== undefined) t.note = note;
   process.stderr.write(`${name.padEnd(64)} ${String(t.medianMs).padStart(9)} ms (min ${t.minMs}, max ${t.maxMs}, n=${reps})\n`);
   return t;

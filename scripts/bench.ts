@@ -27,6 +27,7 @@ import { makeBatch, disposeBatch } from '../src/data/batching';
 import { defaultTokenizer } from '../src/text/tokenizer';
 import { makeEstimator, parseEstimatorSpec } from '../src/mi/factory';
 import { Rng } from '../src/util/rng';
+import { median } from '../src/util/stats';
 import { repoPath } from '../src/paths';
 import { gitCommit, writeFileAtomic } from '../src/util/files';
 import { UseLite } from '../src/text/use-lite';
@@ -170,12 +171,6 @@ interface TorchPeer {
   /** untimedMs: each turn's first iteration (kept to show what it pays for) */
   pairs: Array<{ oursMs: number; torchMs: number; first: 'tfjs' | 'torch'; untimedMs: { tfjs: number; torch: number } }>;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /**
  * scripts/bench-torch.py --serve: the same paper-preset iteration in PyTorch on `threads` threads,

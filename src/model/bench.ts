@@ -2,6 +2,7 @@
 // benchmarks, never in tests).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
+import { median } from '../util/stats';
 import { Lstm } from '../nn/lstm';
 
 export interface BenchResult {
@@ -31,7 +32,6 @@ async function timeSteps(name: string, step: () => Promise<void>, timed: number,
   }
   times.sort((p, q) => p - q);
   cpu.sort((p, q) => p - q);
-  const median = (xs: number[]): number => xs[Math.floor(xs.length / 2)] as number;
   return { name, backend: tf.getBackend(), msPerStep: median(times), minMs: times[0] as number, cpuMsPerStep: median(cpu), steps: timed, warmup };
 }
 
