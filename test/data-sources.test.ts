@@ -64,8 +64,34 @@ test('openSource presets: counts and dims', () => {
   assert.ok(knownSources().includes('synthetic:paper'));
 });
 
+test('mosi:fold=K: six folds of the train videos, each valid once; fold 2 is mosi\'s valid; test is the same', () => {
+  const base = openSource('mosi');
+  const seen = new Map<string, number>();
+  const video = (id: string): string => id.slice(0, id.lastIndexOf('_'));
+  for (let k = 0; k < 6; k++) {
+    const d = openSource(`mosi:fold=${k}`);
+    assert.deepEqual(d.splits.test.map((c) => c.id), base.splits.test.map((c) => c.id));
+    assert.equal(d.splits.train.length + d.splits.valid.length, 1447);
+    const trainVideos = new Set(d.splits.train.map((c) => video(c.id)));
+    for (const v of new Set(d.splits.valid.map((c) => video(c.id)))) {
+      assert.ok(!trainVideos.has(v), `fold ${k}: video ${v} on both sides`);
+      seen.set(v, (seen.get(v) ?? 0) + 1);
+    }
+    if (k === 2) {
+      assert.deepEqual(d.splits.valid.map((c) => c.id), base.splits.valid.map((c) => c.id));
+      assert.equal(d.name, base.name);
+    } else {
+      assert.equal(d.name, `${base.name}:fold=${k}`);
+    }
+  }
+  assert.equal(seen.size, 62);
+  assert.ok([...seen.values()].every((n) => n === 1));
+});
+
 test('openSource errors: unknown preset, missing user file, missing path', () => {
-  assert.throws(() => openSource('mosii'), /unknown source "mosii" \(presets: mosi, mosi-text/);
+  assert.throws(() => openSource('mosii'), /unknown source "mosii" \(presets: mosi, mosi:fold=0\.\.5, mosi-text/);
+  assert.throws(() => openSource('mosi:fold=6'), /mosi:fold=6: the fold must be an integer in 0\.\.5 \(fold 2 is the default valid of "mosi"\)/);
+  assert.throws(() => openSource('mosi:fold=1.5'), /the fold must be an integer in 0\.\.5/);
   assert.throws(() => openSource('synthetic:huge'), /unknown synthetic preset "huge"/);
   assert.throws(() => openSource('synthetic:small', { synthetic: { nope: 1 } as object }), /unknown key "nope"/);
   assert.throws(() => openSource('mmsa-mosi'), /preset mmsa-mosi reads data\/mmsa\/MOSI\/Processed\/unaligned_50\.pkl, which is not there/);

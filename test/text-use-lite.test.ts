@@ -152,6 +152,16 @@ test('USE-lite upper layers: every trainable variable gets a gradient, no tensor
     assert.ok((r.test?.corr ?? 0) > 0.8, `test corr ${r.test?.corr}`);
     assert.ok(r.epochs[r.epochs.length - 1]!.trainLoss < r.epochs[0]!.trainLoss, 'training loss falls');
     assert.throws(() => upper.pooled([{ states: new Float32Array(3), length: 1 }], false), /row 0 has 3 values/);
+    // adjustPredictions (e.g. video context) sees every valid and the test prediction before scoring
+    const calls: string[] = [];
+    const zeroed = trainSentenceRegressor(upper, data, {
+      seed: 0, epochs: 2, batchSize: 32, lr: 1e-3, dropout: 0, weightDecay: 0,
+      adjustPredictions: (split, p) => { calls.push(`${split}:${p.length}`); return new Float32Array(p.length); },
+    });
+    assert.deepEqual(calls, ['valid:32', 'valid:32', 'test:32']);
+    const meanAbs = (y: Float32Array): number => y.reduce((a, v) => a + Math.abs(v), 0) / y.length;
+    assert.ok(Math.abs(zeroed.valid.mae - meanAbs(data.valid.labels)) < 1e-6 && Math.abs((zeroed.test?.mae ?? 0) - meanAbs(data.test.labels)) < 1e-6);
+    assert.deepEqual(Array.from(zeroed.testPredictions ?? []), new Array(32).fill(0));
   } finally {
     upper.dispose();
   }

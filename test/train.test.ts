@@ -19,6 +19,7 @@ import { Trainer, trainMird } from '../src/train/loop';
 import { RunDir } from '../src/train/records';
 import { runTraining } from '../src/train/run';
 import { warmupLinearDecay } from '../src/train/schedule';
+import { WeightAverage } from '../src/train/ema';
 import { changedVariables, snapshotVariables } from '../src/train/notebook-helpers';
 import { initSharedPathFromHead, prepareRun, type PreparedRun, type RunSpec } from '../src/train/setup';
 import { estimatorStep, latentsOf, NonFiniteLossError, pairsOfRows, trainStep } from '../src/train/step';
@@ -434,6 +435,60 @@ test('same seed → same metrics; a run killed mid-epoch and resumed ends exactl
   const csv = readFileSync(join(dirA, 'predictions.csv'), 'utf8').trim().split('\n');
   assert.equal(csv[0], 'id,label,prediction');
   assert.equal(csv.length, 1 + 16);
+});
+
+test('emaDecay: the weights\' average follows ē ← d·ē + (1 − d)·w per step, is what valid scores and best.safetensors holds, and resumes exactly', async () => {
+  // the rule itself, on two variables
+  const a = tf.variable(tf.tensor1d([1, 2]), true, 'test/ema/a');
+  const b = tf.variable(tf.tensor2d([[4]]), true, 'test/ema/b');
+  const avg = new WeightAverage(new Map<string, tf.Variable>([['a', a], ['b', b]]), 0.9);
+  a.assign(tf.tensor1d([3, 0]));
+  avg.update(); // 0.9·[1, 2] + 0.1·[3, 0]
+  a.assign(tf.tensor1d([5, 5]));
+  avg.update(); // 0.9·[1.2, 1.8] + 0.1·[5, 5]
+  const ea = avg.vars.get('a')?.dataSync() as Float32Array;
+  assert.ok(Math.abs((ea[0] as number) - 1.58) < 1e-6 && Math.abs((ea[1] as number) - 2.12) < 1e-6, `${ea}`);
+  assert.ok(Math.abs((avg.vars.get('b')?.dataSync()[0] as number) - 4) < 1e-6);
+  const inside = avg.withAverage(() => Array.from(a.dataSync()));
+  assert.ok(Math.abs((inside[0] as number) - 1.58) < 1e-6, 'withAverage puts the average in');
+  assert.deepEqual(Array.from(a.dataSync()), [5, 5], 'and the raw weights back');
+  assert.throws(() => avg.withAverage(() => { throw new Error('boom'); }), /boom/);
+  assert.deepEqual(Array.from(a.dataSync()), [5, 5], 'also after a throw');
+  avg.dispose();
+  tf.dispose([a, b]);
+  assert.throws(() => resolveTrainConfig({ emaDecay: 1 }), /emaDecay must be in \[0, 1\)/);
+
+  // in a run: valid is scored with the average; a kill mid-epoch and --resume end identically
+  const { spec, prepared } = await tinyRun({ maxEpochs: '3', emaDecay: '0.8' });
+  const dirA = join(tmp(), 'a');
+  const before = tf.memory().numTensors;
+  const runA = await runTraining(spec, { out: dirA, prepared });
+  assert.equal(tf.memory().numTensors, before, 'the average is disposed with the trainer');
+  const plain = await runTraining((await tinyRun({ maxEpochs: '3' })).spec, { out: null, prepared: (await tinyRun({ maxEpochs: '3' })).prepared });
+  assert.notDeepEqual(runA.result.valid, plain.result.valid, 'the average scores differently from the raw weights');
+  const best = (await import('../src/train/checkpoint')).readCheckpoint(join(dirA, 'best.safetensors'));
+  const last = (await import('../src/train/checkpoint')).readCheckpoint(join(dirA, 'last.safetensors'));
+  const name = [...best.tensors.keys()].find((k) => k.startsWith('model.regressor/fc1')) as string;
+  assert.ok(last.tensors.has(`ema.${name.slice('model.'.length)}`), 'the resume checkpoint keeps the average');
+  if (runA.result.bestEpoch === 3) assert.deepEqual(best.tensors.get(name)?.data, last.tensors.get(`ema.${name.slice('model.'.length)}`)?.data, 'best holds the average');
+
+  const dirB = join(tmp(), 'b');
+  const { model, mi } = prepared.build(0);
+  const run = RunDir.create(dirB);
+  run.writeJson('config.json', JSON.parse(readFileSync(join(dirA, 'config.json'), 'utf8')));
+  const killed = new Trainer(model, mi, prepared.data, prepared.resolved.train, 0, {
+    run, checkpointMetadata: JSON.parse(JSON.stringify((await import('../src/train/run')).checkpointMetadata(prepared.resolved, prepared.normStats))),
+    onStep: (step) => {
+      if (step === 6) throw new Error('killed');
+    },
+  });
+  assert.throws(() => trainMird(killed), /killed/);
+  killed.dispose();
+  model.dispose();
+  mi?.dispose();
+  const resumed = await runTraining(spec, { out: dirB, resume: true, prepared });
+  assert.deepEqual(resumed.result.valid, runA.result.valid);
+  assert.deepEqual(resumed.result.test, runA.result.test);
 });
 
 test('the leak guard refuses a text host that has read test clips; bad inputs fail before anything is written', async () => {

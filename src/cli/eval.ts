@@ -38,7 +38,7 @@ export async function runEval(argv: string[]): Promise<number> {
     const splits = split === 'all' ? [...SPLIT_NAMES] : [split as (typeof SPLIT_NAMES)[number]];
     const results: Record<string, Record<string, number>> = {};
     for (const s of splits) {
-      const r = evaluateClips(loaded.model, loaded.prepared.data.dataset.splits[s], loaded.prepared.data, loaded.record.resolved.train.evalBatchSize, `eval ${s}`);
+      const r = evaluateClips(loaded.model, loaded.prepared.data.dataset.splits[s], loaded.prepared.data, loaded.record.resolved.train.evalBatchSize, `eval ${s}`, loaded.record.resolved.train.videoContext);
       results[s] = { ...metricRecord(r.metrics), clips: r.ids.length };
     }
     if (flags.json === true) {
@@ -84,7 +84,7 @@ export async function runPredict(argv: string[]): Promise<number> {
     let count = 0;
     for (const [name, clips] of groups) {
       if (clips.length === 0) continue;
-      const p = predictClips(loaded.model, clips, loaded.prepared.data, loaded.record.resolved.train.evalBatchSize);
+      const p = predictClips(loaded.model, clips, loaded.prepared.data, loaded.record.resolved.train.evalBatchSize, loaded.record.resolved.train.videoContext);
       clips.forEach((c, i) => lines.push(`${csvField(c.id)},${name},${c.label ?? ''},${p[i]}`));
       count += clips.length;
     }

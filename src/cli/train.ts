@@ -103,8 +103,11 @@ export async function run(argv: string[]): Promise<number> {
   const command = ['mird', 'train', ...argv].join(' ');
   if (model === 'text-host') {
     for (const f of ['unlabeled', 'resume']) if (flags[f] !== undefined) throw new CliError(`--${f} does not apply to --model text-host`);
-    if (Object.keys(set).length > 0) throw new CliError('--set does not apply to --model text-host (it runs the host\'s shipped recipe)');
+    const other = Object.keys(set).filter((k) => k !== 'videoContext');
+    if (other.length > 0) throw new CliError(`--set ${other[0]} does not apply to --model text-host (it runs the host's shipped recipe; of the training keys only videoContext applies)`);
   }
+  const hostVideoContext = set.videoContext === undefined ? 0 : Number(set.videoContext);
+  if (!(set.videoContext === undefined || (set.videoContext.trim() !== '' && hostVideoContext >= 0 && hostVideoContext <= 1))) throw new CliError(`--set videoContext=${set.videoContext}: must be a number in [0, 1] (0: off)`);
   const dataName = spec.data ?? (await import('../train/presets')).RUN_PRESETS[preset as 'main'].data;
   const textCheckpoint = spec.textCheckpoint ?? (await import('../train/presets')).RUN_PRESETS[preset as 'main'].textCheckpoint;
 
@@ -142,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
   const outcomes: Outcome[] = [];
   const runOne = async (seed: number, dir: string): Promise<Outcome> => {
     if (model === 'text-host') {
-      const o = await runTextHost({ data: dataName, textCheckpoint, seed }, dir, command);
+      const o = await runTextHost({ data: dataName, textCheckpoint, seed, ...(hostVideoContext === 0 ? {} : { videoContext: hostVideoContext }) }, dir, command);
       return { seed, dir, valid: o.valid, test: o.test, bestEpoch: o.bestEpoch, epochs: o.epochs, seconds: o.seconds };
     }
     // with --seeds --resume, a seed whose run never started starts now
@@ -199,6 +202,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`test, mean ± sd over seeds ${seeds.join(', ')}: Acc2 ${f('acc2_non0', true)} %, F1 ${f('f1_non0', true)} %, MAE ${f('mae', false)}, Corr ${f('corr', false)}\n`);
   }
   process.stdout.write('Acc2/F1: non-zero labels, class = x > 0; MAE and Corr over all test clips; checkpoint selected on valid MAE, test scored once.\n');
+  const { readFileSync } = await import('node:fs');
+  const recorded = JSON.parse(readFileSync(join(outcomes[0]?.dir as string, 'config.json'), 'utf8')) as { resolved?: { train?: { videoContext?: number } }; recipe?: { videoContext?: number } };
+  const videoContext = recorded.resolved?.train?.videoContext ?? recorded.recipe?.videoContext ?? 0;
+  if (videoContext > 0) process.stdout.write(`Valid and test predictions include video context (videoContext ${videoContext}): ŷ + ${videoContext} × the mean ŷ of the other clips of the same video (label-free; src/eval/video-context.ts).\n`);
   if (dataName === 'mosi') {
     const { MOSI_UTTERANCE_REFERENCES } = await import('../eval/references');
     const refs = MOSI_UTTERANCE_REFERENCES.map((r) => ({

@@ -18,7 +18,7 @@ export function readMosei(options: MoseiOptions = {}): Dataset {
   // MMSA's id convention: MOSEI clip ids contain '_' themselves (e.g. 82_7645)
   const rows = readLabelCsv(path, (videoId, clipId) => `${videoId}$_$${clipId}`);
   const splits: Record<SplitName, Clip[]> = { train: [], valid: [], test: [] };
-  for (const r of rows) splits[r.mode].push({ id: r.uid, text: r.text, audio: emptySequence(), visual: emptySequence(), label: r.label });
+  for (const r of rows) splits[r.mode].push({ id: r.uid, videoId: r.videoId, text: r.text, audio: emptySequence(), visual: emptySequence(), label: r.label });
   return {
     name: 'mosei-text:standard',
     splits,

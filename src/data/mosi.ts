@@ -29,6 +29,13 @@ export const VALID_VIDEO_RULE =
   'put every 6th one, starting with the 3rd (positions 2, 8, 14, ..., 56), into valid: 10 videos, 240 clips';
 const VALID_EVERY = 6;
 const VALID_OFFSET = 2;
+/**
+ * The rule read as 6 folds of Poria's train videos: fold k is positions k, k + 6, … of the sorted
+ * ids. The default valid is fold 2; the other folds exist for cross-validation over the train part
+ * (development choices on 62 videos instead of 10; test is never touched).
+ */
+export const MOSI_VALID_FOLDS = VALID_EVERY;
+export const MOSI_DEFAULT_VALID_FOLD = VALID_OFFSET;
 
 export const MOSI_FEATURE_DIMS = { text: 100, audio: 73, video: 100 } as const;
 
@@ -41,9 +48,11 @@ export interface MosiOptions {
   features?: 'utterance' | 'none';
   /** needed to combine utterance features with the standard split (they leak labels there) */
   allowLeakyFeatures?: boolean;
+  /** speaker-independent split only: which of the MOSI_VALID_FOLDS folds of train videos is valid (default 2, VALID_VIDEO_RULE) */
+  validFold?: number;
 }
 
-const OPTION_KEYS = ['dir', 'split', 'features', 'allowLeakyFeatures'];
+const OPTION_KEYS = ['dir', 'split', 'features', 'allowLeakyFeatures', 'validFold'];
 
 export interface LabelCsvRow {
   uid: string;
@@ -153,9 +162,10 @@ export function readUtteranceSplit(path: string, knownUids: ReadonlySet<string>)
 }
 
 /** The validation videos VALID_VIDEO_RULE picks from a set of train video ids. */
-export function carveValidVideos(trainVideoIds: Iterable<string>): Set<string> {
+export function carveValidVideos(trainVideoIds: Iterable<string>, fold: number = VALID_OFFSET): Set<string> {
+  if (!Number.isInteger(fold) || fold < 0 || fold >= VALID_EVERY) throw new Error(`carveValidVideos: fold must be an integer in 0..${VALID_EVERY - 1}, got ${fold}`);
   const sorted = [...new Set(trainVideoIds)].sort();
-  return new Set(sorted.filter((_, i) => i % VALID_EVERY === VALID_OFFSET));
+  return new Set(sorted.filter((_, i) => i % VALID_EVERY === fold));
 }
 
 function vectorSequence(v: Float32Array): Sequence {
@@ -172,6 +182,7 @@ export function readMosi(options: MosiOptions = {}): Dataset {
   if (split !== 'speaker-independent' && split !== 'standard') {
     throw new Error(`readMosi: split must be 'speaker-independent' or 'standard', got ${JSON.stringify(split)}`);
   }
+  if (options.validFold !== undefined && split !== 'speaker-independent') throw new Error('readMosi: validFold applies to the speaker-independent split only (the standard split has its own valid fold)');
   const notes: string[] = [];
   if (features === 'utterance' && split === 'standard') {
     if (options.allowLeakyFeatures !== true) {
@@ -211,12 +222,15 @@ export function readMosi(options: MosiOptions = {}): Dataset {
     const poria = readUtteranceSplit(join(dir, 'utterance_split.csv'), uids);
     const videoOf = new Map(rows.map((r) => [r.uid, r.videoId]));
     const trainVideos = rows.filter((r) => poria.get(r.uid) === 'train').map((r) => r.videoId);
-    const validVideos = carveValidVideos(trainVideos);
+    const fold = options.validFold ?? VALID_OFFSET;
+    const validVideos = carveValidVideos(trainVideos, fold);
     for (const r of rows) {
       const p = poria.get(r.uid) as 'train' | 'test';
       assign.set(r.uid, p === 'test' ? 'test' : validVideos.has(videoOf.get(r.uid) as string) ? 'valid' : 'train');
     }
-    notes.push(`split: Poria et al.'s speaker-independent split (utterance_split.csv); valid: ${VALID_VIDEO_RULE}`);
+    notes.push(fold === VALID_OFFSET
+      ? `split: Poria et al.'s speaker-independent split (utterance_split.csv); valid: ${VALID_VIDEO_RULE}`
+      : `split: Poria et al.'s speaker-independent split (utterance_split.csv); valid: cross-validation fold ${fold} of ${VALID_EVERY} (positions ${fold}, ${fold + VALID_EVERY}, … of the 62 sorted train video ids), not the default valid`);
     notes.push(`valid videos: ${[...validVideos].join(' ')}`);
     if (features === 'utterance') {
       notes.push('leakage: the utterance features are valid on this split only; on the standard split they leak labels (see data/README.md)');
@@ -227,6 +241,7 @@ export function readMosi(options: MosiOptions = {}): Dataset {
   for (const r of rows) {
     const clip: Clip = {
       id: r.uid,
+      videoId: r.videoId,
       text: r.text,
       audio: feats ? vectorSequence(feats.audio.get(r.uid) as Float32Array) : emptySequence(),
       visual: feats ? vectorSequence(feats.video.get(r.uid) as Float32Array) : emptySequence(),
@@ -241,7 +256,7 @@ export function readMosi(options: MosiOptions = {}): Dataset {
       `test ${splits.test.length} / ${videos('test')}`,
   );
   return {
-    name: features === 'utterance' ? `mosi-utterance:${split}` : `mosi-text:${split}`,
+    name: (features === 'utterance' ? `mosi-utterance:${split}` : `mosi-text:${split}`) + (options.validFold === undefined || options.validFold === VALID_OFFSET ? '' : `:fold=${options.validFold}`),
     splits,
     unlabeled: [],
     audioDim: feats ? MOSI_FEATURE_DIMS.audio : 0,

@@ -16,7 +16,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Clip, Dataset, Sequence, SplitName } from './types';
 import { SPLIT_NAMES } from './types';
-import { readMosi } from './mosi';
+import { MOSI_DEFAULT_VALID_FOLD, MOSI_VALID_FOLDS, readMosi } from './mosi';
 import { readMosei } from './mosei';
 import { createSynthetic, resolveSyntheticConfig, SYNTHETIC_PRESETS, type SyntheticOverrides } from './synthetic';
 import { readMirdPickle, readMirdUnlabeledPickleWithNotes } from './mird-pickle';
@@ -42,7 +42,7 @@ export const FILE_PRESETS: Readonly<Record<string, { path: string; what: string 
   'mmsa-mosei': { path: 'data/mmsa/MOSEI/Processed/unaligned_50.pkl', what: "MMSA's unaligned MOSEI features (unaligned_50.pkl)" },
 });
 
-export const BUILTIN_PRESETS: readonly string[] = ['mosi', 'mosi-text', 'mosei-text', 'synthetic:small', 'synthetic:paper'];
+export const BUILTIN_PRESETS: readonly string[] = ['mosi', 'mosi:fold=0..5', 'mosi-text', 'mosei-text', 'synthetic:small', 'synthetic:paper'];
 
 export function knownSources(): string[] {
   return [...BUILTIN_PRESETS, ...Object.keys(FILE_PRESETS)];
@@ -80,6 +80,12 @@ export function openSource(spec: string, options: SourceOptions = {}): Dataset {
   }
   if (spec.includes('+')) return combineSources(spec, options);
   if (spec === 'mosi') return readMosi({ features: 'utterance', split: 'speaker-independent' });
+  const fold = /^mosi:fold=(.*)$/.exec(spec);
+  if (fold !== null) {
+    const k = Number(fold[1]);
+    if (!/^\d$/.test(fold[1] as string) || k >= MOSI_VALID_FOLDS) throw new Error(`${spec}: the fold must be an integer in 0..${MOSI_VALID_FOLDS - 1} (fold ${MOSI_DEFAULT_VALID_FOLD} is the default valid of "mosi")`);
+    return readMosi({ features: 'utterance', split: 'speaker-independent', validFold: k });
+  }
   if (spec === 'mosi-text') return readMosi({ features: 'none', split: 'standard' });
   if (spec === 'mosei-text') return readMosei();
   if (spec.startsWith('synthetic:')) {

@@ -21,6 +21,11 @@ export interface ClipFactors {
 export interface Clip {
   /** unique within a dataset, e.g. "03bSnISJMiM_1" */
   id: string;
+  /**
+   * the video (recording) the clip was cut from, where the source says so (MOSI, MOSEI): clips of
+   * one video share a speaker and usually an opinion (train config videoContext reads it)
+   */
+  videoId?: string;
   /** raw transcript; never empty for a real source */
   text: string;
   /** pre-tokenized WordPiece ids when the source ships them (MMSA text_bert), else undefined */

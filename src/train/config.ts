@@ -82,6 +82,21 @@ export interface TrainConfig {
   warmupFraction: number;
   /** Clip the global gradient norm of the model step to this value; 0 turns clipping off (authors: none). */
   gradClip: number;
+  /**
+   * Polyak averaging (not in the paper; 0 = off): after every model step an exponential moving
+   * average of the model's weights moves, ē ← d·ē + (1 − d)·w (ē starts as the initial weights), and
+   * the average, not the raw weights, is what valid scores, selection picks, best.safetensors holds
+   * and test scores. Training itself follows the raw weights. d = 0.95 averages over about the last
+   * 20 steps.
+   */
+  emaDecay: number;
+  /**
+   * Video context at prediction time (src/eval/video-context.ts; not in the paper; 0 = off): each
+   * predicted clip's ŷ becomes ŷ + w·(mean ŷ of the other clips of its video in the same split).
+   * Label-free; applied to valid (so selection sees it), test and mird predict alike.
+   * Needs clips with video ids (MOSI, MOSEI).
+   */
+  videoContext: number;
 
   // ---- objective (eq. 21)
   lossForm: LossForm;
@@ -149,6 +164,8 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = freezeConfig({
   weightDecay: 0.01,
   warmupFraction: 0.1,
   gradClip: 0,
+  emaDecay: 0,
+  videoContext: 0,
   lossForm: 'log',
   reconText: true,
   reconAudio: true,
@@ -187,6 +204,8 @@ export function validateTrainConfig(c: TrainConfig): void {
   for (const k of BOOLEANS) if (typeof rec[k] !== 'boolean') fail(k, 'true or false');
   for (const [k, allowed] of Object.entries(ENUMS)) if (!allowed.includes(rec[k] as string)) fail(k, `one of ${allowed.join(' | ')}`);
   if (!(c.warmupFraction >= 0 && c.warmupFraction < 1)) fail('warmupFraction', 'in [0, 1)');
+  if (!(typeof c.emaDecay === 'number' && c.emaDecay >= 0 && c.emaDecay < 1)) fail('emaDecay', 'in [0, 1) (0: off)');
+  if (!(typeof c.videoContext === 'number' && c.videoContext >= 0 && c.videoContext <= 1)) fail('videoContext', 'in [0, 1] (0: off)');
   if (!Array.isArray(c.miPairs) || c.miPairs.some((p) => !(MI_PAIRS as readonly string[]).includes(p))) fail('miPairs', `a list of ${MI_PAIRS.join(', ')}`);
   if (new Set(c.miPairs).size !== c.miPairs.length) fail('miPairs', 'a list without repeats');
   if (typeof c.estimator !== 'string') fail('estimator', 'KIND-hN, e.g. CLUB-h32');
@@ -248,7 +267,7 @@ export function activePairs(c: TrainConfig): { latent: MiPair[]; input: MiPair[]
  */
 export const GENERIC_TRAIN_KEYS = [
   'batchSize', 'maxEpochs', 'patience', 'selectBy', 'evalBatchSize', 'audioInput', 'visualInput',
-  'lr', 'hostLr', 'weightDecay', 'warmupFraction', 'gradClip',
+  'lr', 'hostLr', 'weightDecay', 'warmupFraction', 'gradClip', 'emaDecay', 'videoContext',
 ] as const satisfies ReadonlyArray<keyof TrainConfig>;
 export type GenericTrainKey = (typeof GENERIC_TRAIN_KEYS)[number];
 export type GenericTrainConfig = Pick<TrainConfig, GenericTrainKey>;

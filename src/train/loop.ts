@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeBatch, epochBatches, makeBatch, type BatchOptions } from '../data/batching';
 import type { Batch, Clip, Dataset, SplitName, TextTokenizer } from '../data/types';
 import { regressionMetrics, type RegressionMetrics } from '../eval/metrics';
+import { videoContextPredictions } from '../eval/video-context';
 import { isBaselineModel, type BaselineModel } from '../model/baselines/types';
 import type { MirdModel } from '../model/mird';
 import { NamedAdamW } from '../nn/adamw';
@@ -25,6 +26,7 @@ import { deriveSeed } from '../util/rng';
 import { readCheckpoint, readStateArrays, restoreOptimizer, restoreParams, writeCheckpoint } from './checkpoint';
 import type { ModelTrainingState } from '../model/baselines/types';
 import { baselineStep, type BaselineStepContext } from './baseline-step';
+import { WeightAverage } from './ema';
 import type { GenericTrainConfig, SelectBy, TrainConfig } from './config';
 import type { MiTerms } from './mi-terms';
 import { metricRecord, type EpochLog, type MetricRecord, type RunDir, type RunState } from './records';
@@ -76,8 +78,12 @@ export interface TrainResult {
 /** Any system the loop trains: MIRD, or a Table 1 baseline (src/model/baselines/). */
 export type TrainedModel = MirdModel | BaselineModel;
 
-/** ŷ for clips in evaluation mode (no dropout, no decoders), `batchSize` clips per forward. */
-export function predictClips(model: TrainedModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number): Float32Array {
+/**
+ * ŷ for clips in evaluation mode (no dropout, no decoders), `batchSize` clips per forward; with
+ * `videoContext` w > 0, each ŷ then plus w × the mean ŷ of the other clips of its video among
+ * `clips` (src/eval/video-context.ts).
+ */
+export function predictClips(model: TrainedModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number, videoContext = 0): Float32Array {
   const out = new Float32Array(clips.length);
   for (let i = 0; i < clips.length; i += batchSize) {
     // as the unlabeled part of a batch: a prediction needs no label
@@ -96,16 +102,16 @@ export function predictClips(model: TrainedModel, clips: readonly Clip[], data: 
       disposeBatch(batch);
     }
   }
-  return out;
+  return videoContext === 0 ? out : videoContextPredictions(clips.map((c) => c.videoId), out, videoContext);
 }
 
 /** Predictions and metrics of labeled clips. */
-export function evaluateClips(model: TrainedModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number, what: string): SplitPredictions {
+export function evaluateClips(model: TrainedModel, clips: readonly Clip[], data: Pick<PreparedData, 'tokenizer' | 'batchOptions'>, batchSize: number, what: string, videoContext = 0): SplitPredictions {
   const labels = Float32Array.from(clips.map((c) => {
     if (c.label === null) throw new Error(`${what}: clip ${c.id} has no label`);
     return c.label;
   }));
-  const predictions = predictClips(model, clips, data, batchSize);
+  const predictions = predictClips(model, clips, data, batchSize, videoContext);
   return { ids: clips.map((c) => c.id), labels, predictions, metrics: regressionMetrics(predictions, labels) };
 }
 
@@ -145,6 +151,8 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
   readonly modelOptimizer: NamedAdamW;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
+  /** the weights' moving average (emaDecay > 0): what is evaluated, selected and saved as best */
+  readonly average: WeightAverage | null;
   state: RunState = { completedEpochs: 0, globalStep: 0, bestEpoch: null, bestScore: null, epochsWithoutImprovement: 0, status: 'running' };
   /** the state as of the last completed epoch (what state.json holds; a failure mid-epoch reverts to it) */
   private committed: RunState = { ...this.state };
@@ -167,6 +175,7 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
     this.modelOptimizer = new NamedAdamW(this.modelParams, { weightDecay: c.weightDecay, eps: 1e-6 });
     this.stepsPerEpoch = Math.ceil(data.dataset.splits.train.length / c.batchSize);
     this.totalSteps = this.stepsPerEpoch * c.maxEpochs;
+    this.average = c.emaDecay > 0 ? new WeightAverage(this.modelParams, c.emaDecay) : null;
   }
 
   /** Every split non-empty: the checks a trainer runs before it allocates anything. */
@@ -195,6 +204,7 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
       try {
         const step = this.state.globalStep + 1;
         const r = this.trainOn(batch, step);
+        this.average?.update();
         this.state.globalStep = step;
         reports.push(r);
         this.options.onStep?.(step, r);
@@ -213,7 +223,17 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
   }
 
   evaluate(split: SplitName): SplitPredictions {
-    return evaluateClips(this.model, this.data.dataset.splits[split], this.data, this.config.evalBatchSize, `train, ${split} split`);
+    return evaluateClips(this.model, this.data.dataset.splits[split], this.data, this.config.evalBatchSize, `train, ${split} split`, this.config.videoContext);
+  }
+
+  /** The scores selection reads at the end of an epoch: of the weights' average when there is one, else of the weights. */
+  evaluateForSelection(split: SplitName): SplitPredictions {
+    return this.average === null ? this.evaluate(split) : this.average.withAverage(() => this.evaluate(split));
+  }
+
+  /** The weights selection keeps: the average when there is one. */
+  private selectable(): ReadonlyMap<string, tf.Variable> {
+    return this.average?.vars ?? this.modelParams;
   }
 
   /** Log line, selection, records and resume state at the end of an epoch (0-based `epoch`). */
@@ -251,7 +271,7 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
       this.state.bestEpoch = epoch + 1;
       this.state.bestScore = s;
       this.state.epochsWithoutImprovement = 0;
-      this.best = variableValues(this.modelParams);
+      this.best = variableValues(this.selectable());
     } else {
       this.state.epochsWithoutImprovement += 1;
     }
@@ -279,14 +299,18 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
   }
 
   writeBestCheckpoint(path: string): void {
-    writeCheckpoint(path, { params: [{ prefix: 'model.', vars: this.modelParams }], metadata: this.metadata({ epoch: String(this.state.bestEpoch) }) });
+    writeCheckpoint(path, { params: [{ prefix: 'model.', vars: this.selectable() }], metadata: this.metadata({ epoch: String(this.state.bestEpoch) }) });
   }
 
   private writeResumeCheckpoint(path: string): void {
     const est = this.estimatorOptimizer;
     const st = (this.model as TrainableModel).trainingState?.();
     writeCheckpoint(path, {
-      params: [{ prefix: 'model.', vars: this.modelParams }, ...(est === null ? [] : [{ prefix: 'est.', vars: est.params }])],
+      params: [
+        { prefix: 'model.', vars: this.modelParams },
+        ...(est === null ? [] : [{ prefix: 'est.', vars: est.params }]),
+        ...(this.average === null ? [] : [{ prefix: 'ema.', vars: this.average.vars }]),
+      ],
       optimizers: [{ prefix: 'model.', optimizer: this.modelOptimizer }, ...(est === null ? [] : [{ prefix: 'est.', optimizer: est }])],
       ...(st === undefined ? {} : { arrays: { prefix: 'state.', arrays: st.arrays } }),
       metadata: this.metadata({ epoch: String(this.state.completedEpochs), ...(st === undefined ? {} : { modelState: JSON.stringify(st.meta) }) }),
@@ -305,6 +329,7 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
     }
     restoreParams(last, 'model.', this.modelParams);
     restoreOptimizer(last, 'model.', this.modelOptimizer);
+    if (this.average !== null) restoreParams(last, 'ema.', this.average.vars);
     const withState = this.model as TrainableModel;
     if (withState.restoreTrainingState !== undefined) {
       const meta = last.metadata.modelState;
@@ -322,7 +347,7 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
     if (this.log.length !== state.completedEpochs) throw new Error(`${run.path('log.jsonl')}: ${this.log.length} epochs logged, state.json says ${state.completedEpochs}`);
     const now = variableValues(this.modelParams);
     if (state.bestEpoch === state.completedEpochs) {
-      this.best = now; // the last completed epoch is the selected one: its weights are these
+      this.best = this.average === null ? now : variableValues(this.average.vars); // the last completed epoch is the selected one: its weights are these
       this.writeBestCheckpoint(run.path('best.safetensors'));
     } else {
       const best = readCheckpoint(run.path('best.safetensors'));
@@ -367,6 +392,7 @@ export abstract class EpochTrainer<M extends TrainedModel, C extends GenericTrai
   dispose(): void {
     this.modelOptimizer.dispose();
     this.estimatorOptimizer?.dispose();
+    this.average?.dispose();
   }
 }
 
@@ -443,7 +469,7 @@ export function trainLoop<M extends TrainedModel, C extends GenericTrainConfig>(
       if (t.options.stopAfterEpochs !== undefined && ranThisCall >= t.options.stopAfterEpochs) return null; // "killed"
       const start = Date.now();
       const reports = t.runEpoch(epoch, progress); // Algorithm 1 (or the baseline's step) on every batch
-      const valid = t.evaluate('valid').metrics; // selection on valid only, never test
+      const valid = t.evaluateForSelection('valid').metrics; // selection on valid only, never test
       t.endEpoch(epoch, reports, (Date.now() - start) / 1000, valid);
       ranThisCall += 1;
     }

@@ -11,7 +11,7 @@
 //   small  a 4-layer 256-wide BERT host at the paper's data shapes, on the synthetic benchmark.
 //   quick  tiny everything on the synthetic benchmark: tests, CI and quick notebooks.
 //
-// Settings of main, and why (seed 0, valid split only; made with mird train and --set overrides, not committed — results/main/README.md):
+// Settings of main, and why (seed 0, valid split only unless said; made with mird train and --set overrides, not committed — results/main/README.md):
 //   - shared path starts as the MOSEI-stage sentiment head (initFromHostHead): from scratch the
 //     first epochs sit at valid MAE 1.09–1.16, with it at 0.99–1.01;
 //   - regressor dropout 0.1 (the host recipe's): at 0.5 the two units that carry the head's
@@ -19,10 +19,24 @@
 //   - MIM on the latent pairs only (the input pairs I(z^S; X^m) are off: with them the summed
 //     estimate grew to 24 nats and the regression loss stopped falling, valid MAE 1.29 → 1.32),
 //     α 0.1, clampMi (estimates below 0 only reward fooling the estimator);
-//   - lr 1e-3 for the fresh parts, hostLr 5e-4 for the pretrained upper layers — the host recipe's
-//     rate (best valid MAE 0.958 against 0.996 at hostLr 1e-4; at 3e-4 / 5e-5 the regression loss
-//     barely moved in two epochs), clip 1; at most 8 epochs, patience 3 (valid MAE is best by
+//   - lr 1e-3 for the fresh parts, clip 1; at most 8 epochs, patience 3 (valid MAE is best by
 //     epoch 2–4 and the train MSE keeps falling: it overfits 1207 clips fast).
+//   The two settings below were chosen by 6-fold cross-validation over Poria's 62 train videos
+//   (scripts/cv-mosi.ts, sources mosi:fold=0..5, seed 0; the test split is never read), not on the
+//   10-video valid alone, whose choices did not carry over. Pooled over the 1447 out-of-fold valid
+//   clips (Acc2 % / MAE; the commands and every fold: results/main/README.md):
+//   - hostLr 2e-4 for the pretrained upper layers: 79.52 / 0.933, against 79.16 / 0.940 at 5e-4
+//     (the host recipe's rate, chosen earlier on the 10-video valid);
+//   - video context 0.5 (videoContext, src/eval/video-context.ts: ŷ + 0.5 · the mean ŷ of the other
+//     clips of the same video; label-free, at prediction time). On the out-of-fold predictions at
+//     hostLr 2e-4: w 0 79.52 / 0.933, 0.2 80.25 / 0.914, 0.3 80.46 / 0.907, 0.4 80.61 / 0.902,
+//     0.5 81.11 / 0.899, 0.6 81.04 / 0.898, 0.7 81.11 / 0.899, 0.8 80.25 / 0.901; at 5e-4 the same
+//     curve peaks at 0.5 too (80.32 / 0.910). The rule: highest Acc2; on a tie the smaller weight.
+//     Trained with both in place (selection sees the context): 80.82 / 0.897.
+//   Measured with the same cross-validation and NOT adopted (against 79.16 / 0.940):
+//   initFromHostHead false 77.79 / 0.970; emaDecay 0.95 78.44 / 0.934. For comparison, the MISA
+//   baseline 77.86 / 0.949 and the text host alone (--model text-host) 78.80 / 0.918, with video
+//   context 0.5 79.38 / 0.883. On the test split the main job scores 78.4 % (results/main/README.md).
 //   paper  1e-5 for everything, as the paper (AdamW, bert-base pretrained).
 //   small, quick  1e-3 / 1e-3: nothing is pretrained, the synthetic task is learnt from scratch.
 import { PAPER_CONFIG, QUICK_CONFIG, SMALL_CONFIG, type ModelConfig, type ModelConfigOverrides } from '../model/config';
@@ -45,7 +59,7 @@ export interface RunPreset {
 
 export const RUN_PRESETS: Readonly<Record<RunPresetName, RunPreset>> = Object.freeze({
   main: {
-    description: "real MOSI (transcripts + utterance audio, Poria's split; the leaky visual vectors hidden), WSA into the frozen USE-lite states under the use-lite-mosei upper layers",
+    description: "real MOSI (transcripts + utterance audio, Poria's split; the leaky visual vectors hidden), WSA into the frozen USE-lite states under the use-lite-mosei upper layers, video context at prediction time",
     model: PAPER_CONFIG,
     modelOverrides: {
       textHost: 'use-lite',
@@ -59,8 +73,8 @@ export const RUN_PRESETS: Readonly<Record<RunPresetName, RunPreset>> = Object.fr
       regressorDropout: 0.1,
     },
     train: {
-      ...DEFAULT_TRAIN_CONFIG, batchSize: 32, maxEpochs: 8, patience: 3, lr: 1e-3, hostLr: 5e-4, gradClip: 1,
-      visualInput: false, initFromHostHead: true, alpha: 0.1, clampMi: true,
+      ...DEFAULT_TRAIN_CONFIG, batchSize: 32, maxEpochs: 8, patience: 3, lr: 1e-3, hostLr: 2e-4, gradClip: 1,
+      visualInput: false, initFromHostHead: true, alpha: 0.1, clampMi: true, videoContext: 0.5,
       miPairs: ['text-audio', 'text-visual', 'audio-visual', 'shared-text', 'shared-audio', 'shared-visual'],
     },
     data: 'mosi',

@@ -33,6 +33,8 @@ export interface RegressorTrainOptions {
   label?: string;
   /** per-epoch callback (e.g. to log) */
   onEpoch?: (r: EpochRecord) => void;
+  /** a label-free step on the valid and test predictions before they are scored (e.g. video context) */
+  adjustPredictions?: (split: 'valid' | 'test', predictions: Float32Array) => Float32Array;
 }
 
 /** Options of finetuneTextRegressor: the loop's, plus how BERT reads the text. */
@@ -118,7 +120,8 @@ export function trainSentenceRegressor<R>(encoder: SentenceEncoder<R>, data: Rec
       lossSum += loss * rows.length;
       progress.tick(1, `epoch ${epoch} loss ${loss.toFixed(3)}`);
     }
-    const vm = regressionMetrics(predictWith(encoder, head, valid.rows), valid.labels);
+    const adjust = o.adjustPredictions ?? ((_s: 'valid' | 'test', p: Float32Array): Float32Array => p);
+    const vm = regressionMetrics(adjust('valid', predictWith(encoder, head, valid.rows)), valid.labels);
     const rec = { epoch, trainLoss: lossSum / train.rows.length, valid: vm };
     records.push(rec);
     o.onEpoch?.(rec);
@@ -131,6 +134,7 @@ export function trainSentenceRegressor<R>(encoder: SentenceEncoder<R>, data: Rec
   let testPredictions: Float32Array | null = null;
   if (data.test.rows.length > 0) {
     testPredictions = predictWith(encoder, head, data.test.rows);
+    if (o.adjustPredictions !== undefined) testPredictions = o.adjustPredictions('test', testPredictions);
     test = regressionMetrics(testPredictions, data.test.labels);
   }
   const headValues = head.values();

@@ -121,6 +121,15 @@ export function checkDataset(ds: Dataset, options: { textOnly?: boolean } = {}):
   }
 }
 
+/** videoContext adds to each prediction the mean of its video's other clips: the evaluated clips must say their video. */
+export function checkVideoContext(ds: Dataset, weight: number): void {
+  if (weight === 0) return;
+  for (const s of ['valid', 'test'] as const) {
+    const without = ds.splits[s].find((c) => c.videoId === undefined);
+    if (without !== undefined) throw new Error(`videoContext ${weight}: adds to each prediction the mean of the other clips of its video, but ${ds.name}, ${s} clip ${without.id} has no video id (MOSI and MOSEI have them; --set videoContext=0)`);
+  }
+}
+
 /** Empties the audio / visual sequences of every clip when the config hides them. */
 function hideModalities(ds: Dataset, train: Pick<TrainConfig, 'audioInput' | 'visualInput'>): Dataset {
   if (train.audioInput && train.visualInput) return ds;
@@ -371,6 +380,7 @@ export async function prepareRun(spec: RunSpec, options: PrepareOptions = {}): P
 
   const ds = openSource(unlabeled === null ? dataSpec : `${dataSpec}+${unlabeled}`);
   checkDataset(ds);
+  checkVideoContext(ds, train.videoContext);
   notes.push(...ds.notes);
   leakGuard(host, ds, options, 'training or evaluating MIRD', notes);
   for (const m of ['audio', 'visual'] as const) {
@@ -504,6 +514,7 @@ export async function prepareBaselineRun(spec: RunSpec, options: PrepareOptions 
 
   const ds = openSource(dataSpec);
   checkDataset(ds);
+  checkVideoContext(ds, train.videoContext);
   notes.push(...ds.notes);
   leakGuard(host, ds, options, `training or evaluating ${kind}`, notes);
   for (const m of ['audio', 'visual'] as const) {

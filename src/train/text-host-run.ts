@@ -16,7 +16,8 @@ import { backendInfo } from '../backend';
 import { runInfo, type RunInfo } from '../util/files';
 import { metricRecord, RunDir, type MetricRecord } from './records';
 import { DEFAULT_FINETUNE, trainSentenceRegressor } from './sentence-regressor';
-import { checkDataset, resolveTextCheckpoint } from './setup';
+import { checkDataset, checkVideoContext, resolveTextCheckpoint } from './setup';
+import { videoContextPredictions } from '../eval/video-context';
 
 export const TEXT_HOST_RUN_FORMAT = 'mird-text-host-run/1';
 
@@ -24,12 +25,14 @@ export interface TextHostSpec {
   data: string;
   textCheckpoint: string;
   seed: number;
+  /** video context on the valid and test predictions (train config videoContext; default 0 = off) */
+  videoContext?: number;
 }
 
 export interface TextHostRecord {
   format: typeof TEXT_HOST_RUN_FORMAT;
   spec: TextHostSpec;
-  recipe: { epochs: number; lr: number; batchSize: number; dropout: number; weightDecay: number; headInit: string };
+  recipe: { epochs: number; lr: number; batchSize: number; dropout: number; weightDecay: number; headInit: string; videoContext: number };
   notes: string[];
   run: RunInfo;
 }
@@ -52,10 +55,12 @@ export async function runTextHost(spec: TextHostSpec, out: string | null, comman
     if (ds.splits[s].length === 0) throw new Error(`${ds.name}: the ${s} split is empty`);
   }
   checkDataset(ds, { textOnly: true });
+  const videoContext = spec.videoContext ?? 0;
+  checkVideoContext(ds, videoContext);
   const check = assertBackboneHasNotRead(dir, ds, { purpose: 'training or evaluating the text host' });
   const saved = readUseLiteUpper(dir);
   const run = out === null ? null : RunDir.create(out);
-  const recipe = { epochs: DEFAULT_FINETUNE.epochs, lr: DEFAULT_FINETUNE.lr, batchSize: DEFAULT_FINETUNE.batchSize, dropout: DEFAULT_FINETUNE.dropout, weightDecay: DEFAULT_FINETUNE.weightDecay, headInit: `the regression head saved with ${spec.textCheckpoint}` };
+  const recipe = { epochs: DEFAULT_FINETUNE.epochs, lr: DEFAULT_FINETUNE.lr, batchSize: DEFAULT_FINETUNE.batchSize, dropout: DEFAULT_FINETUNE.dropout, weightDecay: DEFAULT_FINETUNE.weightDecay, headInit: `the regression head saved with ${spec.textCheckpoint}`, videoContext };
   const notes = [...ds.notes, ...check.warnings.map((w) => `LEAK GUARD warning: ${w}`), ...check.notes, 'text only: audio and visual features are not read'];
   if (run !== null) {
     const record: TextHostRecord = { format: TEXT_HOST_RUN_FORMAT, spec, recipe, notes, run: runInfo(command, backendInfo()) };
@@ -88,6 +93,7 @@ export async function runTextHost(spec: TextHostSpec, out: string | null, comman
     const r = trainSentenceRegressor(upper, data, {
       seed: spec.seed, epochs: recipe.epochs, batchSize: recipe.batchSize, lr: recipe.lr, dropout: recipe.dropout, weightDecay: recipe.weightDecay,
       headInit: saved.head, label: `text-host s${spec.seed}`,
+      ...(videoContext === 0 ? {} : { adjustPredictions: (s: 'valid' | 'test', p: Float32Array) => videoContextPredictions(ds.splits[s].map((c) => c.videoId), p, videoContext) }),
       onEpoch: (e) => {
         const now = Date.now();
         log.push({ epoch: e.epoch, seconds: (now - epochStart) / 1000, trainLoss: e.trainLoss, valid: metricRecord(e.valid) });
