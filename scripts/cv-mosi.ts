@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { MOSI_VALID_FOLDS } from '../src/data/mosi';
 import { readCsv } from '../src/data/csv';
+import { openSource } from '../src/data/sources';
 import { regressionMetrics } from '../src/eval/metrics';
 import { videoContextPredictions } from '../src/eval/video-context';
 
@@ -59,7 +60,6 @@ async function main(): Promise<void> {
     const v = (JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as { valid: Record<string, number> }).valid;
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { bestEpoch: number };
     // the fold's valid clip counts, from the data source (valid predictions are not written)
-    const { openSource } = await import('../src/data/sources');
     const valid = openSource(`mosi:fold=${k}`).splits.valid;
     const n = valid.length;
     const nNon0 = valid.filter((c) => c.label !== 0).length;

@@ -44,6 +44,29 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'mird-train-'));
 }
 
+/**
+ * The run of `dirA`'s config started afresh in another folder, killed at step 6 (mid epoch 2 of 4
+ * steps each), then continued with --resume; with the epochs state.json counted after the kill.
+ */
+async function killedAtStep6ThenResumed(spec: RunSpec, prepared: PreparedRun, dirA: string): Promise<{ dir: string; completedAfterKill: number; resumed: Awaited<ReturnType<typeof runTraining>> }> {
+  const run = RunDir.create(join(tmp(), 'b'));
+  run.writeJson('config.json', JSON.parse(readFileSync(join(dirA, 'config.json'), 'utf8')));
+  const { model, mi } = prepared.build(0);
+  const killed = new Trainer(model, mi, prepared.data, prepared.resolved.train, 0, {
+    run, checkpointMetadata: JSON.parse(JSON.stringify((await import('../src/train/run')).checkpointMetadata(prepared.resolved, prepared.normStats))),
+    onStep: (step) => {
+      if (step === 6) throw new Error('killed');
+    },
+  });
+  assert.throws(() => trainMird(killed), /killed/);
+  killed.dispose();
+  model.dispose();
+  mi?.dispose();
+  const completedAfterKill = run.readJson<{ completedEpochs: number }>('state.json').completedEpochs;
+  const resumed = await runTraining(spec, { out: run.dir, resume: true, prepared });
+  return { dir: run.dir, completedAfterKill, resumed };
+}
+
 test('schedule: linear warm-up to the peak, then linear decay that never reaches 0', () => {
   const f = (s: number): number => warmupLinearDecay(s, 100, 0.1);
   assert.equal(f(1), 0.1);
@@ -395,26 +418,12 @@ test('same seed → same metrics; a run killed mid-epoch and resumed ends exactl
   assert.equal(counts[1], counts[2], `tensors grew across epochs: ${counts.join(', ')}`);
 
   // kill in the middle of epoch 2 (step 6 of 4 per epoch), then --resume
-  const dirB = join(tmp(), 'b');
-  const { model, mi } = prepared.build(0);
-  const run = RunDir.create(dirB);
-  run.writeJson('config.json', JSON.parse(readFileSync(join(dirA, 'config.json'), 'utf8')));
-  const killed = new Trainer(model, mi, prepared.data, prepared.resolved.train, 0, {
-    run, checkpointMetadata: JSON.parse(JSON.stringify((await import('../src/train/run')).checkpointMetadata(prepared.resolved, prepared.normStats))),
-    onStep: (step) => {
-      if (step === 6) throw new Error('killed');
-    },
-  });
-  assert.throws(() => trainMird(killed), /killed/);
-  killed.dispose();
-  model.dispose();
-  mi?.dispose();
-  assert.equal(run.readJson<{ completedEpochs: number }>('state.json').completedEpochs, 1);
-  const b = await runTraining(spec, { out: dirB, resume: true, prepared });
+  const { dir: dirB, completedAfterKill, resumed: b } = await killedAtStep6ThenResumed(spec, prepared, dirA);
+  assert.equal(completedAfterKill, 1, 'the killed run had completed one epoch');
   assert.deepEqual(b.result.test, a.result.test);
   assert.deepEqual(b.result.valid, a.result.valid);
   assert.equal(readFileSync(join(dirB, 'predictions.csv'), 'utf8'), readFileSync(join(dirA, 'predictions.csv'), 'utf8'));
-  assert.equal(run.readLog().length, 3);
+  assert.equal(RunDir.open(dirB).readLog().length, 3);
 
   // the same seed once more, in memory: the same metrics
   const c = await runTraining(spec, { out: null, prepared });
@@ -472,21 +481,7 @@ test('emaDecay: the weights\' average follows ē ← d·ē + (1 − d)·w per st
   assert.ok(last.tensors.has(`ema.${name.slice('model.'.length)}`), 'the resume checkpoint keeps the average');
   if (runA.result.bestEpoch === 3) assert.deepEqual(best.tensors.get(name)?.data, last.tensors.get(`ema.${name.slice('model.'.length)}`)?.data, 'best holds the average');
 
-  const dirB = join(tmp(), 'b');
-  const { model, mi } = prepared.build(0);
-  const run = RunDir.create(dirB);
-  run.writeJson('config.json', JSON.parse(readFileSync(join(dirA, 'config.json'), 'utf8')));
-  const killed = new Trainer(model, mi, prepared.data, prepared.resolved.train, 0, {
-    run, checkpointMetadata: JSON.parse(JSON.stringify((await import('../src/train/run')).checkpointMetadata(prepared.resolved, prepared.normStats))),
-    onStep: (step) => {
-      if (step === 6) throw new Error('killed');
-    },
-  });
-  assert.throws(() => trainMird(killed), /killed/);
-  killed.dispose();
-  model.dispose();
-  mi?.dispose();
-  const resumed = await runTraining(spec, { out: dirB, resume: true, prepared });
+  const { resumed } = await killedAtStep6ThenResumed(spec, prepared, dirA);
   assert.deepEqual(resumed.result.valid, runA.result.valid);
   assert.deepEqual(resumed.result.test, runA.result.test);
 });
