@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { runTrainProcesses, type TrainProcess } from '../src/cli/children';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { MOSI_VALID_FOLDS } from '../src/data/mosi';
-import { readCsv } from '../src/data/csv';
+import { MOSI_VALID_FOLDS, mosiVideoOf } from '../src/data/mosi';
+import { columnIndex, readCsv } from '../src/data/csv';
 import { openSource } from '../src/data/sources';
 import { regressionMetrics } from '../src/eval/metrics';
 import { videoContextPredictions } from '../src/eval/video-context';
@@ -83,11 +83,11 @@ async function main(): Promise<void> {
         if (r.status !== 0) throw new Error(`cv-mosi: mird predict ${dir} failed (exit ${r.status})`);
       }
       const t = readCsv(csv);
-      const col = (name: string): number => t.header.indexOf(name);
+      const col = (name: string): number => columnIndex(t, name);
       for (const row of t.rows) {
         if (row[col('split')] !== 'valid') continue;
         const id = row[col('id')] as string;
-        ids.push(`${k}/${id.slice(0, id.lastIndexOf('_'))}`);
+        ids.push(`${k}/${mosiVideoOf(id)}`);
         labels.push(Number(row[col('label')]));
         raw.push(Number(row[col('prediction')]));
       }

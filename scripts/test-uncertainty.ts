@@ -9,32 +9,28 @@
 // Prints one line per system and writes the numbers as JSON.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv } from '../src/data/csv';
+import { mosiVideoOf } from '../src/data/mosi';
 import { videoBootstrap, type SeedPredictions } from '../src/eval/video-bootstrap';
+import { RunDir } from '../src/train/records';
 import { writeFileAtomic } from '../src/util/files';
 import { runScript, scriptArg } from './script-io';
 
 function readSeeds(dir: string): SeedPredictions {
+  if (!existsSync(dir)) throw new Error(`${dir}: not found (a folder written by mird train --seeds)`);
   const seeds = readdirSync(dir).filter((d) => /^seed-\d+$/.test(d) && existsSync(join(dir, d, 'predictions.csv'))).sort();
   if (seeds.length === 0) throw new Error(`${dir}: no seed-N/predictions.csv`);
   let ids: string[] | null = null;
   let labels: Float32Array | null = null;
   const predictions: Float32Array[] = [];
   for (const s of seeds) {
-    const t = readCsv(join(dir, s, 'predictions.csv'));
-    const col = (n: string): number => {
-      const i = t.header.indexOf(n);
-      if (i < 0) throw new Error(`${t.file}: no column ${n}`);
-      return i;
-    };
-    const these = t.rows.map((r) => r[col('id')] as string);
+    const p = RunDir.open(join(dir, s)).readPredictions();
     if (ids === null) {
-      ids = these;
-      labels = Float32Array.from(t.rows, (r) => Number(r[col('label')]));
-    } else if (these.join('\n') !== ids.join('\n')) {
-      throw new Error(`${t.file}: other clips or another order than ${join(dir, seeds[0] as string, 'predictions.csv')}`);
+      ids = p.ids;
+      labels = p.labels;
+    } else if (p.ids.join('\n') !== ids.join('\n')) {
+      throw new Error(`${join(dir, s, 'predictions.csv')}: other clips or another order than ${join(dir, seeds[0] as string, 'predictions.csv')}`);
     }
-    predictions.push(Float32Array.from(t.rows, (r) => Number(r[col('prediction')])));
+    predictions.push(p.predictions);
   }
   return { ids: ids as string[], labels: labels as Float32Array, predictions };
 }
@@ -43,14 +39,13 @@ async function main(): Promise<void> {
   const out = scriptArg('out');
   const dirs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out');
   if (dirs.length === 0) throw new Error('give one or more --seeds run folders');
-  const videoOf = (id: string): string => id.slice(0, id.lastIndexOf('_'));
   const systems = dirs.map((d) => ({ dir: d, seeds: readSeeds(d) }));
   const first = systems[0] as { dir: string; seeds: SeedPredictions };
   const rows = systems.map((s, i) => ({
     dir: s.dir,
     seeds: s.seeds.predictions.length,
-    ...videoBootstrap(first.seeds, videoOf, { draws: 2000, seed: 0, ...(i === 0 ? {} : { b: s.seeds }) }),
-    ...(i === 0 ? {} : { alone: videoBootstrap(s.seeds, videoOf, { draws: 2000, seed: 0 }) }),
+    ...videoBootstrap(first.seeds, mosiVideoOf, { draws: 2000, seed: 0, ...(i === 0 ? {} : { b: s.seeds }) }),
+    ...(i === 0 ? {} : { alone: videoBootstrap(s.seeds, mosiVideoOf, { draws: 2000, seed: 0 }) }),
   }));
   const pct = (x: number): string => (100 * x).toFixed(1);
   for (const r of rows) {

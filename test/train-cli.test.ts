@@ -69,7 +69,7 @@ test('bad input: a clear error naming the thing, a non-zero exit, nothing in --o
     [['--seed', '1', '--seeds', '0,1'], /give --seed or --seeds, not both/],
     [['--seeds', '0,0'], /--seeds lists seed 0 twice/],
     [['--model', 'text-host', '--set', 'lr=1'], /--set lr does not apply to --model text-host \(it runs the host's shipped recipe; of the training keys only videoContext applies\)/],
-    [['--model', 'text-host', '--set', 'videoContext=1.5'], /--set videoContext=1.5: must be a number in \[0, 1\]/],
+    [['--model', 'text-host', '--set', 'videoContext=1.5'], /--set videoContext=1\.5: train config: videoContext must be in \[0, 1\] \(0: off\), got 1\.5/],
   ];
   for (const [args, msg] of cases) {
     const r = mird('train', ...(args.includes('--preset') ? [] : ['--preset', 'quick']), ...args, '--out', out);

@@ -101,13 +101,21 @@ export async function run(argv: string[]): Promise<number> {
     ...(baseline ? { model: model as BaselineKind } : {}),
   };
   const command = ['mird', 'train', ...argv].join(' ');
+  let hostVideoContext = 0;
   if (model === 'text-host') {
     for (const f of ['unlabeled', 'resume']) if (flags[f] !== undefined) throw new CliError(`--${f} does not apply to --model text-host`);
     const other = Object.keys(set).filter((k) => k !== 'videoContext');
     if (other.length > 0) throw new CliError(`--set ${other[0]} does not apply to --model text-host (it runs the host's shipped recipe; of the training keys only videoContext applies)`);
+    if (set.videoContext !== undefined) {
+      // the training config's own parse and check of the key
+      const { parseTrainValue, resolveTrainConfig } = await import('../train/config');
+      try {
+        hostVideoContext = resolveTrainConfig({ videoContext: parseTrainValue('videoContext', set.videoContext) as number }).videoContext;
+      } catch (err) {
+        throw new CliError(`--set videoContext=${set.videoContext}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
-  const hostVideoContext = set.videoContext === undefined ? 0 : Number(set.videoContext);
-  if (!(set.videoContext === undefined || (set.videoContext.trim() !== '' && hostVideoContext >= 0 && hostVideoContext <= 1))) throw new CliError(`--set videoContext=${set.videoContext}: must be a number in [0, 1] (0: off)`);
   const dataName = spec.data ?? (await import('../train/presets')).RUN_PRESETS[preset as 'main'].data;
   const textCheckpoint = spec.textCheckpoint ?? (await import('../train/presets')).RUN_PRESETS[preset as 'main'].textCheckpoint;
 

@@ -73,6 +73,13 @@ export function checkOptionKeys(options: object, known: string[], what: string):
   }
 }
 
+/** The video of a MOSI clip uid `<video>_<clip>` (video ids may contain '_'; clip ids do not), for files that keep only the uid, e.g. predictions.csv. */
+export function mosiVideoOf(uid: string): string {
+  const cut = uid.lastIndexOf('_');
+  if (cut <= 0) throw new Error(`${uid}: not a MOSI clip uid <video>_<clip>`);
+  return uid.slice(0, cut);
+}
+
 /** Sentiment label check of readLabelCsv: finite and within [-3, 3]. */
 function checkLabel(table: CsvTable, row: number, column: string, raw: string): number {
   const y = parseFiniteNumber(table, row, column, raw);
@@ -183,6 +190,7 @@ export function readMosi(options: MosiOptions = {}): Dataset {
     throw new Error(`readMosi: split must be 'speaker-independent' or 'standard', got ${JSON.stringify(split)}`);
   }
   if (options.validFold !== undefined && split !== 'speaker-independent') throw new Error('readMosi: validFold applies to the speaker-independent split only (the standard split has its own valid fold)');
+  const fold = options.validFold ?? VALID_OFFSET;
   const notes: string[] = [];
   if (features === 'utterance' && split === 'standard') {
     if (options.allowLeakyFeatures !== true) {
@@ -222,7 +230,6 @@ export function readMosi(options: MosiOptions = {}): Dataset {
     const poria = readUtteranceSplit(join(dir, 'utterance_split.csv'), uids);
     const videoOf = new Map(rows.map((r) => [r.uid, r.videoId]));
     const trainVideos = rows.filter((r) => poria.get(r.uid) === 'train').map((r) => r.videoId);
-    const fold = options.validFold ?? VALID_OFFSET;
     const validVideos = carveValidVideos(trainVideos, fold);
     for (const r of rows) {
       const p = poria.get(r.uid) as 'train' | 'test';
@@ -250,13 +257,13 @@ export function readMosi(options: MosiOptions = {}): Dataset {
     if (feats) clip.textFeatures = vectorSequence(feats.text.get(r.uid) as Float32Array);
     splits[assign.get(r.uid) as SplitName].push(clip);
   }
-  const videos = (s: SplitName): number => new Set(splits[s].map((c) => c.id.slice(0, c.id.lastIndexOf('_')))).size;
+  const videos = (s: SplitName): number => new Set(splits[s].map((c) => c.videoId)).size;
   notes.push(
     `counts: train ${splits.train.length} clips / ${videos('train')} videos, valid ${splits.valid.length} / ${videos('valid')}, ` +
       `test ${splits.test.length} / ${videos('test')}`,
   );
   return {
-    name: (features === 'utterance' ? `mosi-utterance:${split}` : `mosi-text:${split}`) + (options.validFold === undefined || options.validFold === VALID_OFFSET ? '' : `:fold=${options.validFold}`),
+    name: (features === 'utterance' ? `mosi-utterance:${split}` : `mosi-text:${split}`) + (fold === VALID_OFFSET ? '' : `:fold=${fold}`),
     splits,
     unlabeled: [],
     audioDim: feats ? MOSI_FEATURE_DIMS.audio : 0,

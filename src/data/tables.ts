@@ -26,7 +26,7 @@ export function mosiClipRows(dir?: string): MosiClipRow[] {
   return SPLIT_NAMES.flatMap((s) =>
     poria.splits[s].map((c) => ({
       clip: c.id,
-      video: c.id.slice(0, c.id.lastIndexOf('_')),
+      video: c.videoId as string,
       speakerIndependent: s,
       standard: standardOf.get(c.id) as SplitName,
       label: c.label as number,

@@ -5,6 +5,7 @@
 // over the systems' seeds; for two systems, the paired difference on the same draw.
 import { regressionMetrics } from './metrics';
 import { Rng } from '../util/rng';
+import { meanSd } from '../util/stats';
 
 /** One system's test predictions per seed, all over the same clips in the same order. */
 export interface SeedPredictions {
@@ -36,8 +37,7 @@ export interface VideoBootstrapResult {
 
 function interval(value: number, draws: number[]): BootstrapInterval {
   const s = [...draws].sort((a, b) => a - b);
-  const mean = s.reduce((a, v) => a + v, 0) / s.length;
-  const sd = Math.sqrt(s.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, s.length - 1));
+  const { sd } = meanSd(s);
   const q = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))] as number;
   return { value, sd, low: q(0.025), high: q(0.975) };
 }

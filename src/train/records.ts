@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RegressionMetrics } from '../eval/metrics';
+import { columnIndex, readCsv } from '../data/csv';
 import { writeFileAtomic } from '../util/files';
 
 /** The keys of metrics.json, in order (snake case, as the results tables use). */
@@ -118,6 +119,17 @@ export class RunDir {
   writePredictions(ids: readonly string[], labels: ArrayLike<number>, predictions: ArrayLike<number>, name = 'predictions.csv'): void {
     const lines = ['id,label,prediction', ...ids.map((id, i) => `${csvField(id)},${labels[i]},${predictions[i]}`)];
     writeFileAtomic(this.path(name), lines.join('\n') + '\n');
+  }
+
+  /** What writePredictions wrote: ids, labels and predictions in file order (a missing column is named). */
+  readPredictions(name = 'predictions.csv'): { ids: string[]; labels: Float32Array; predictions: Float32Array } {
+    const t = readCsv(this.path(name));
+    const [ii, li, pi] = ['id', 'label', 'prediction'].map((c) => columnIndex(t, c)) as [number, number, number];
+    return {
+      ids: t.rows.map((r) => r[ii] as string),
+      labels: Float32Array.from(t.rows, (r) => Number(r[li])),
+      predictions: Float32Array.from(t.rows, (r) => Number(r[pi])),
+    };
   }
 }
 

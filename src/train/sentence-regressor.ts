@@ -86,6 +86,7 @@ export function trainSentenceRegressor<R>(encoder: SentenceEncoder<R>, data: Rec
     if (bad >= 0) throw new Error(`text regressor: ${name} label ${bad} is not finite (${split.labels[bad]})`);
   }
   const head = new TextRegressorHead(encoder.hidden, o.seed, o.headInit);
+  const adjust = o.adjustPredictions ?? ((_s: 'valid' | 'test', p: Float32Array): Float32Array => p);
   const params = new Map<string, tf.Variable>([...encoder.params, ...head.params]);
   const opt = new NamedAdamW(params, { weightDecay: o.weightDecay });
   const stepsPerEpoch = Math.ceil(train.rows.length / o.batchSize);
@@ -120,7 +121,6 @@ export function trainSentenceRegressor<R>(encoder: SentenceEncoder<R>, data: Rec
       lossSum += loss * rows.length;
       progress.tick(1, `epoch ${epoch} loss ${loss.toFixed(3)}`);
     }
-    const adjust = o.adjustPredictions ?? ((_s: 'valid' | 'test', p: Float32Array): Float32Array => p);
     const vm = regressionMetrics(adjust('valid', predictWith(encoder, head, valid.rows)), valid.labels);
     const rec = { epoch, trainLoss: lossSum / train.rows.length, valid: vm };
     records.push(rec);
@@ -133,8 +133,7 @@ export function trainSentenceRegressor<R>(encoder: SentenceEncoder<R>, data: Rec
   let test: RegressionMetrics | null = null;
   let testPredictions: Float32Array | null = null;
   if (data.test.rows.length > 0) {
-    testPredictions = predictWith(encoder, head, data.test.rows);
-    if (o.adjustPredictions !== undefined) testPredictions = o.adjustPredictions('test', testPredictions);
+    testPredictions = adjust('test', predictWith(encoder, head, data.test.rows));
     test = regressionMetrics(testPredictions, data.test.labels);
   }
   const headValues = head.values();

@@ -6,7 +6,6 @@
 //   - Figure 8: three test clips chosen by a stated rule, with truth and each cell's prediction.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv } from '../data/csv';
 import { openSource } from '../data/sources';
 import { LATENT_NAMES } from '../eval/disentanglement';
 import { umap2d } from '../eval/umap';
@@ -125,17 +124,12 @@ export function casesOfSweep(sweep: string, seed: number, focus = 'MIM'): { data
   const labels = new Map<string, number>();
   const predictions = new Map<string, Map<string, number>>();
   for (const r of runs) {
-    const t = readCsv(join(r.dir, 'predictions.csv'));
-    const [ii, li, pi] = ['id', 'label', 'prediction'].map((c) => {
-      const i = t.header.indexOf(c);
-      if (i < 0) throw new Error(`${t.file}: no column ${c}`);
-      return i;
-    }) as [number, number, number];
+    const p = RunDir.open(r.dir).readPredictions();
     const m = new Map<string, number>();
-    for (const row of t.rows) {
-      m.set(row[ii] as string, Number(row[pi]));
-      labels.set(row[ii] as string, Number(row[li]));
-    }
+    p.ids.forEach((id, i) => {
+      m.set(id, p.predictions[i] as number);
+      labels.set(id, p.labels[i] as number);
+    });
     predictions.set(r.label, m);
   }
   const config = JSON.parse(readFileSync(join((runs[0] as (typeof runs)[number]).dir, 'config.json'), 'utf8')) as { resolved?: { data?: string } };
